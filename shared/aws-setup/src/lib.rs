@@ -1,1 +1,51 @@
-//! placeholder
+//! One place that builds the AWS SDK configuration and the log subscriber,
+//! so the Lambda functions, the CLI and the tests reach AWS (or moto) the same way.
+#![deny(missing_docs)]
+
+use aws_config::retry::RetryConfig;
+use aws_config::{BehaviorVersion, SdkConfig};
+use tracing_subscriber::EnvFilter;
+
+/// Default attempts per AWS call. EC2 throttles with `RequestLimitExceeded`;
+/// five attempts with the SDK's exponential backoff ride out a burst.
+pub const DEFAULT_MAX_ATTEMPTS: u32 = 5;
+
+/// Loads the SDK config from the environment (region, credentials,
+/// `AWS_ENDPOINT_URL` for moto) with standard retries; `AWS_MAX_ATTEMPTS`
+/// overrides the attempt count.
+pub async fn load() -> SdkConfig {
+    let attempts = std::env::var("AWS_MAX_ATTEMPTS")
+        .ok()
+        .and_then(|v| v.parse::<u32>().ok())
+        .filter(|n| *n > 0)
+        .unwrap_or(DEFAULT_MAX_ATTEMPTS);
+    aws_config::defaults(BehaviorVersion::latest())
+        .retry_config(RetryConfig::standard().with_max_attempts(attempts))
+        .load()
+        .await
+}
+
+/// Where logs go and how they look.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    /// One JSON object per line with the current span's fields (Lambda, CloudWatch).
+    Json,
+    /// Human-readable lines (CLI).
+    Text,
+}
+
+/// Installs the global subscriber, writing to stderr so that stdout stays
+/// free for results. Level from `AWS_LAMBDA_LOG_LEVEL`, else `RUST_LOG`, else `info`.
+pub fn init_tracing(format: LogFormat) {
+    let filter = std::env::var("AWS_LAMBDA_LOG_LEVEL")
+        .ok()
+        .map(|l| EnvFilter::new(l.to_ascii_lowercase()))
+        .or_else(|| EnvFilter::try_from_default_env().ok())
+        .unwrap_or_else(|| EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_target(false);
+    // `try_init` so a second call (tests) is harmless.
+    let _ = match format {
+        LogFormat::Json => builder.json().flatten_event(true).with_current_span(true).with_span_list(false).try_init(),
+        LogFormat::Text => builder.compact().try_init(),
+    };
+}

@@ -1,0 +1,116 @@
+//! `vpcwarden policy validate | allow-resource | diff`.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context, Result};
+use clap::{Subcommand, ValueEnum};
+use serde_json::json;
+use vpcwarden_policy::{diff, validate, AllowSpec, FindingType, Policy, PolicyKind, ValidateOptions};
+
+#[derive(Clone, Copy, ValueEnum)]
+pub enum Kind {
+    VpcEndpoint,
+    Resource,
+    Identity,
+}
+
+#[derive(Subcommand)]
+pub enum Cmd {
+    /// Report findings like IAM Access Analyzer; exit 1 if any is an ERROR.
+    Validate {
+        file: PathBuf,
+        #[arg(long, value_enum, default_value = "vpc-endpoint")]
+        kind: Kind,
+        /// Size limit in characters.
+        #[arg(long, default_value_t = vpcwarden_policy::validate::VPC_ENDPOINT_POLICY_MAX_CHARS)]
+        max_chars: usize,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Allow ARN (no-op if already covered); prints the edit, the diff and the new policy.
+    AllowResource {
+        file: PathBuf,
+        arn: String,
+        /// Actions the resource must be allowed for.
+        #[arg(long, value_delimiter = ',', default_values_t = vpcwarden_endpoints::ledger::CELERY_ACTIONS.iter().map(|s| s.to_string()))]
+        actions: Vec<String>,
+        /// Sid of a statement added when no existing Allow fits.
+        #[arg(long, default_value = vpcwarden_endpoints::ledger::STATEMENT_SID)]
+        sid: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Differences from A to B; exit 1 if they grant differently (canonical forms differ).
+    Diff {
+        a: PathBuf,
+        b: PathBuf,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+fn read(path: &Path) -> Result<String> {
+    std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))
+}
+
+fn parse(path: &Path) -> Result<Policy> {
+    Policy::parse(&read(path)?).with_context(|| format!("{}", path.display()))
+}
+
+pub fn run(cmd: Cmd) -> Result<ExitCode> {
+    match cmd {
+        Cmd::Validate { file, kind, max_chars, json } => {
+            let kind = match kind {
+                Kind::VpcEndpoint => PolicyKind::VpcEndpoint,
+                Kind::Resource => PolicyKind::Resource,
+                Kind::Identity => PolicyKind::Identity,
+            };
+            let findings = validate(&read(&file)?, &ValidateOptions { kind, max_chars });
+            if json {
+                println!("{}", serde_json::to_string_pretty(&findings)?);
+            } else if findings.is_empty() {
+                println!("{}: no findings", file.display());
+            } else {
+                for f in &findings {
+                    let t = serde_json::to_value(f.finding_type)?;
+                    println!("{} {} at {}: {}", t.as_str().unwrap_or(""), f.issue_code, f.path, f.finding_details);
+                }
+            }
+            let errors = findings.iter().any(|f| f.finding_type == FindingType::Error);
+            Ok(if errors { ExitCode::FAILURE } else { ExitCode::SUCCESS })
+        }
+        Cmd::AllowResource { file, arn, actions, sid, json } => {
+            let before = parse(&file)?;
+            let mut after = before.clone();
+            let actions: Vec<&str> = actions.iter().map(String::as_str).collect();
+            let outcome = after.allow_resource(&arn, &AllowSpec { actions: &actions, sid: &sid })?;
+            let changes = diff(&before, &after);
+            if json {
+                let out = json!({ "outcome": outcome, "changes": changes, "policy": after.to_value() });
+                println!("{}", serde_json::to_string_pretty(&out)?);
+            } else {
+                eprintln!("{}", serde_json::to_string(&outcome)?);
+                for c in &changes {
+                    eprintln!("{c}");
+                }
+                println!("{}", after.to_json_pretty());
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Cmd::Diff { a, b, json } => {
+            let (pa, pb) = (parse(&a)?, parse(&b)?);
+            let changes = diff(&pa, &pb);
+            let equivalent = pa.canonical() == pb.canonical();
+            if json {
+                println!("{}", serde_json::to_string_pretty(&json!({ "equivalent": equivalent, "changes": changes }))?);
+            } else {
+                for c in &changes {
+                    println!("{c}");
+                }
+                println!("{}", if equivalent { "equivalent (same canonical form)" } else { "not equivalent" });
+            }
+            Ok(if equivalent { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+        }
+    }
+}

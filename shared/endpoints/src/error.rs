@@ -1,0 +1,100 @@
+//! Errors of provisioning. Each says whether a retry can help.
+
+use thiserror::Error;
+use vpcwarden_mwaa_event::EventError;
+use vpcwarden_policy::{EditError, ParseError};
+
+/// A failed AWS call, with its operation, error code and whether the SDK
+/// considered it transient.
+#[derive(Debug, Error)]
+#[error("{operation} failed: {code}: {message}")]
+pub struct AwsError {
+    /// EC2 operation, e.g. `CreateVpcEndpoint`.
+    pub operation: &'static str,
+    /// AWS error code (`UnauthorizedOperation`, `RequestLimitExceeded`…) or the transport failure kind.
+    pub code: String,
+    /// AWS's message.
+    pub message: String,
+    /// True for throttling, timeouts and 5xx.
+    pub retryable: bool,
+}
+
+/// Why an event could not be carried out.
+#[derive(Debug, Error)]
+pub enum ProvisionError {
+    /// The event itself is wrong; nothing was changed.
+    #[error("invalid event: {0}")]
+    Event(#[from] EventError),
+    /// Some subnets do not exist.
+    #[error("detail.networkConfiguration.subnetIds: subnet(s) not found: {0}")]
+    SubnetsNotFound(String),
+    /// The subnets span more than one VPC.
+    #[error("detail.networkConfiguration.subnetIds: subnets are in more than one VPC ({0}); an MWAA environment lives in one VPC")]
+    SubnetsInSeveralVpcs(String),
+    /// The VPC has no SQS interface endpoint to open.
+    #[error("VPC {vpc_id} has no live SQS interface endpoint ({service}); create it first, with a policy listing the allowed queues")]
+    NoSqsEndpoint {
+        /// VPC.
+        vpc_id: String,
+        /// Service name looked for.
+        service: String,
+    },
+    /// The VPC has several SQS endpoints and the right one is ambiguous.
+    #[error("VPC {vpc_id} has several SQS interface endpoints ({ids}); expected one")]
+    SeveralSqsEndpoints {
+        /// VPC.
+        vpc_id: String,
+        /// Their ids.
+        ids: String,
+    },
+    /// The SQS endpoint policy is not a policy document.
+    #[error("the policy of SQS endpoint {endpoint_id} cannot be edited: {source}")]
+    PolicyUnreadable {
+        /// Endpoint.
+        endpoint_id: String,
+        /// Why.
+        source: ParseError,
+    },
+    /// The edit cannot take effect (a Deny covers the queue) or the ARN is unusable.
+    #[error("the policy of SQS endpoint {endpoint_id} cannot allow the queue: {source}")]
+    PolicyEdit {
+        /// Endpoint.
+        endpoint_id: String,
+        /// Why.
+        source: EditError,
+    },
+    /// The edited policy would exceed the endpoint policy size limit.
+    #[error("the policy of SQS endpoint {endpoint_id} would have {chars} characters after the edit; VPC endpoint policies are limited to {limit}")]
+    PolicyTooLarge {
+        /// Endpoint.
+        endpoint_id: String,
+        /// Size after the edit.
+        chars: usize,
+        /// Limit.
+        limit: usize,
+    },
+    /// Concurrent writers kept changing the policy.
+    #[error("the policy of SQS endpoint {endpoint_id} did not settle after {attempts} attempts (other writers kept changing it); retry")]
+    NotConverged {
+        /// Endpoint.
+        endpoint_id: String,
+        /// Attempts made.
+        attempts: u32,
+    },
+    /// An AWS call failed.
+    #[error(transparent)]
+    Aws(#[from] AwsError),
+}
+
+impl ProvisionError {
+    /// Whether retrying the same event can succeed (Lambda's async retry, a DLQ redrive).
+    pub fn retryable(&self) -> bool {
+        match self {
+            ProvisionError::Aws(e) => e.retryable,
+            ProvisionError::NotConverged { .. } => true,
+            // The VPC may get its SQS endpoint or subnets later; MWAA waits 72 h.
+            ProvisionError::NoSqsEndpoint { .. } | ProvisionError::SubnetsNotFound(_) => true,
+            _ => false,
+        }
+    }
+}

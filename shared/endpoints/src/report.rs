@@ -1,0 +1,62 @@
+//! What a run did (or, in a dry run, would do), as JSON for logs and callers.
+
+use serde::Serialize;
+use vpcwarden_policy::{Change, EditOutcome};
+
+/// One endpoint created, found or deleted.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct EndpointRecord {
+    /// `database` or `webserver`.
+    pub role: String,
+    /// Endpoint id (absent when a dry run plans a creation).
+    pub endpoint_id: Option<String>,
+    /// Service.
+    pub service_name: String,
+    /// VPC.
+    pub vpc_id: String,
+}
+
+/// What happened to one SQS endpoint policy.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PolicyReport {
+    /// The SQS endpoint.
+    pub endpoint_id: String,
+    /// The environment's queue.
+    pub queue_arn: String,
+    /// `claimed` (this tool allows it), `already_allowed` (the policy did
+    /// before; left to its owner), `released` (removed on deletion).
+    pub decision: String,
+    /// Edits this run's writes made (all ledger entries, not only this environment's).
+    pub outcomes: Vec<(String, EditOutcome)>,
+    /// Differences between the policy before and after.
+    pub changes: Vec<Change>,
+    /// `ModifyVpcEndpoint` calls made.
+    pub writes: u32,
+    /// Read-verify rounds.
+    pub attempts: u32,
+}
+
+/// The result of one event.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Report {
+    /// EventBridge event id.
+    pub event_id: Option<String>,
+    /// Environment name.
+    pub environment: Option<String>,
+    /// `provision`, `cleanup` or `ignore`.
+    pub action: String,
+    /// True when nothing was changed on purpose.
+    pub dry_run: bool,
+    /// VPC of the environment, when known.
+    pub vpc_id: Option<String>,
+    /// Endpoints created (or planned).
+    pub created: Vec<EndpointRecord>,
+    /// Endpoints that already existed and were kept.
+    pub existing: Vec<EndpointRecord>,
+    /// Endpoints deleted (or planned), duplicates from concurrent deliveries included.
+    pub deleted: Vec<EndpointRecord>,
+    /// SQS endpoint policies touched.
+    pub policies: Vec<PolicyReport>,
+    /// Things not done, and why.
+    pub skipped: Vec<String>,
+}
