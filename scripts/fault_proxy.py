@@ -1,0 +1,80 @@
+#!/usr/bin/env python3
+"""A small HTTP proxy in front of moto that answers a share of EC2 calls with
+the throttling error AWS sends (HTTP 503, code RequestLimitExceeded), because
+moto never throttles. GET /__faults returns how many calls it faulted.
+
+usage: fault_proxy.py LISTEN_PORT UPSTREAM_URL [RATE] [SEED]
+"""
+import http.client
+import http.server
+import random
+import sys
+import threading
+import urllib.parse
+
+THROTTLE = (
+    b'<?xml version="1.0" encoding="UTF-8"?>\n<Response><Errors><Error>'
+    b"<Code>RequestLimitExceeded</Code><Message>Request limit exceeded.</Message>"
+    b"</Error></Errors><RequestID>00000000-0000-0000-0000-000000000000</RequestID></Response>"
+)
+
+
+def main():
+    port, upstream = int(sys.argv[1]), urllib.parse.urlparse(sys.argv[2])
+    rate = float(sys.argv[3]) if len(sys.argv) > 3 else 0.1
+    rng = random.Random(int(sys.argv[4]) if len(sys.argv) > 4 else 7)
+    lock = threading.Lock()
+    stats = {"faulted": 0, "ec2_calls": 0}
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, *args):
+            pass
+
+        def _send(self, status, body, headers=()):
+            self.send_response(status)
+            for k, v in headers:
+                self.send_header(k, v)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def do_GET(self):
+            if self.path == "/__faults":
+                with lock:
+                    body = ('{"faulted": %d, "ec2_calls": %d}' % (stats["faulted"], stats["ec2_calls"])).encode()
+                return self._send(200, body, [("Content-Type", "application/json")])
+            self._forward()
+
+        def do_POST(self):
+            self._forward()
+
+        def _forward(self):
+            length = int(self.headers.get("Content-Length") or 0)
+            body = self.rfile.read(length) if length else b""
+            # EC2 speaks the query protocol: a form body with Action=...&Version=2016-11-15.
+            if b"Version=2016-11-15" in body:
+                with lock:
+                    stats["ec2_calls"] += 1
+                    fault = rng.random() < rate
+                    if fault:
+                        stats["faulted"] += 1
+                if fault:
+                    return self._send(503, THROTTLE, [("Content-Type", "text/xml")])
+            conn = http.client.HTTPConnection(upstream.hostname, upstream.port, timeout=60)
+            headers = {k: v for k, v in self.headers.items() if k.lower() not in ("host", "connection")}
+            conn.request(self.command, self.path, body=body, headers=headers)
+            resp = conn.getresponse()
+            data = resp.read()
+            keep = [(k, v) for k, v in resp.getheaders() if k.lower() not in ("content-length", "transfer-encoding", "connection")]
+            self._send(resp.status, data, keep)
+            conn.close()
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", port), Handler)
+    server.daemon_threads = True
+    server.serve_forever()
+
+
+if __name__ == "__main__":
+    main()
