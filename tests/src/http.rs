@@ -80,3 +80,14 @@ fn dechunk(mut data: &[u8]) -> Result<Vec<u8>> {
         data = &data[size + 2..];
     }
 }
+
+/// GET `path` on `base` and parse the JSON body.
+pub async fn get(base: &str, path: &str) -> Result<Value> {
+    let addr = base.strip_prefix("http://").context("base URL must be http://")?;
+    let mut stream = TcpStream::connect(addr).await?;
+    stream.write_all(format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n").as_bytes()).await?;
+    let mut raw = Vec::new();
+    stream.read_to_end(&mut raw).await?;
+    let split = raw.windows(4).position(|w| w == b"\r\n\r\n").context("no HTTP header end")?;
+    Ok(serde_json::from_slice(&raw[split + 4..])?)
+}
