@@ -27,24 +27,43 @@ pub enum Cmd {
 }
 
 pub fn run(cmd: Cmd) -> Result<ExitCode> {
-    let Cmd::Apply { event, dry_run, log_json } = cmd;
-    init_tracing(if log_json { LogFormat::Json } else { LogFormat::Text });
+    let Cmd::Apply {
+        event,
+        dry_run,
+        log_json,
+    } = cmd;
+    init_tracing(if log_json {
+        LogFormat::Json
+    } else {
+        LogFormat::Text
+    });
     let text = if event.as_os_str() == "-" {
         std::io::read_to_string(std::io::stdin()).context("reading the event from stdin")?
     } else {
         std::fs::read_to_string(&event).with_context(|| format!("reading {}", event.display()))?
     };
-    let ev: EventBridgeEvent<Value> =
-        serde_json::from_str(&text).with_context(|| format!("{} is not an EventBridge event", event.display()))?;
-    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    let ev: EventBridgeEvent<Value> = serde_json::from_str(&text)
+        .with_context(|| format!("{} is not an EventBridge event", event.display()))?;
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
     rt.block_on(async {
         let config = load().await;
-        let region = config.region().map(|r| r.to_string()).context("no AWS region: set AWS_REGION")?;
-        let mut settings = Settings::new(region).with_env(|k| std::env::var(k).ok()).map_err(anyhow::Error::msg)?;
+        let region = config
+            .region()
+            .map(|r| r.to_string())
+            .context("no AWS region: set AWS_REGION")?;
+        let mut settings = Settings::new(region)
+            .with_env(|k| std::env::var(k).ok())
+            .map_err(anyhow::Error::msg)?;
         settings.dry_run |= dry_run;
         let ec2 = Ec2Endpoints::new(aws_sdk_ec2::Client::new(&config));
-        let envelope =
-            Envelope { id: ev.id.as_deref(), source: Some(&ev.source), detail_type: Some(&ev.detail_type), detail: &ev.detail };
+        let envelope = Envelope {
+            id: ev.id.as_deref(),
+            source: Some(&ev.source),
+            detail_type: Some(&ev.detail_type),
+            detail: &ev.detail,
+        };
         let report = handle(&ec2, envelope, &settings).await?;
         println!("{}", serde_json::to_string_pretty(&report)?);
         Ok(ExitCode::SUCCESS)

@@ -8,7 +8,11 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 #[derive(Parser)]
-#[command(name = "vpcwarden", version, about = "MWAA customer-managed VPC endpoints and IAM policy tools")]
+#[command(
+    name = "vpcwarden",
+    version,
+    about = "MWAA customer-managed VPC endpoints and IAM policy tools"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,

@@ -6,7 +6,9 @@ use std::process::ExitCode;
 use anyhow::{Context, Result};
 use clap::{Subcommand, ValueEnum};
 use serde_json::json;
-use vpcwarden_policy::{diff, validate, AllowSpec, FindingType, Policy, PolicyKind, ValidateOptions};
+use vpcwarden_policy::{
+    diff, validate, AllowSpec, FindingType, Policy, PolicyKind, ValidateOptions,
+};
 
 #[derive(Clone, Copy, ValueEnum)]
 pub enum Kind {
@@ -60,7 +62,12 @@ fn parse(path: &Path) -> Result<Policy> {
 
 pub fn run(cmd: Cmd) -> Result<ExitCode> {
     match cmd {
-        Cmd::Validate { file, kind, max_chars, json } => {
+        Cmd::Validate {
+            file,
+            kind,
+            max_chars,
+            json,
+        } => {
             let kind = match kind {
                 Kind::VpcEndpoint => PolicyKind::VpcEndpoint,
                 Kind::Resource => PolicyKind::Resource,
@@ -74,20 +81,45 @@ pub fn run(cmd: Cmd) -> Result<ExitCode> {
             } else {
                 for f in &findings {
                     let t = serde_json::to_value(f.finding_type)?;
-                    println!("{} {} at {}: {}", t.as_str().unwrap_or(""), f.issue_code, f.path, f.finding_details);
+                    println!(
+                        "{} {} at {}: {}",
+                        t.as_str().unwrap_or(""),
+                        f.issue_code,
+                        f.path,
+                        f.finding_details
+                    );
                 }
             }
-            let errors = findings.iter().any(|f| f.finding_type == FindingType::Error);
-            Ok(if errors { ExitCode::FAILURE } else { ExitCode::SUCCESS })
+            let errors = findings
+                .iter()
+                .any(|f| f.finding_type == FindingType::Error);
+            Ok(if errors {
+                ExitCode::FAILURE
+            } else {
+                ExitCode::SUCCESS
+            })
         }
-        Cmd::AllowResource { file, arn, actions, sid, json } => {
+        Cmd::AllowResource {
+            file,
+            arn,
+            actions,
+            sid,
+            json,
+        } => {
             let before = parse(&file)?;
             let mut after = before.clone();
             let actions: Vec<&str> = actions.iter().map(String::as_str).collect();
-            let outcome = after.allow_resource(&arn, &AllowSpec { actions: &actions, sid: &sid })?;
+            let outcome = after.allow_resource(
+                &arn,
+                &AllowSpec {
+                    actions: &actions,
+                    sid: &sid,
+                },
+            )?;
             let changes = diff(&before, &after);
             if json {
-                let out = json!({ "outcome": outcome, "changes": changes, "policy": after.to_value() });
+                let out =
+                    json!({ "outcome": outcome, "changes": changes, "policy": after.to_value() });
                 println!("{}", serde_json::to_string_pretty(&out)?);
             } else {
                 eprintln!("{}", serde_json::to_string(&outcome)?);
@@ -103,14 +135,30 @@ pub fn run(cmd: Cmd) -> Result<ExitCode> {
             let changes = diff(&pa, &pb);
             let equivalent = pa.canonical() == pb.canonical();
             if json {
-                println!("{}", serde_json::to_string_pretty(&json!({ "equivalent": equivalent, "changes": changes }))?);
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(
+                        &json!({ "equivalent": equivalent, "changes": changes })
+                    )?
+                );
             } else {
                 for c in &changes {
                     println!("{c}");
                 }
-                println!("{}", if equivalent { "equivalent (same canonical form)" } else { "not equivalent" });
+                println!(
+                    "{}",
+                    if equivalent {
+                        "equivalent (same canonical form)"
+                    } else {
+                        "not equivalent"
+                    }
+                );
             }
-            Ok(if equivalent { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+            Ok(if equivalent {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            })
         }
     }
 }

@@ -21,7 +21,11 @@ fn apply(event: &Value, extra: &[&str]) -> (i32, String, String) {
         .env_remove("DRY_RUN")
         .output()
         .unwrap();
-    (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stdout).into(), String::from_utf8_lossy(&out.stderr).into())
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into(),
+        String::from_utf8_lossy(&out.stderr).into(),
+    )
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -36,20 +40,37 @@ async fn dry_run_reports_the_plan_and_mutates_nothing_then_apply_does_it() {
     assert_eq!(code, 0, "{err}");
     let plan: Value = serde_json::from_str(&out).unwrap();
     assert_eq!(plan["dry_run"], true);
-    let roles: Vec<&str> = plan["created"].as_array().unwrap().iter().map(|c| c["role"].as_str().unwrap()).collect();
+    let roles: Vec<&str> = plan["created"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["role"].as_str().unwrap())
+        .collect();
     assert_eq!(roles, ["database", "webserver"]);
     assert!(plan["created"][0]["endpoint_id"].is_null());
     assert_eq!(plan["policies"][0]["changes"][0]["op"], "added");
-    assert_eq!(plan["policies"][0]["changes"][0]["value"], world::queue_arn(&env));
-    assert_eq!(world::state(&ec2, &vpc.vpc_id).await, before, "dry run changed moto's state");
+    assert_eq!(
+        plan["policies"][0]["changes"][0]["value"],
+        world::queue_arn(&env)
+    );
+    assert_eq!(
+        world::state(&ec2, &vpc.vpc_id).await,
+        before,
+        "dry run changed moto's state"
+    );
 
     let (code, out, err) = apply(&ev, &[]);
     assert_eq!(code, 0, "{err}");
     let done: Value = serde_json::from_str(&out).unwrap();
     assert_eq!(done["created"].as_array().unwrap().len(), 2);
     assert_eq!(env_endpoints(&ec2, &env).await.len(), 2);
-    assert_eq!(done["policies"][0]["changes"], plan["policies"][0]["changes"], "the run did what the plan said");
-    assert!(policy_text(&ec2, vpc.sqs_endpoint.as_deref().unwrap()).await.contains(&world::queue_arn(&env)));
+    assert_eq!(
+        done["policies"][0]["changes"], plan["policies"][0]["changes"],
+        "the run did what the plan said"
+    );
+    assert!(policy_text(&ec2, vpc.sqs_endpoint.as_deref().unwrap())
+        .await
+        .contains(&world::queue_arn(&env)));
 
     // A dry-run DELETED plans the removal without doing it.
     let (code, out, _) = apply(&world::deleted(&env), &["--dry-run"]);
@@ -68,5 +89,8 @@ async fn a_bad_event_file_exits_non_zero_naming_the_field() {
     ev["detail"]["networkConfiguration"]["subnetIds"] = serde_json::json!([]);
     let (code, _, err) = apply(&ev, &[]);
     assert_eq!(code, 1);
-    assert!(err.contains("detail.networkConfiguration.subnetIds"), "{err}");
+    assert!(
+        err.contains("detail.networkConfiguration.subnetIds"),
+        "{err}"
+    );
 }

@@ -13,53 +13,101 @@ fn file(name: &str, text: &str) -> std::path::PathBuf {
 }
 
 fn run(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_vpcwarden")).args(args).output().unwrap();
-    (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stdout).into(), String::from_utf8_lossy(&out.stderr).into())
+    let out = Command::new(env!("CARGO_BIN_EXE_vpcwarden"))
+        .args(args)
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into(),
+        String::from_utf8_lossy(&out.stderr).into(),
+    )
 }
 
 const GOOD: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"sqs:*","Resource":[]}]}"#;
 
 #[test]
 fn validate_exits_non_zero_on_errors_and_reports_json() {
-    let bad = file("bad.json", r#"{"Version":"2012-10-17","Statement":[{"Effect":"Permit","Action":"sqs:*","Resource":"q"}]}"#);
+    let bad = file(
+        "bad.json",
+        r#"{"Version":"2012-10-17","Statement":[{"Effect":"Permit","Action":"sqs:*","Resource":"q"}]}"#,
+    );
     let (code, out, _) = run(&["policy", "validate", bad.to_str().unwrap(), "--json"]);
     assert_eq!(code, 1);
     let findings: Value = serde_json::from_str(&out).unwrap();
-    let codes: Vec<&str> = findings.as_array().unwrap().iter().map(|f| f["issueCode"].as_str().unwrap()).collect();
-    assert_eq!(codes, ["MISSING_PRINCIPAL", "INVALID_EFFECT", "INVALID_ARN_RESOURCE"]);
+    let codes: Vec<&str> = findings
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["issueCode"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        codes,
+        [
+            "MISSING_PRINCIPAL",
+            "INVALID_EFFECT",
+            "INVALID_ARN_RESOURCE"
+        ]
+    );
     assert_eq!(findings[1]["path"], "$.Statement[0].Effect");
 
     let good = file("good.json", GOOD);
     let (code, out, _) = run(&["policy", "validate", good.to_str().unwrap()]);
     assert_eq!(code, 0, "only a suggestion: {out}");
-    assert!(out.contains("SUGGESTION EMPTY_ARRAY_RESOURCE at $.Statement[0].Resource"), "{out}");
+    assert!(
+        out.contains("SUGGESTION EMPTY_ARRAY_RESOURCE at $.Statement[0].Resource"),
+        "{out}"
+    );
 }
 
 #[test]
 fn allow_resource_prints_outcome_diff_and_policy() {
     let p = file("allow.json", GOOD);
     let arn = "arn:aws:sqs:us-east-1:123456789012:airflow-celery-x";
-    let (code, out, _) = run(&["policy", "allow-resource", p.to_str().unwrap(), arn, "--json"]);
+    let (code, out, _) = run(&[
+        "policy",
+        "allow-resource",
+        p.to_str().unwrap(),
+        arn,
+        "--json",
+    ]);
     assert_eq!(code, 0);
     let v: Value = serde_json::from_str(&out).unwrap();
     assert_eq!(v["outcome"]["outcome"], "appended");
     assert_eq!(v["changes"][0]["path"], "$.Statement[0].Resource");
     assert_eq!(v["policy"]["Statement"][0]["Resource"][0], arn);
 
-    let (code, _, err) = run(&["policy", "allow-resource", p.to_str().unwrap(), "not-an-arn"]);
+    let (code, _, err) = run(&[
+        "policy",
+        "allow-resource",
+        p.to_str().unwrap(),
+        "not-an-arn",
+    ]);
     assert_eq!(code, 1);
-    assert!(err.contains("not-an-arn") && err.contains("not an ARN"), "{err}");
+    assert!(
+        err.contains("not-an-arn") && err.contains("not an ARN"),
+        "{err}"
+    );
 }
 
 #[test]
 fn diff_says_whether_two_policies_grant_the_same() {
     let a = file("a.json", GOOD);
-    let b = file("b.json", &GOOD.replace(r#""Statement":["#, r#""Statement":["#).replace(r#""Action":"sqs:*""#, r#""Action":["SQS:*"]"#));
-    let c = file("c.json", &GOOD.replace("[]", r#"["arn:aws:sqs:us-east-1:123456789012:q"]"#));
+    let b = file(
+        "b.json",
+        &GOOD.replace(r#""Action":"sqs:*""#, r#""Action":["SQS:*"]"#),
+    );
+    let c = file(
+        "c.json",
+        &GOOD.replace("[]", r#"["arn:aws:sqs:us-east-1:123456789012:q"]"#),
+    );
     let (code, out, _) = run(&["policy", "diff", a.to_str().unwrap(), b.to_str().unwrap()]);
     assert_eq!(code, 0, "{out}");
     assert!(out.contains("equivalent"));
     let (code, out, _) = run(&["policy", "diff", a.to_str().unwrap(), c.to_str().unwrap()]);
     assert_eq!(code, 1);
-    assert!(out.contains(r#"+ $.Statement[0].Resource: "arn:aws:sqs:us-east-1:123456789012:q""#), "{out}");
+    assert!(
+        out.contains(r#"+ $.Statement[0].Resource: "arn:aws:sqs:us-east-1:123456789012:q""#),
+        "{out}"
+    );
 }

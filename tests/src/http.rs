@@ -20,7 +20,10 @@ impl Invocation {
     pub fn expect_ok(self) -> Value {
         match self {
             Invocation::Ok(v) => v,
-            Invocation::Err { error_type, message } => panic!("invocation failed: {error_type}: {message}"),
+            Invocation::Err {
+                error_type,
+                message,
+            } => panic!("invocation failed: {error_type}: {message}"),
         }
     }
 
@@ -35,26 +38,44 @@ impl Invocation {
 
 /// Invokes `function` on the cargo lambda watch server at `base`.
 pub async fn invoke(base: &str, function: &str, event: &Value) -> Result<Invocation> {
-    let addr = base.strip_prefix("http://").context("base URL must be http://")?;
+    let addr = base
+        .strip_prefix("http://")
+        .context("base URL must be http://")?;
     let body = serde_json::to_vec(event)?;
     let head = format!(
         "POST /2015-03-31/functions/{function}/invocations HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
         body.len()
     );
-    let mut stream = TcpStream::connect(addr).await.with_context(|| format!("connecting to {addr}"))?;
+    let mut stream = TcpStream::connect(addr)
+        .await
+        .with_context(|| format!("connecting to {addr}"))?;
     stream.write_all(head.as_bytes()).await?;
     stream.write_all(&body).await?;
     let mut raw = Vec::new();
     stream.read_to_end(&mut raw).await?;
-    let split = raw.windows(4).position(|w| w == b"\r\n\r\n").context("no HTTP header end")?;
+    let split = raw
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .context("no HTTP header end")?;
     let header = String::from_utf8_lossy(&raw[..split]).to_string();
     let mut payload = raw[split + 4..].to_vec();
-    if header.to_ascii_lowercase().contains("transfer-encoding: chunked") {
+    if header
+        .to_ascii_lowercase()
+        .contains("transfer-encoding: chunked")
+    {
         payload = dechunk(&payload)?;
     }
-    let status: u16 = header.split_whitespace().nth(1).and_then(|s| s.parse().ok()).context("no status")?;
-    let value: Value = serde_json::from_slice(&payload)
-        .with_context(|| format!("status {status}, body not JSON: {}", String::from_utf8_lossy(&payload)))?;
+    let status: u16 = header
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .context("no status")?;
+    let value: Value = serde_json::from_slice(&payload).with_context(|| {
+        format!(
+            "status {status}, body not JSON: {}",
+            String::from_utf8_lossy(&payload)
+        )
+    })?;
     if let (Some(t), Some(m)) = (value.get("errorType"), value.get("errorMessage")) {
         return Ok(Invocation::Err {
             error_type: t.as_str().unwrap_or_default().into(),
@@ -70,7 +91,10 @@ pub async fn invoke(base: &str, function: &str, event: &Value) -> Result<Invocat
 fn dechunk(mut data: &[u8]) -> Result<Vec<u8>> {
     let mut out = Vec::new();
     loop {
-        let line_end = data.windows(2).position(|w| w == b"\r\n").context("bad chunk")?;
+        let line_end = data
+            .windows(2)
+            .position(|w| w == b"\r\n")
+            .context("bad chunk")?;
         let size = usize::from_str_radix(std::str::from_utf8(&data[..line_end])?.trim(), 16)?;
         data = &data[line_end + 2..];
         if size == 0 {
@@ -83,11 +107,20 @@ fn dechunk(mut data: &[u8]) -> Result<Vec<u8>> {
 
 /// GET `path` on `base` and parse the JSON body.
 pub async fn get(base: &str, path: &str) -> Result<Value> {
-    let addr = base.strip_prefix("http://").context("base URL must be http://")?;
+    let addr = base
+        .strip_prefix("http://")
+        .context("base URL must be http://")?;
     let mut stream = TcpStream::connect(addr).await?;
-    stream.write_all(format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n").as_bytes()).await?;
+    stream
+        .write_all(
+            format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n").as_bytes(),
+        )
+        .await?;
     let mut raw = Vec::new();
     stream.read_to_end(&mut raw).await?;
-    let split = raw.windows(4).position(|w| w == b"\r\n\r\n").context("no HTTP header end")?;
+    let split = raw
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .context("no HTTP header end")?;
     Ok(serde_json::from_slice(&raw[split + 4..])?)
 }

@@ -28,7 +28,17 @@ pub struct Vpc {
 
 /// Creates a VPC; with `sqs_policy`, also its SQS interface endpoint with that policy text.
 pub async fn vpc(ec2: &Client, sqs_policy: Option<&str>) -> Vpc {
-    let vpc_id = ec2.create_vpc().cidr_block("10.0.0.0/16").send().await.unwrap().vpc().unwrap().vpc_id().unwrap().to_string();
+    let vpc_id = ec2
+        .create_vpc()
+        .cidr_block("10.0.0.0/16")
+        .send()
+        .await
+        .unwrap()
+        .vpc()
+        .unwrap()
+        .vpc_id()
+        .unwrap()
+        .to_string();
     let mut subnets = Vec::new();
     for (i, az) in ["us-east-1a", "us-east-1b"].iter().enumerate() {
         let s = ec2
@@ -52,7 +62,12 @@ pub async fn vpc(ec2: &Client, sqs_policy: Option<&str>) -> Vpc {
         .group_id()
         .unwrap()
         .to_string();
-    let mut out = Vpc { vpc_id, subnets, security_group, sqs_endpoint: None };
+    let mut out = Vpc {
+        vpc_id,
+        subnets,
+        security_group,
+        sqs_endpoint: None,
+    };
     if let Some(policy) = sqs_policy {
         out.sqs_endpoint = Some(sqs_endpoint(ec2, &out, policy).await);
     }
@@ -113,7 +128,10 @@ pub fn pending_detail(env: &str, vpc: &Vpc, private: bool) -> Value {
     });
     if private {
         d["webserverAccessMode"] = json!("PRIVATE_ONLY");
-        d["webserverVpcEndpointService"] = json!(format!("com.amazonaws.vpce.us-east-1.vpce-svc-web{:0>14}", hex_of(env)));
+        d["webserverVpcEndpointService"] = json!(format!(
+            "com.amazonaws.vpce.us-east-1.vpce-svc-web{:0>14}",
+            hex_of(env)
+        ));
     } else {
         d["webserverAccessMode"] = json!("PUBLIC_ONLY");
     }
@@ -121,7 +139,9 @@ pub fn pending_detail(env: &str, vpc: &Vpc, private: bool) -> Value {
 }
 
 fn hex_of(s: &str) -> String {
-    let h = s.bytes().fold(0u64, |h, b| h.wrapping_mul(31).wrapping_add(b as u64));
+    let h = s
+        .bytes()
+        .fold(0u64, |h, b| h.wrapping_mul(31).wrapping_add(b as u64));
     format!("{:x}", h & 0xffff_ffff_ffff)
 }
 
@@ -132,7 +152,10 @@ pub fn pending(env: &str, vpc: &Vpc, private: bool) -> Value {
 
 /// A `DELETED` event (MWAA sends no network configuration then).
 pub fn deleted(env: &str) -> Value {
-    event(&format!("deleted-{env}"), json!({ "name": env, "status": "DELETED" }))
+    event(
+        &format!("deleted-{env}"),
+        json!({ "name": env, "status": "DELETED" }),
+    )
 }
 
 /// Live endpoints of a VPC as comparable JSON: service, state, type, policy, tags (sorted), id.
@@ -148,8 +171,16 @@ pub async fn state(ec2: &Client, vpc_id: &str) -> Value {
         .iter()
         .filter(|e| e.state().map(|s| s.as_str()) != Some("deleted"))
         .map(|e| {
-            let mut tags: Vec<(String, String)> =
-                e.tags().iter().map(|t| (t.key().unwrap_or_default().into(), t.value().unwrap_or_default().into())).collect();
+            let mut tags: Vec<(String, String)> = e
+                .tags()
+                .iter()
+                .map(|t| {
+                    (
+                        t.key().unwrap_or_default().into(),
+                        t.value().unwrap_or_default().into(),
+                    )
+                })
+                .collect();
             tags.sort();
             json!({
                 "id": e.vpc_endpoint_id(),
@@ -166,15 +197,28 @@ pub async fn state(ec2: &Client, vpc_id: &str) -> Value {
 
 /// The SQS endpoint's policy text.
 pub async fn policy_text(ec2: &Client, endpoint_id: &str) -> String {
-    let out = ec2.describe_vpc_endpoints().vpc_endpoint_ids(endpoint_id).send().await.unwrap();
-    out.vpc_endpoints()[0].policy_document().unwrap_or_default().to_string()
+    let out = ec2
+        .describe_vpc_endpoints()
+        .vpc_endpoint_ids(endpoint_id)
+        .send()
+        .await
+        .unwrap();
+    out.vpc_endpoints()[0]
+        .policy_document()
+        .unwrap_or_default()
+        .to_string()
 }
 
 /// Live endpoints tagged for an environment: (role, service name, id), sorted.
 pub async fn env_endpoints(ec2: &Client, env: &str) -> Vec<(String, String, String)> {
     let out = ec2
         .describe_vpc_endpoints()
-        .filters(Filter::builder().name("tag:vpcwarden:environment").values(env).build())
+        .filters(
+            Filter::builder()
+                .name("tag:vpcwarden:environment")
+                .values(env)
+                .build(),
+        )
         .send()
         .await
         .unwrap();
@@ -183,8 +227,17 @@ pub async fn env_endpoints(ec2: &Client, env: &str) -> Vec<(String, String, Stri
         .iter()
         .filter(|e| e.state().map(|s| s.as_str()) != Some("deleted"))
         .map(|e| {
-            let role = e.tags().iter().find(|t| t.key() == Some("vpcwarden:role")).and_then(|t| t.value()).unwrap_or_default();
-            (role.to_string(), e.service_name().unwrap_or_default().to_string(), e.vpc_endpoint_id().unwrap_or_default().to_string())
+            let role = e
+                .tags()
+                .iter()
+                .find(|t| t.key() == Some("vpcwarden:role"))
+                .and_then(|t| t.value())
+                .unwrap_or_default();
+            (
+                role.to_string(),
+                e.service_name().unwrap_or_default().to_string(),
+                e.vpc_endpoint_id().unwrap_or_default().to_string(),
+            )
         })
         .collect();
     v.sort();
@@ -194,5 +247,9 @@ pub async fn env_endpoints(ec2: &Client, env: &str) -> Vec<(String, String, Stri
 /// How often `arn` appears in the policy's resources.
 pub fn arn_count(policy: &str, arn: &str) -> usize {
     let p = vpcwarden_policy::Policy::parse(policy).unwrap();
-    p.statements().iter().flat_map(|s| s.resource.iter().flat_map(|r| r.iter())).filter(|r| *r == arn).count()
+    p.statements()
+        .iter()
+        .flat_map(|s| s.resource.iter().flat_map(|r| r.iter()))
+        .filter(|r| *r == arn)
+        .count()
 }

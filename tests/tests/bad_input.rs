@@ -37,15 +37,29 @@ async fn assert_rejected(vpcs: &[&Vpc], ev: &Value, expect: &[&str]) {
     for v in vpcs {
         before.push(world::state(&ec2, &v.vpc_id).await);
     }
-    let msg = invoke(&standin("VPCWARDEN_LAMBDA_URL"), "endpoint-provisioner", ev).await.unwrap().expect_err();
+    let msg = invoke(&standin("VPCWARDEN_LAMBDA_URL"), "endpoint-provisioner", ev)
+        .await
+        .unwrap()
+        .expect_err();
     for part in expect {
-        assert!(msg.contains(part), "error {msg:?} does not mention {part:?}");
+        assert!(
+            msg.contains(part),
+            "error {msg:?} does not mention {part:?}"
+        );
     }
     for (v, b) in vpcs.iter().zip(before) {
-        assert_eq!(world::state(&ec2, &v.vpc_id).await, b, "state of {} changed after: {msg}", v.vpc_id);
+        assert_eq!(
+            world::state(&ec2, &v.vpc_id).await,
+            b,
+            "state of {} changed after: {msg}",
+            v.vpc_id
+        );
     }
     if let Some(name) = ev["detail"]["name"].as_str() {
-        assert!(env_endpoints(&ec2, name).await.is_empty(), "endpoints created for {name} after: {msg}");
+        assert!(
+            env_endpoints(&ec2, name).await.is_empty(),
+            "endpoints created for {name} after: {msg}"
+        );
     }
 }
 
@@ -58,41 +72,204 @@ async fn malformed_events_name_the_field_and_change_nothing() {
     let two_vpcs = json!([vpc.subnets[0], other.subnets[0]]);
 
     let cases: Vec<(&str, Mutation, Vec<&str>)> = vec![
-        ("missing name", remove(&["name"]), vec!["detail.name", "missing"]),
-        ("name is a number", set(&["name"], json!(5)), vec!["detail.name", "must be a string"]),
-        ("name starts with a digit", set(&["name"], json!("1env")), vec!["detail.name", "1env"]),
-        ("name too long", set(&["name"], json!("a".repeat(81))), vec!["detail.name", "at most 80"]),
-        ("missing status", remove(&["status"]), vec!["detail.status", "missing"]),
-        ("status is an object", set(&["status"], json!({"s": 1})), vec!["detail.status", "must be a string"]),
-        ("missing queue", remove(&["celeryExecutorQueue"]), vec!["detail.celeryExecutorQueue", "missing"]),
-        ("queue not an ARN", set(&["celeryExecutorQueue"], json!("airflow-celery-x")), vec!["detail.celeryExecutorQueue", "SQS queue ARN"]),
-        ("queue is a wildcard", set(&["celeryExecutorQueue"], json!("arn:aws:sqs:*:*:airflow-celery-*")), vec!["detail.celeryExecutorQueue"]),
-        ("queue is an SNS ARN", set(&["celeryExecutorQueue"], json!("arn:aws:sns:us-east-1:123456789012:t")), vec!["detail.celeryExecutorQueue"]),
-        ("queue is an array", set(&["celeryExecutorQueue"], json!(["arn:aws:sqs:us-east-1:123456789012:q"])), vec!["detail.celeryExecutorQueue", "must be a string"]),
-        ("missing database service", remove(&["databaseVpcEndpointService"]), vec!["detail.databaseVpcEndpointService", "missing"]),
-        ("bad database service", set(&["databaseVpcEndpointService"], json!("vpce-svc-123")), vec!["detail.databaseVpcEndpointService", "service name"]),
-        ("database service with a space", set(&["databaseVpcEndpointService"], json!("com.amazonaws.vpce.us-east-1.vpce svc")), vec!["detail.databaseVpcEndpointService"]),
-        ("private without webserver service", Box::new(|ev: &mut Value| {
-            ev["detail"]["webserverAccessMode"] = json!("PRIVATE_ONLY");
-            ev["detail"].as_object_mut().unwrap().remove("webserverVpcEndpointService");
-        }), vec!["detail.webserverVpcEndpointService", "PRIVATE_ONLY"]),
-        ("unknown access mode", set(&["webserverAccessMode"], json!("SOMETIMES")), vec!["detail.webserverAccessMode", "SOMETIMES"]),
-        ("unknown endpoint management", set(&["endpointManagement"], json!("MAYBE")), vec!["detail.endpointManagement", "MAYBE"]),
-        ("missing network configuration", remove(&["networkConfiguration"]), vec!["detail.networkConfiguration", "missing"]),
-        ("network configuration is a string", set(&["networkConfiguration"], json!("subnet-1")), vec!["detail.networkConfiguration", "must be an object"]),
-        ("missing subnets", remove(&["networkConfiguration", "subnetIds"]), vec!["detail.networkConfiguration.subnetIds", "missing"]),
-        ("empty subnets", set(&["networkConfiguration", "subnetIds"], json!([])), vec!["detail.networkConfiguration.subnetIds", "empty"]),
-        ("subnets is a string", set(&["networkConfiguration", "subnetIds"], json!("subnet-0a")), vec!["detail.networkConfiguration.subnetIds", "array of strings"]),
-        ("subnet id is a number", set(&["networkConfiguration", "subnetIds"], json!(["subnet-0a", 7])), vec!["detail.networkConfiguration.subnetIds[1]", "must be a string"]),
-        ("subnet id malformed", set(&["networkConfiguration", "subnetIds"], json!(["subnet-xyz"])), vec!["detail.networkConfiguration.subnetIds[0]", "subnet-xyz"]),
-        ("empty security groups", set(&["networkConfiguration", "securityGroupIds"], json!([])), vec!["detail.networkConfiguration.securityGroupIds", "empty"]),
-        ("security group malformed", set(&["networkConfiguration", "securityGroupIds"], json!(["default"])), vec!["detail.networkConfiguration.securityGroupIds[0]", "default"]),
-        ("subnet does not exist", set(&["networkConfiguration", "subnetIds"], json!(["subnet-00000000000000000"])), vec!["subnet-00000000000000000", "not found"]),
-        ("subnets in two VPCs", set(&["networkConfiguration", "subnetIds"], two_vpcs), vec!["more than one VPC", &vpc.vpc_id, &other.vpc_id]),
-        ("VPC without SQS endpoint", set(&["networkConfiguration", "subnetIds"], json!(no_sqs.subnets)), vec![&no_sqs.vpc_id, "no live SQS interface endpoint"]),
-        ("detail is a string", Box::new(|ev: &mut Value| ev["detail"] = json!("PENDING")), vec!["detail", "must be an object"]),
-        ("wrong source", Box::new(|ev: &mut Value| ev["source"] = json!("aws.ec2")), vec!["not an MWAA status change", "aws.ec2"]),
-        ("wrong detail-type", Box::new(|ev: &mut Value| ev["detail-type"] = json!("EC2 Instance State-change Notification")), vec!["not an MWAA status change"]),
+        (
+            "missing name",
+            remove(&["name"]),
+            vec!["detail.name", "missing"],
+        ),
+        (
+            "name is a number",
+            set(&["name"], json!(5)),
+            vec!["detail.name", "must be a string"],
+        ),
+        (
+            "name starts with a digit",
+            set(&["name"], json!("1env")),
+            vec!["detail.name", "1env"],
+        ),
+        (
+            "name too long",
+            set(&["name"], json!("a".repeat(81))),
+            vec!["detail.name", "at most 80"],
+        ),
+        (
+            "missing status",
+            remove(&["status"]),
+            vec!["detail.status", "missing"],
+        ),
+        (
+            "status is an object",
+            set(&["status"], json!({"s": 1})),
+            vec!["detail.status", "must be a string"],
+        ),
+        (
+            "missing queue",
+            remove(&["celeryExecutorQueue"]),
+            vec!["detail.celeryExecutorQueue", "missing"],
+        ),
+        (
+            "queue not an ARN",
+            set(&["celeryExecutorQueue"], json!("airflow-celery-x")),
+            vec!["detail.celeryExecutorQueue", "SQS queue ARN"],
+        ),
+        (
+            "queue is a wildcard",
+            set(
+                &["celeryExecutorQueue"],
+                json!("arn:aws:sqs:*:*:airflow-celery-*"),
+            ),
+            vec!["detail.celeryExecutorQueue"],
+        ),
+        (
+            "queue is an SNS ARN",
+            set(
+                &["celeryExecutorQueue"],
+                json!("arn:aws:sns:us-east-1:123456789012:t"),
+            ),
+            vec!["detail.celeryExecutorQueue"],
+        ),
+        (
+            "queue is an array",
+            set(
+                &["celeryExecutorQueue"],
+                json!(["arn:aws:sqs:us-east-1:123456789012:q"]),
+            ),
+            vec!["detail.celeryExecutorQueue", "must be a string"],
+        ),
+        (
+            "missing database service",
+            remove(&["databaseVpcEndpointService"]),
+            vec!["detail.databaseVpcEndpointService", "missing"],
+        ),
+        (
+            "bad database service",
+            set(&["databaseVpcEndpointService"], json!("vpce-svc-123")),
+            vec!["detail.databaseVpcEndpointService", "service name"],
+        ),
+        (
+            "database service with a space",
+            set(
+                &["databaseVpcEndpointService"],
+                json!("com.amazonaws.vpce.us-east-1.vpce svc"),
+            ),
+            vec!["detail.databaseVpcEndpointService"],
+        ),
+        (
+            "private without webserver service",
+            Box::new(|ev: &mut Value| {
+                ev["detail"]["webserverAccessMode"] = json!("PRIVATE_ONLY");
+                ev["detail"]
+                    .as_object_mut()
+                    .unwrap()
+                    .remove("webserverVpcEndpointService");
+            }),
+            vec!["detail.webserverVpcEndpointService", "PRIVATE_ONLY"],
+        ),
+        (
+            "unknown access mode",
+            set(&["webserverAccessMode"], json!("SOMETIMES")),
+            vec!["detail.webserverAccessMode", "SOMETIMES"],
+        ),
+        (
+            "unknown endpoint management",
+            set(&["endpointManagement"], json!("MAYBE")),
+            vec!["detail.endpointManagement", "MAYBE"],
+        ),
+        (
+            "missing network configuration",
+            remove(&["networkConfiguration"]),
+            vec!["detail.networkConfiguration", "missing"],
+        ),
+        (
+            "network configuration is a string",
+            set(&["networkConfiguration"], json!("subnet-1")),
+            vec!["detail.networkConfiguration", "must be an object"],
+        ),
+        (
+            "missing subnets",
+            remove(&["networkConfiguration", "subnetIds"]),
+            vec!["detail.networkConfiguration.subnetIds", "missing"],
+        ),
+        (
+            "empty subnets",
+            set(&["networkConfiguration", "subnetIds"], json!([])),
+            vec!["detail.networkConfiguration.subnetIds", "empty"],
+        ),
+        (
+            "subnets is a string",
+            set(&["networkConfiguration", "subnetIds"], json!("subnet-0a")),
+            vec!["detail.networkConfiguration.subnetIds", "array of strings"],
+        ),
+        (
+            "subnet id is a number",
+            set(
+                &["networkConfiguration", "subnetIds"],
+                json!(["subnet-0a", 7]),
+            ),
+            vec![
+                "detail.networkConfiguration.subnetIds[1]",
+                "must be a string",
+            ],
+        ),
+        (
+            "subnet id malformed",
+            set(
+                &["networkConfiguration", "subnetIds"],
+                json!(["subnet-xyz"]),
+            ),
+            vec!["detail.networkConfiguration.subnetIds[0]", "subnet-xyz"],
+        ),
+        (
+            "empty security groups",
+            set(&["networkConfiguration", "securityGroupIds"], json!([])),
+            vec!["detail.networkConfiguration.securityGroupIds", "empty"],
+        ),
+        (
+            "security group malformed",
+            set(
+                &["networkConfiguration", "securityGroupIds"],
+                json!(["default"]),
+            ),
+            vec!["detail.networkConfiguration.securityGroupIds[0]", "default"],
+        ),
+        (
+            "subnet does not exist",
+            set(
+                &["networkConfiguration", "subnetIds"],
+                json!(["subnet-00000000000000000"]),
+            ),
+            vec!["subnet-00000000000000000", "not found"],
+        ),
+        (
+            "subnets in two VPCs",
+            set(&["networkConfiguration", "subnetIds"], two_vpcs),
+            vec!["more than one VPC", &vpc.vpc_id, &other.vpc_id],
+        ),
+        (
+            "VPC without SQS endpoint",
+            set(
+                &["networkConfiguration", "subnetIds"],
+                json!(no_sqs.subnets),
+            ),
+            vec![&no_sqs.vpc_id, "no live SQS interface endpoint"],
+        ),
+        (
+            "detail is a string",
+            Box::new(|ev: &mut Value| ev["detail"] = json!("PENDING")),
+            vec!["detail", "must be an object"],
+        ),
+        (
+            "wrong source",
+            Box::new(|ev: &mut Value| ev["source"] = json!("aws.ec2")),
+            vec!["not an MWAA status change", "aws.ec2"],
+        ),
+        (
+            "wrong detail-type",
+            Box::new(|ev: &mut Value| {
+                ev["detail-type"] = json!("EC2 Instance State-change Notification")
+            }),
+            vec!["not an MWAA status change"],
+        ),
     ];
     assert!(cases.len() >= 30);
     for (what, mutate, expect) in cases {
@@ -112,8 +289,13 @@ async fn unusable_sqs_endpoint_policies_are_reported_before_any_change() {
         let mut arns = Vec::new();
         let mut p = String::new();
         for i in 0.. {
-            arns.push(format!("\"arn:aws:sqs:us-east-1:123456789012:team-queue-{i:05}\""));
-            p = LOCKED_DOWN_POLICY.replace(r#""Resource":[]"#, &format!(r#""Resource":[{}]"#, arns.join(",")));
+            arns.push(format!(
+                "\"arn:aws:sqs:us-east-1:123456789012:team-queue-{i:05}\""
+            ));
+            p = LOCKED_DOWN_POLICY.replace(
+                r#""Resource":[]"#,
+                &format!(r#""Resource":[{}]"#, arns.join(",")),
+            );
             if p.len() > 20_480 - 60 {
                 break;
             }

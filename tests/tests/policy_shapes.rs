@@ -21,17 +21,31 @@ async fn check(original: &str, expected: &str, decision: &str) {
     let sqs = vpc.sqs_endpoint.clone().unwrap();
     let lambda = standin("VPCWARDEN_LAMBDA_URL");
 
-    let report = invoke(&lambda, "endpoint-provisioner", &world::pending(&env, &vpc, false)).await.unwrap().expect_ok();
+    let report = invoke(
+        &lambda,
+        "endpoint-provisioner",
+        &world::pending(&env, &vpc, false),
+    )
+    .await
+    .unwrap()
+    .expect_ok();
     assert_eq!(report["policies"][0]["decision"], decision, "{report}");
     assert_eq!(policy_text(&ec2, &sqs).await, expected);
 
-    invoke(&lambda, "endpoint-provisioner", &world::deleted(&env)).await.unwrap().expect_ok();
+    invoke(&lambda, "endpoint-provisioner", &world::deleted(&env))
+        .await
+        .unwrap()
+        .expect_ok();
     let restored = policy_text(&ec2, &sqs).await;
     if original.contains(r#""Resource":"arn:"#) {
         // A single-string Resource had to become an array to take a second ARN;
         // it comes back as a one-element array: the same grant, not the same text.
         let canon = |t: &str| Policy::parse(t).unwrap().canonical();
-        assert_eq!(canon(&restored), canon(&original), "DELETED did not restore the policy");
+        assert_eq!(
+            canon(&restored),
+            canon(&original),
+            "DELETED did not restore the policy"
+        );
     } else {
         assert_eq!(restored, original, "DELETED did not restore the policy");
     }
@@ -101,7 +115,17 @@ async fn pretty_printed_policy_stays_pretty() {
     let original = "{\n  \"Statement\": [\n    {\n      \"Effect\": \"Allow\",\n      \"Principal\": \"*\",\n      \"Action\": \"sqs:*\",\n      \"Resource\": []\n    }\n  ]\n}";
     let vpc = world::vpc(&ec2, Some(original)).await;
     let env = unique("pretty");
-    invoke(&standin("VPCWARDEN_LAMBDA_URL"), "endpoint-provisioner", &world::pending(&env, &vpc, false)).await.unwrap().expect_ok();
+    invoke(
+        &standin("VPCWARDEN_LAMBDA_URL"),
+        "endpoint-provisioner",
+        &world::pending(&env, &vpc, false),
+    )
+    .await
+    .unwrap()
+    .expect_ok();
     let after = policy_text(&ec2, vpc.sqs_endpoint.as_deref().unwrap()).await;
-    assert!(after.contains("\n      \"Resource\": [\n        \"arn:aws:sqs:"), "{after}");
+    assert!(
+        after.contains("\n      \"Resource\": [\n        \"arn:aws:sqs:"),
+        "{after}"
+    );
 }

@@ -4,11 +4,19 @@
 use serde_json::Value;
 use tokio::task::JoinSet;
 use vpcwarden_e2e::http::{invoke, Invocation};
-use vpcwarden_e2e::world::{self, arn_count, env_endpoints, policy_text, queue_arn, LOCKED_DOWN_POLICY};
+use vpcwarden_e2e::world::{
+    self, arn_count, env_endpoints, policy_text, queue_arn, LOCKED_DOWN_POLICY,
+};
 use vpcwarden_e2e::{moto_ec2, standin, unique};
 
 async fn call(event: &Value) -> Invocation {
-    invoke(&standin("VPCWARDEN_LAMBDA_URL"), "endpoint-provisioner", event).await.expect("invoke")
+    invoke(
+        &standin("VPCWARDEN_LAMBDA_URL"),
+        "endpoint-provisioner",
+        event,
+    )
+    .await
+    .expect("invoke")
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -22,7 +30,10 @@ async fn pending_public_environment_gets_a_database_endpoint_and_its_queue_allow
     let eps = env_endpoints(&ec2, &env).await;
     assert_eq!(eps.len(), 1, "{eps:?}");
     assert_eq!(eps[0].0, "database");
-    assert_eq!(eps[0].1, ev["detail"]["databaseVpcEndpointService"].as_str().unwrap());
+    assert_eq!(
+        eps[0].1,
+        ev["detail"]["databaseVpcEndpointService"].as_str().unwrap()
+    );
     assert_eq!(report["created"][0]["endpoint_id"], eps[0].2.as_str());
     assert_eq!(report["vpc_id"], vpc.vpc_id.as_str());
 
@@ -31,14 +42,22 @@ async fn pending_public_environment_gets_a_database_endpoint_and_its_queue_allow
     assert_eq!(arn_count(&policy, &queue_arn(&env)), 1);
     assert_eq!(
         policy,
-        LOCKED_DOWN_POLICY.replace(r#""Resource":[]"#, &format!(r#""Resource":["{}"]"#, queue_arn(&env))),
+        LOCKED_DOWN_POLICY.replace(
+            r#""Resource":[]"#,
+            &format!(r#""Resource":["{}"]"#, queue_arn(&env))
+        ),
         "only the queue ARN was added"
     );
     assert_eq!(report["policies"][0]["decision"], "claimed");
 
     // The endpoint carries the tags the cleanup and the IAM conditions rely on.
     let state = world::state(&ec2, &vpc.vpc_id).await;
-    let ours = state.as_array().unwrap().iter().find(|e| e["id"] == eps[0].2.as_str()).unwrap();
+    let ours = state
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["id"] == eps[0].2.as_str())
+        .unwrap();
     let tags: Vec<(String, String)> = serde_json::from_value(ours["tags"].clone()).unwrap();
     for (k, v) in [
         ("Name", format!("mwaa-{env}-database")),
@@ -46,7 +65,10 @@ async fn pending_public_environment_gets_a_database_endpoint_and_its_queue_allow
         ("vpcwarden:managed-by", "vpcwarden".into()),
         ("vpcwarden:role", "database".into()),
     ] {
-        assert!(tags.contains(&(k.to_string(), v.clone())), "missing tag {k}={v} in {tags:?}");
+        assert!(
+            tags.contains(&(k.to_string(), v.clone())),
+            "missing tag {k}={v} in {tags:?}"
+        );
     }
 }
 
@@ -58,12 +80,23 @@ async fn pending_private_environment_also_gets_a_webserver_endpoint() {
     let ev = world::pending(&env, &vpc, true);
     call(&ev).await.expect_ok();
     let eps = env_endpoints(&ec2, &env).await;
-    let roles: Vec<(&str, &str)> = eps.iter().map(|(r, s, _)| (r.as_str(), s.as_str())).collect();
+    let roles: Vec<(&str, &str)> = eps
+        .iter()
+        .map(|(r, s, _)| (r.as_str(), s.as_str()))
+        .collect();
     assert_eq!(
         roles,
         vec![
-            ("database", ev["detail"]["databaseVpcEndpointService"].as_str().unwrap()),
-            ("webserver", ev["detail"]["webserverVpcEndpointService"].as_str().unwrap()),
+            (
+                "database",
+                ev["detail"]["databaseVpcEndpointService"].as_str().unwrap()
+            ),
+            (
+                "webserver",
+                ev["detail"]["webserverVpcEndpointService"]
+                    .as_str()
+                    .unwrap()
+            ),
         ]
     );
 }
@@ -78,11 +111,21 @@ async fn one_event_delivered_five_times_in_sequence_creates_once() {
     let after_first = world::state(&ec2, &vpc.vpc_id).await;
     for _ in 0..4 {
         let report = call(&ev).await.expect_ok();
-        assert!(report["created"].as_array().unwrap().is_empty(), "redelivery created: {report}");
+        assert!(
+            report["created"].as_array().unwrap().is_empty(),
+            "redelivery created: {report}"
+        );
         assert_eq!(report["existing"].as_array().unwrap().len(), 2);
-        assert_eq!(report["policies"][0]["writes"], 0, "redelivery rewrote the policy");
+        assert_eq!(
+            report["policies"][0]["writes"], 0,
+            "redelivery rewrote the policy"
+        );
     }
-    assert_eq!(world::state(&ec2, &vpc.vpc_id).await, after_first, "redeliveries changed moto's state");
+    assert_eq!(
+        world::state(&ec2, &vpc.vpc_id).await,
+        after_first,
+        "redeliveries changed moto's state"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -124,7 +167,11 @@ async fn twenty_environments_at_once_all_get_in_and_twenty_deletions_restore_the
     }
     let policy = policy_text(&ec2, &sqs).await;
     for env in &envs {
-        assert_eq!(arn_count(&policy, &queue_arn(env)), 1, "{env} missing or repeated in {policy}");
+        assert_eq!(
+            arn_count(&policy, &queue_arn(env)),
+            1,
+            "{env} missing or repeated in {policy}"
+        );
         assert_eq!(env_endpoints(&ec2, env).await.len(), 1);
     }
     assert!(writes >= 1);
@@ -137,9 +184,16 @@ async fn twenty_environments_at_once_all_get_in_and_twenty_deletions_restore_the
     while let Some(r) = set.join_next().await {
         r.unwrap();
     }
-    assert_eq!(policy_text(&ec2, &sqs).await, LOCKED_DOWN_POLICY, "policy not back to its original content");
+    assert_eq!(
+        policy_text(&ec2, &sqs).await,
+        LOCKED_DOWN_POLICY,
+        "policy not back to its original content"
+    );
     for env in &envs {
-        assert!(env_endpoints(&ec2, env).await.is_empty(), "{env} endpoints left");
+        assert!(
+            env_endpoints(&ec2, env).await.is_empty(),
+            "{env} endpoints left"
+        );
     }
 }
 
@@ -148,11 +202,15 @@ async fn deleted_removes_exactly_the_arn_it_added() {
     let ec2 = moto_ec2().await;
     let env = unique("del");
     let other = "arn:aws:sqs:us-east-1:123456789012:someone-elses-queue";
-    let original = LOCKED_DOWN_POLICY.replace(r#""Resource":[]"#, &format!(r#""Resource":["{other}"]"#));
+    let original =
+        LOCKED_DOWN_POLICY.replace(r#""Resource":[]"#, &format!(r#""Resource":["{other}"]"#));
     let vpc = world::vpc(&ec2, Some(&original)).await;
     let sqs = vpc.sqs_endpoint.clone().unwrap();
     call(&world::pending(&env, &vpc, true)).await.expect_ok();
-    assert_eq!(arn_count(&policy_text(&ec2, &sqs).await, &queue_arn(&env)), 1);
+    assert_eq!(
+        arn_count(&policy_text(&ec2, &sqs).await, &queue_arn(&env)),
+        1
+    );
 
     let report = call(&world::deleted(&env)).await.expect_ok();
     assert_eq!(report["deleted"].as_array().unwrap().len(), 2, "{report}");
@@ -175,13 +233,20 @@ async fn other_statuses_and_service_managed_endpoints_are_no_ops() {
         ("status", "AVAILABLE", "status AVAILABLE"),
         ("status", "CREATE_FAILED", "status CREATE_FAILED"),
         ("status", "SOME_FUTURE_STATUS", "status SOME_FUTURE_STATUS"),
-        ("endpointManagement", "SERVICE", "endpointManagement is SERVICE"),
+        (
+            "endpointManagement",
+            "SERVICE",
+            "endpointManagement is SERVICE",
+        ),
     ] {
         let mut ev = world::pending(&env, &vpc, false);
         ev["detail"][field] = value.into();
         let report = call(&ev).await.expect_ok();
         assert_eq!(report["action"], "ignore");
-        assert!(report["skipped"][0].as_str().unwrap().contains(reason), "{report}");
+        assert!(
+            report["skipped"][0].as_str().unwrap().contains(reason),
+            "{report}"
+        );
     }
     assert_eq!(world::state(&ec2, &vpc.vpc_id).await, before);
 }

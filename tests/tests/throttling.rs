@@ -12,20 +12,33 @@ use vpcwarden_endpoints::{handle, Ec2Endpoints, Envelope, Settings};
 use vpcwarden_policy::Policy;
 
 async fn deliver(ec2: &Ec2Endpoints, ev: &Value) {
-    let settings = Settings { settle: Duration::from_millis(100), ..Settings::new("us-east-1") };
+    let settings = Settings {
+        settle: Duration::from_millis(100),
+        ..Settings::new("us-east-1")
+    };
     let envelope = Envelope {
         id: ev["id"].as_str(),
         source: ev["source"].as_str(),
         detail_type: ev["detail-type"].as_str(),
         detail: &ev["detail"],
     };
-    handle(ec2, envelope, &settings).await.unwrap_or_else(|e| panic!("{e}"));
+    handle(ec2, envelope, &settings)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
 }
 
 /// Three environments arrive together, one is redelivered, one is deleted.
 async fn scenario(ec2: &Ec2Endpoints, vpc: &Vpc, envs: &[String]) {
-    let evs: Vec<Value> = envs.iter().enumerate().map(|(i, e)| world::pending(e, vpc, i == 0)).collect();
-    tokio::join!(deliver(ec2, &evs[0]), deliver(ec2, &evs[1]), deliver(ec2, &evs[2]));
+    let evs: Vec<Value> = envs
+        .iter()
+        .enumerate()
+        .map(|(i, e)| world::pending(e, vpc, i == 0))
+        .collect();
+    tokio::join!(
+        deliver(ec2, &evs[0]),
+        deliver(ec2, &evs[1]),
+        deliver(ec2, &evs[2])
+    );
     deliver(ec2, &evs[0]).await;
     deliver(ec2, &world::deleted(&envs[1])).await;
 }
@@ -38,7 +51,10 @@ fn normalized(state: &Value, vpc: &Vpc, envs: &[String]) -> String {
         // Service names are derived from the environment name in the fixtures.
         let detail = world::pending_detail(env, vpc, true);
         for field in ["databaseVpcEndpointService", "webserverVpcEndpointService"] {
-            pairs.push((detail[field].as_str().unwrap().to_string(), format!("{field}-{i}")));
+            pairs.push((
+                detail[field].as_str().unwrap().to_string(),
+                format!("{field}-{i}"),
+            ));
         }
         pairs.push((env.clone(), format!("ENV{i}")));
     }
@@ -62,13 +78,20 @@ fn normalized(state: &Value, vpc: &Vpc, envs: &[String]) -> String {
             }
         }
     }
-    let mut eps: Vec<String> = v.as_array().unwrap().iter().map(|e| e.to_string()).collect();
+    let mut eps: Vec<String> = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e.to_string())
+        .collect();
     eps.sort();
     eps.join("\n")
 }
 
 async fn faults() -> u64 {
-    let body = vpcwarden_e2e::http::get(&standin("VPCWARDEN_PROXY_URL"), "/__faults").await.unwrap();
+    let body = vpcwarden_e2e::http::get(&standin("VPCWARDEN_PROXY_URL"), "/__faults")
+        .await
+        .unwrap();
     body["faulted"].as_u64().unwrap()
 }
 
@@ -85,10 +108,24 @@ async fn throttled_run_ends_where_the_fault_free_run_ends() {
     let proxied = ec2_at(&standin("VPCWARDEN_PROXY_URL")).await;
     scenario(&Ec2Endpoints::new(proxied), &faulty_vpc, &faulty_envs).await;
     let injected = faults().await - before;
-    assert!(injected > 0, "the proxy injected no fault; the test proves nothing");
+    assert!(
+        injected > 0,
+        "the proxy injected no fault; the test proves nothing"
+    );
 
-    let clean = normalized(&world::state(&moto, &clean_vpc.vpc_id).await, &clean_vpc, &clean_envs);
-    let faulty = normalized(&world::state(&moto, &faulty_vpc.vpc_id).await, &faulty_vpc, &faulty_envs);
-    assert_eq!(faulty, clean, "{injected} throttled calls changed the outcome");
+    let clean = normalized(
+        &world::state(&moto, &clean_vpc.vpc_id).await,
+        &clean_vpc,
+        &clean_envs,
+    );
+    let faulty = normalized(
+        &world::state(&moto, &faulty_vpc.vpc_id).await,
+        &faulty_vpc,
+        &faulty_envs,
+    );
+    assert_eq!(
+        faulty, clean,
+        "{injected} throttled calls changed the outcome"
+    );
     eprintln!("{injected} EC2 calls throttled; end state identical");
 }

@@ -14,17 +14,36 @@ use vpcwarden_endpoints::{handle, Ec2Endpoints, Envelope, Report, Settings};
 async fn main() -> Result<(), Error> {
     init_tracing(LogFormat::Json);
     let config = load().await;
-    let region = config.region().map(|r| r.to_string()).ok_or("AWS_REGION is not set")?;
+    let region = config
+        .region()
+        .map(|r| r.to_string())
+        .ok_or("AWS_REGION is not set")?;
     let settings = Settings::new(region).with_env(|k| std::env::var(k).ok())?;
     let ec2 = Ec2Endpoints::new(aws_sdk_ec2::Client::new(&config));
-    run(service_fn(|ev: LambdaEvent<EventBridgeEvent<Value>>| handler(ev, &ec2, &settings))).await
+    run(service_fn(|ev: LambdaEvent<EventBridgeEvent<Value>>| {
+        handler(ev, &ec2, &settings)
+    }))
+    .await
 }
 
-async fn handler(ev: LambdaEvent<EventBridgeEvent<Value>>, ec2: &Ec2Endpoints, settings: &Settings) -> Result<Report, Error> {
+async fn handler(
+    ev: LambdaEvent<EventBridgeEvent<Value>>,
+    ec2: &Ec2Endpoints,
+    settings: &Settings,
+) -> Result<Report, Error> {
     let e = &ev.payload;
     let environment = e.detail.get("name").and_then(Value::as_str).unwrap_or("");
-    let span = info_span!("event", event_id = e.id.as_deref().unwrap_or(""), environment);
-    let envelope = Envelope { id: e.id.as_deref(), source: Some(&e.source), detail_type: Some(&e.detail_type), detail: &e.detail };
+    let span = info_span!(
+        "event",
+        event_id = e.id.as_deref().unwrap_or(""),
+        environment
+    );
+    let envelope = Envelope {
+        id: e.id.as_deref(),
+        source: Some(&e.source),
+        detail_type: Some(&e.detail_type),
+        detail: &e.detail,
+    };
     async {
         match handle(ec2, envelope, settings).await {
             Ok(report) => {

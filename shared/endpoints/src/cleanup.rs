@@ -8,22 +8,34 @@ use vpcwarden_policy::diff;
 use crate::error::ProvisionError;
 use crate::ledger::{self, Entry};
 use crate::port::{Ec2Port, EndpointQuery};
-use crate::reconcile::{derive, now_secs, parse_policy, reconcile};
+use crate::reconcile::{derive, now_secs, parse_policy, reconcile, Derived};
 use crate::report::{EndpointRecord, PolicyReport, Report};
 use crate::settings::Settings;
 use crate::tags;
 
 /// Carries out a `DELETED` event. The event carries no network configuration
 /// to rely on, so everything is found by the tags this tool wrote.
-pub async fn cleanup(ec2: &impl Ec2Port, req: &Cleanup, settings: &Settings) -> Result<Report, ProvisionError> {
+pub async fn cleanup(
+    ec2: &impl Ec2Port,
+    req: &Cleanup,
+    settings: &Settings,
+) -> Result<Report, ProvisionError> {
     let env = req.environment.as_str();
     let endpoints = ec2
-        .find_endpoints(&EndpointQuery { vpc_id: None, service_name: None, tags: tags::selector(env, None) })
+        .find_endpoints(&EndpointQuery {
+            vpc_id: None,
+            service_name: None,
+            tags: tags::selector(env, None),
+        })
         .await?;
     let key = ledger::key(env);
     let sqs_service = format!("com.amazonaws.{}.sqs", settings.region);
     let sqs: Vec<_> = ec2
-        .find_endpoints(&EndpointQuery { vpc_id: None, service_name: Some(sqs_service), tags: vec![] })
+        .find_endpoints(&EndpointQuery {
+            vpc_id: None,
+            service_name: Some(sqs_service),
+            tags: vec![],
+        })
         .await?
         .into_iter()
         .filter(|e| e.tag(&key).is_some())
@@ -33,7 +45,10 @@ pub async fn cleanup(ec2: &impl Ec2Port, req: &Cleanup, settings: &Settings) -> 
         environment: Some(env.to_string()),
         action: "cleanup".into(),
         dry_run: settings.dry_run,
-        vpc_id: endpoints.first().map(|e| e.vpc_id.clone()).or_else(|| sqs.first().map(|e| e.vpc_id.clone())),
+        vpc_id: endpoints
+            .first()
+            .map(|e| e.vpc_id.clone())
+            .or_else(|| sqs.first().map(|e| e.vpc_id.clone())),
         ..Report::default()
     };
     report.deleted = endpoints
@@ -46,10 +61,14 @@ pub async fn cleanup(ec2: &impl Ec2Port, req: &Cleanup, settings: &Settings) -> 
         })
         .collect();
     if endpoints.is_empty() {
-        report.skipped.push(format!("no endpoint tagged for environment {env}"));
+        report
+            .skipped
+            .push(format!("no endpoint tagged for environment {env}"));
     }
     if sqs.is_empty() {
-        report.skipped.push(format!("no SQS endpoint policy records a queue for environment {env}"));
+        report.skipped.push(format!(
+            "no SQS endpoint policy records a queue for environment {env}"
+        ));
     }
 
     if settings.dry_run {
@@ -57,7 +76,11 @@ pub async fn cleanup(ec2: &impl Ec2Port, req: &Cleanup, settings: &Settings) -> 
             let policy = parse_policy(ep)?;
             let mut entries = ledger::entries(&ep.tags);
             let queue = released(&mut entries, env);
-            let (after, outcomes, _) = derive(ep, &policy, &entries, settings)?;
+            let Derived {
+                policy: after,
+                outcomes,
+                ..
+            } = derive(ep, &policy, &entries, settings)?;
             report.policies.push(PolicyReport {
                 endpoint_id: ep.id.clone(),
                 queue_arn: queue.unwrap_or_default(),
@@ -79,7 +102,10 @@ pub async fn cleanup(ec2: &impl Ec2Port, req: &Cleanup, settings: &Settings) -> 
         let queue = released(&mut entries, env);
         // Tombstone first: from now on every writer's view drops the ARN.
         if let Some(arn) = &queue {
-            let tomb = Entry::Removed { at: now_secs(), arn: arn.clone() };
+            let tomb = Entry::Removed {
+                at: now_secs(),
+                arn: arn.clone(),
+            };
             ec2.put_tags(&ep.id, &[(key.clone(), tomb.value())]).await?;
         }
         let done = reconcile(ec2, &ep.id, settings).await?;
@@ -102,7 +128,10 @@ fn released(entries: &mut [(String, Entry)], env: &str) -> Option<String> {
     match entry {
         Entry::Active(arn) => {
             let arn = arn.clone();
-            *entry = Entry::Removed { at: now_secs(), arn: arn.clone() };
+            *entry = Entry::Removed {
+                at: now_secs(),
+                arn: arn.clone(),
+            };
             Some(arn)
         }
         Entry::Removed { .. } => None,

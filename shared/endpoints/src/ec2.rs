@@ -1,7 +1,9 @@
 //! [`Ec2Port`] over the AWS SDK's EC2 client.
 
 use aws_sdk_ec2::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
-use aws_sdk_ec2::types::{Filter, ResourceType, Tag, TagSpecification, VpcEndpoint, VpcEndpointType};
+use aws_sdk_ec2::types::{
+    Filter, ResourceType, Tag, TagSpecification, VpcEndpoint, VpcEndpointType,
+};
 use aws_sdk_ec2::Client;
 
 use crate::error::AwsError;
@@ -26,16 +28,43 @@ where
     R: std::fmt::Debug,
 {
     let code = e.code().map(str::to_string);
-    let message = e.message().map(str::to_string).unwrap_or_else(|| DisplayErrorContext(&e).to_string());
-    let transport = matches!(e, SdkError::TimeoutError(_) | SdkError::DispatchFailure(_) | SdkError::ResponseError(_));
-    let code = code.unwrap_or_else(|| if transport { "Transport".into() } else { "Unknown".into() });
+    let message = e
+        .message()
+        .map(str::to_string)
+        .unwrap_or_else(|| DisplayErrorContext(&e).to_string());
+    let transport = matches!(
+        e,
+        SdkError::TimeoutError(_) | SdkError::DispatchFailure(_) | SdkError::ResponseError(_)
+    );
+    let code = code.unwrap_or_else(|| {
+        if transport {
+            "Transport".into()
+        } else {
+            "Unknown".into()
+        }
+    });
     let retryable = transport
-        || matches!(code.as_str(), "RequestLimitExceeded" | "Throttling" | "ThrottlingException" | "InternalError" | "ServiceUnavailable" | "Unavailable");
-    AwsError { operation, code, message, retryable }
+        || matches!(
+            code.as_str(),
+            "RequestLimitExceeded"
+                | "Throttling"
+                | "ThrottlingException"
+                | "InternalError"
+                | "ServiceUnavailable"
+                | "Unavailable"
+        );
+    AwsError {
+        operation,
+        code,
+        message,
+        retryable,
+    }
 }
 
 fn to_tags(tags: &[(String, String)]) -> Vec<Tag> {
-    tags.iter().map(|(k, v)| Tag::builder().key(k).value(v).build()).collect()
+    tags.iter()
+        .map(|(k, v)| Tag::builder().key(k).value(v).build())
+        .collect()
 }
 
 fn info(e: &VpcEndpoint) -> EndpointInfo {
@@ -43,14 +72,25 @@ fn info(e: &VpcEndpoint) -> EndpointInfo {
         id: e.vpc_endpoint_id().unwrap_or_default().to_string(),
         vpc_id: e.vpc_id().unwrap_or_default().to_string(),
         service_name: e.service_name().unwrap_or_default().to_string(),
-        state: e.state().map(|s| s.as_str().to_ascii_lowercase()).unwrap_or_default(),
+        state: e
+            .state()
+            .map(|s| s.as_str().to_ascii_lowercase())
+            .unwrap_or_default(),
         policy: e.policy_document().map(str::to_string),
         tags: e
             .tags()
             .iter()
-            .map(|t| (t.key().unwrap_or_default().to_string(), t.value().unwrap_or_default().to_string()))
+            .map(|t| {
+                (
+                    t.key().unwrap_or_default().to_string(),
+                    t.value().unwrap_or_default().to_string(),
+                )
+            })
             .collect(),
-        created_ms: e.creation_timestamp().map(|t| t.to_millis().unwrap_or(0)).unwrap_or(0),
+        created_ms: e
+            .creation_timestamp()
+            .map(|t| t.to_millis().unwrap_or(0))
+            .unwrap_or(0),
     }
 }
 
@@ -60,42 +100,77 @@ impl Ec2Port for Ec2Endpoints {
         let out = self
             .client
             .describe_subnets()
-            .filters(Filter::builder().name("subnet-id").set_values(Some(subnet_ids.to_vec())).build())
+            .filters(
+                Filter::builder()
+                    .name("subnet-id")
+                    .set_values(Some(subnet_ids.to_vec()))
+                    .build(),
+            )
             .send()
             .await
             .map_err(|e| aws_err("DescribeSubnets", e))?;
         Ok(out
             .subnets()
             .iter()
-            .map(|s| (s.subnet_id().unwrap_or_default().to_string(), s.vpc_id().unwrap_or_default().to_string()))
+            .map(|s| {
+                (
+                    s.subnet_id().unwrap_or_default().to_string(),
+                    s.vpc_id().unwrap_or_default().to_string(),
+                )
+            })
             .collect())
     }
 
     async fn find_endpoints(&self, query: &EndpointQuery) -> Result<Vec<EndpointInfo>, AwsError> {
         let mut filters = vec![Filter::builder()
             .name("vpc-endpoint-state")
-            .set_values(Some(["pendingAcceptance", "pending", "available"].map(String::from).to_vec()))
+            .set_values(Some(
+                ["pendingAcceptance", "pending", "available"]
+                    .map(String::from)
+                    .to_vec(),
+            ))
             .build()];
         if let Some(vpc) = &query.vpc_id {
             filters.push(Filter::builder().name("vpc-id").values(vpc).build());
         }
         if let Some(service) = &query.service_name {
-            filters.push(Filter::builder().name("service-name").values(service).build());
+            filters.push(
+                Filter::builder()
+                    .name("service-name")
+                    .values(service)
+                    .build(),
+            );
         }
         for (k, v) in &query.tags {
             filters.push(Filter::builder().name(format!("tag:{k}")).values(v).build());
         }
-        let mut pages = self.client.describe_vpc_endpoints().set_filters(Some(filters)).into_paginator().send();
+        let mut pages = self
+            .client
+            .describe_vpc_endpoints()
+            .set_filters(Some(filters))
+            .into_paginator()
+            .send();
         let mut out = Vec::new();
         while let Some(page) = pages.next().await {
             let page = page.map_err(|e| aws_err("DescribeVpcEndpoints", e))?;
-            out.extend(page.vpc_endpoints().iter().map(info).filter(EndpointInfo::is_live));
+            out.extend(
+                page.vpc_endpoints()
+                    .iter()
+                    .map(info)
+                    .filter(EndpointInfo::is_live),
+            );
         }
         Ok(out)
     }
 
     async fn get_endpoint(&self, id: &str) -> Result<Option<EndpointInfo>, AwsError> {
-        match self.client.describe_vpc_endpoints().vpc_endpoint_ids(id).send().await {
+        match self
+            .client
+            .describe_vpc_endpoints()
+            .vpc_endpoint_ids(id)
+            .send()
+            .await
+        {
             Ok(out) => Ok(out.vpc_endpoints().first().map(info)),
             Err(e) if e.code() == Some("InvalidVpcEndpointId.NotFound") => Ok(None),
             Err(e) => Err(aws_err("DescribeVpcEndpoints", e)),

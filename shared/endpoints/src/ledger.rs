@@ -28,7 +28,10 @@ pub const CELERY_ACTIONS: &[&str] = &[
 ];
 
 /// The spec used for every edit.
-pub const SPEC: AllowSpec<'static> = AllowSpec { actions: CELERY_ACTIONS, sid: STATEMENT_SID };
+pub const SPEC: AllowSpec<'static> = AllowSpec {
+    actions: CELERY_ACTIONS,
+    sid: STATEMENT_SID,
+};
 
 /// One environment's record.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -49,9 +52,14 @@ impl Entry {
     pub fn parse(value: &str) -> Option<Entry> {
         if let Some(rest) = value.strip_prefix("removed:") {
             let (at, arn) = rest.split_once(':')?;
-            return Some(Entry::Removed { at: at.parse().ok()?, arn: arn.to_string() });
+            return Some(Entry::Removed {
+                at: at.parse().ok()?,
+                arn: arn.to_string(),
+            });
         }
-        value.starts_with("arn:").then(|| Entry::Active(value.to_string()))
+        value
+            .starts_with("arn:")
+            .then(|| Entry::Active(value.to_string()))
     }
 
     /// The tag value.
@@ -81,7 +89,10 @@ pub fn entries(tags: &[(String, String)]) -> Vec<(String, Entry)> {
 /// The policy the ledger implies: every active ARN allowed, every removed ARN
 /// (not also active for another environment) taken out. Returns the outcomes
 /// that changed something.
-pub fn apply(policy: &Policy, entries: &[(String, Entry)]) -> Result<(Policy, Vec<(String, EditOutcome)>), EditError> {
+pub fn apply(
+    policy: &Policy,
+    entries: &[(String, Entry)],
+) -> Result<(Policy, Vec<(String, EditOutcome)>), EditError> {
     let mut p = policy.clone();
     let mut changed = Vec::new();
     let active: Vec<&str> = entries
@@ -94,12 +105,19 @@ pub fn apply(policy: &Policy, entries: &[(String, Entry)]) -> Result<(Policy, Ve
     for (_, e) in entries {
         let outcomes = match e {
             Entry::Active(arn) => vec![(arn, p.allow_resource(arn, &SPEC)?)],
-            Entry::Removed { arn, .. } if !active.contains(&arn.as_str()) => {
-                p.remove_resource(arn, Some(STATEMENT_SID)).into_iter().map(|o| (arn, o)).collect()
-            }
+            Entry::Removed { arn, .. } if !active.contains(&arn.as_str()) => p
+                .remove_resource(arn, Some(STATEMENT_SID))
+                .into_iter()
+                .map(|o| (arn, o))
+                .collect(),
             Entry::Removed { .. } => Vec::new(),
         };
-        changed.extend(outcomes.into_iter().filter(|(_, o)| o.changed()).map(|(a, o)| (a.clone(), o)));
+        changed.extend(
+            outcomes
+                .into_iter()
+                .filter(|(_, o)| o.changed())
+                .map(|(a, o)| (a.clone(), o)),
+        );
     }
     Ok((p, changed))
 }
@@ -114,13 +132,29 @@ mod tests {
     fn entries_round_trip_and_ignore_foreign_tags() {
         let tags = vec![
             ("Name".to_string(), "sqs".to_string()),
-            (key("b"), Entry::Removed { at: 7, arn: A.into() }.value()),
+            (
+                key("b"),
+                Entry::Removed {
+                    at: 7,
+                    arn: A.into(),
+                }
+                .value(),
+            ),
             (key("a"), Entry::Active(A.into()).value()),
             (key("c"), "garbage".to_string()),
         ];
         assert_eq!(
             entries(&tags),
-            vec![("a".into(), Entry::Active(A.into())), ("b".into(), Entry::Removed { at: 7, arn: A.into() })]
+            vec![
+                ("a".into(), Entry::Active(A.into())),
+                (
+                    "b".into(),
+                    Entry::Removed {
+                        at: 7,
+                        arn: A.into()
+                    }
+                )
+            ]
         );
     }
 
@@ -130,7 +164,16 @@ mod tests {
             r#"{{"Statement":[{{"Effect":"Allow","Principal":"*","Action":"sqs:*","Resource":["{A}"]}}]}}"#
         ))
         .unwrap();
-        let e = vec![("a".into(), Entry::Active(A.into())), ("b".into(), Entry::Removed { at: 1, arn: A.into() })];
+        let e = vec![
+            ("a".into(), Entry::Active(A.into())),
+            (
+                "b".into(),
+                Entry::Removed {
+                    at: 1,
+                    arn: A.into(),
+                },
+            ),
+        ];
         let (after, changed) = apply(&p, &e).unwrap();
         assert!(changed.is_empty());
         assert_eq!(after, p);

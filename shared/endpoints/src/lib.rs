@@ -49,7 +49,11 @@ pub struct Envelope<'a> {
 }
 
 /// Parses, validates and carries out one event.
-pub async fn handle(ec2: &impl Ec2Port, event: Envelope<'_>, settings: &Settings) -> Result<Report, ProvisionError> {
+pub async fn handle(
+    ec2: &impl Ec2Port,
+    event: Envelope<'_>,
+    settings: &Settings,
+) -> Result<Report, ProvisionError> {
     if event.source != Some(SOURCE) || event.detail_type != Some(DETAIL_TYPE) {
         return Err(EventError::NotMwaa {
             event_source: event.source.unwrap_or("(none)").into(),
@@ -61,9 +65,18 @@ pub async fn handle(ec2: &impl Ec2Port, event: Envelope<'_>, settings: &Settings
     let mut report = match detail.intent()? {
         Intent::Provision(req) => provision(ec2, &req, settings).await?,
         Intent::Cleanup(req) => cleanup(ec2, &req, settings).await?,
-        Intent::Ignore { environment, reason } => {
+        Intent::Ignore {
+            environment,
+            reason,
+        } => {
             info!(%reason, "nothing to do");
-            Report { environment, action: "ignore".into(), dry_run: settings.dry_run, skipped: vec![reason], ..Report::default() }
+            Report {
+                environment,
+                action: "ignore".into(),
+                dry_run: settings.dry_run,
+                skipped: vec![reason],
+                ..Report::default()
+            }
         }
     };
     report.event_id = event.id.map(str::to_string);

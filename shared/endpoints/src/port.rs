@@ -27,12 +27,18 @@ pub struct EndpointInfo {
 impl EndpointInfo {
     /// Value of a tag.
     pub fn tag(&self, key: &str) -> Option<&str> {
-        self.tags.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
+        self.tags
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
     }
 
     /// Not on its way out: deleted, deleting, failed, rejected or expired endpoints do not count.
     pub fn is_live(&self) -> bool {
-        !matches!(self.state.as_str(), "deleted" | "deleting" | "failed" | "rejected" | "expired")
+        !matches!(
+            self.state.as_str(),
+            "deleted" | "deleting" | "failed" | "rejected" | "expired"
+        )
     }
 }
 
@@ -67,19 +73,45 @@ pub struct NewEndpoint {
 /// EC2 calls used by the provisioner.
 pub trait Ec2Port: Sync {
     /// VPC of each subnet, in the order asked; a subnet that does not exist is an error.
-    fn subnet_vpcs(&self, subnet_ids: &[String]) -> impl Future<Output = Result<Vec<(String, String)>, AwsError>> + Send;
+    fn subnet_vpcs(
+        &self,
+        subnet_ids: &[String],
+    ) -> impl Future<Output = Result<Vec<(String, String)>, AwsError>> + Send;
     /// Live endpoints matching the query (all pages).
-    fn find_endpoints(&self, query: &EndpointQuery) -> impl Future<Output = Result<Vec<EndpointInfo>, AwsError>> + Send;
+    fn find_endpoints(
+        &self,
+        query: &EndpointQuery,
+    ) -> impl Future<Output = Result<Vec<EndpointInfo>, AwsError>> + Send;
     /// One endpoint by id (`None` if gone).
-    fn get_endpoint(&self, id: &str) -> impl Future<Output = Result<Option<EndpointInfo>, AwsError>> + Send;
+    fn get_endpoint(
+        &self,
+        id: &str,
+    ) -> impl Future<Output = Result<Option<EndpointInfo>, AwsError>> + Send;
     /// Creates an interface endpoint.
-    fn create_endpoint(&self, new: &NewEndpoint) -> impl Future<Output = Result<EndpointInfo, AwsError>> + Send;
+    fn create_endpoint(
+        &self,
+        new: &NewEndpoint,
+    ) -> impl Future<Output = Result<EndpointInfo, AwsError>> + Send;
     /// Deletes endpoints (already deleted ones are fine).
-    fn delete_endpoints(&self, ids: &[String]) -> impl Future<Output = Result<(), AwsError>> + Send;
+    fn delete_endpoints(&self, ids: &[String])
+        -> impl Future<Output = Result<(), AwsError>> + Send;
     /// Replaces an endpoint's policy.
-    fn put_policy(&self, id: &str, policy: &str) -> impl Future<Output = Result<(), AwsError>> + Send;
+    fn put_policy(
+        &self,
+        id: &str,
+        policy: &str,
+    ) -> impl Future<Output = Result<(), AwsError>> + Send;
     /// Adds or overwrites tags on a resource.
-    fn put_tags(&self, id: &str, tags: &[(String, String)]) -> impl Future<Output = Result<(), AwsError>> + Send;
+    fn put_tags(
+        &self,
+        id: &str,
+        tags: &[(String, String)],
+    ) -> impl Future<Output = Result<(), AwsError>> + Send;
     /// Deletes a tag only if it still has the given value (EC2 DeleteTags semantics).
-    fn delete_tag_if(&self, id: &str, key: &str, value: &str) -> impl Future<Output = Result<(), AwsError>> + Send;
+    fn delete_tag_if(
+        &self,
+        id: &str,
+        key: &str,
+        value: &str,
+    ) -> impl Future<Output = Result<(), AwsError>> + Send;
 }

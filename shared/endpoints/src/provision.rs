@@ -8,7 +8,7 @@ use vpcwarden_policy::{diff, EditOutcome};
 use crate::error::ProvisionError;
 use crate::ledger::{self, Entry, SPEC};
 use crate::port::{Ec2Port, EndpointInfo, EndpointQuery, NewEndpoint};
-use crate::reconcile::{derive, parse_policy, reconcile};
+use crate::reconcile::{derive, parse_policy, reconcile, Derived};
 use crate::report::{EndpointRecord, PolicyReport, Report};
 use crate::settings::Settings;
 use crate::tags;
@@ -26,7 +26,11 @@ struct Plan {
 
 /// Carries out a `PENDING` event. Reads and validates everything first, so a
 /// bad input fails with zero mutations.
-pub async fn provision(ec2: &impl Ec2Port, req: &Provision, settings: &Settings) -> Result<Report, ProvisionError> {
+pub async fn provision(
+    ec2: &impl Ec2Port,
+    req: &Provision,
+    settings: &Settings,
+) -> Result<Report, ProvisionError> {
     let plan = plan(ec2, req, settings).await?;
     let mut report = Report {
         environment: Some(req.environment.to_string()),
@@ -46,7 +50,9 @@ pub async fn provision(ec2: &impl Ec2Port, req: &Provision, settings: &Settings)
             });
         }
         for (role, found) in &plan.existing {
-            report.existing.extend(oldest(found).map(|keep| record(*role, keep)));
+            report
+                .existing
+                .extend(oldest(found).map(|keep| record(*role, keep)));
         }
         report.policies.push(preview_policy(&plan, req, settings)?);
         return Ok(report);
@@ -65,7 +71,11 @@ pub async fn provision(ec2: &impl Ec2Port, req: &Provision, settings: &Settings)
             report.deleted.push(record(*role, &r));
         }
         if let Some(kept) = kept {
-            let list = if created_ids.contains(&kept.id) { &mut report.created } else { &mut report.existing };
+            let list = if created_ids.contains(&kept.id) {
+                &mut report.created
+            } else {
+                &mut report.existing
+            };
             list.push(record(*role, &kept));
         }
     }
@@ -73,16 +83,28 @@ pub async fn provision(ec2: &impl Ec2Port, req: &Provision, settings: &Settings)
     let key = ledger::key(req.environment.as_str());
     if plan.claim {
         if plan.sqs.tag(&key) != Some(queue) {
-            ec2.put_tags(&plan.sqs.id, &[(key, Entry::Active(queue.to_string()).value())]).await?;
+            ec2.put_tags(
+                &plan.sqs.id,
+                &[(key, Entry::Active(queue.to_string()).value())],
+            )
+            .await?;
         }
     } else {
-        report.skipped.push(format!("SQS endpoint {} policy already allows {queue}; not taking ownership", plan.sqs.id));
+        report.skipped.push(format!(
+            "SQS endpoint {} policy already allows {queue}; not taking ownership",
+            plan.sqs.id
+        ));
     }
     let done = reconcile(ec2, &plan.sqs.id, settings).await?;
     report.policies.push(PolicyReport {
         endpoint_id: plan.sqs.id.clone(),
         queue_arn: queue.to_string(),
-        decision: if plan.claim { "claimed" } else { "already_allowed" }.into(),
+        decision: if plan.claim {
+            "claimed"
+        } else {
+            "already_allowed"
+        }
+        .into(),
         outcomes: done.outcomes,
         changes: diff(&done.before, &done.after),
         writes: done.writes,
@@ -91,11 +113,18 @@ pub async fn provision(ec2: &impl Ec2Port, req: &Provision, settings: &Settings)
     Ok(report)
 }
 
-async fn plan(ec2: &impl Ec2Port, req: &Provision, settings: &Settings) -> Result<Plan, ProvisionError> {
+async fn plan(
+    ec2: &impl Ec2Port,
+    req: &Provision,
+    settings: &Settings,
+) -> Result<Plan, ProvisionError> {
     let subnet_ids: Vec<String> = req.subnets.iter().map(|s| s.to_string()).collect();
     let found = ec2.subnet_vpcs(&subnet_ids).await?;
-    let missing: Vec<&str> =
-        subnet_ids.iter().filter(|s| !found.iter().any(|(id, _)| id == *s)).map(String::as_str).collect();
+    let missing: Vec<&str> = subnet_ids
+        .iter()
+        .filter(|s| !found.iter().any(|(id, _)| id == *s))
+        .map(String::as_str)
+        .collect();
     if !missing.is_empty() {
         return Err(ProvisionError::SubnetsNotFound(missing.join(", ")));
     }
@@ -110,25 +139,44 @@ async fn plan(ec2: &impl Ec2Port, req: &Provision, settings: &Settings) -> Resul
 
     let sqs_service = format!("com.amazonaws.{}.sqs", settings.region);
     let mut sqs = ec2
-        .find_endpoints(&EndpointQuery { vpc_id: Some(vpc_id.clone()), service_name: Some(sqs_service.clone()), tags: vec![] })
+        .find_endpoints(&EndpointQuery {
+            vpc_id: Some(vpc_id.clone()),
+            service_name: Some(sqs_service.clone()),
+            tags: vec![],
+        })
         .await?;
     let sqs = match sqs.len() {
-        0 => return Err(ProvisionError::NoSqsEndpoint { vpc_id, service: sqs_service }),
+        0 => {
+            return Err(ProvisionError::NoSqsEndpoint {
+                vpc_id,
+                service: sqs_service,
+            })
+        }
         1 => sqs.remove(0),
         _ => {
             let ids: Vec<&str> = sqs.iter().map(|e| e.id.as_str()).collect();
-            return Err(ProvisionError::SeveralSqsEndpoints { vpc_id, ids: ids.join(", ") });
+            return Err(ProvisionError::SeveralSqsEndpoints {
+                vpc_id,
+                ids: ids.join(", "),
+            });
         }
     };
     let policy = parse_policy(&sqs)?;
     let queue = req.queue.as_str();
     let entries = ledger::entries(&sqs.tags);
-    let owned = entries.iter().any(|(env, _)| env == req.environment.as_str());
+    let owned = entries
+        .iter()
+        .any(|(env, _)| env == req.environment.as_str());
     // Ours if we recorded it before (redelivery, or a removal not yet settled);
     // otherwise ours only if the policy does not allow it already.
     let probe = policy.clone().allow_resource(queue, &SPEC);
     let claim = match probe {
-        Err(source) => return Err(ProvisionError::PolicyEdit { endpoint_id: sqs.id.clone(), source }),
+        Err(source) => {
+            return Err(ProvisionError::PolicyEdit {
+                endpoint_id: sqs.id.clone(),
+                source,
+            })
+        }
         Ok(EditOutcome::AlreadyCovered { .. }) => owned,
         Ok(_) => true,
     };
@@ -137,7 +185,10 @@ async fn plan(ec2: &impl Ec2Port, req: &Provision, settings: &Settings) -> Resul
         // Size check on the policy as it will be, before anything is created.
         let mut with_ours = entries.clone();
         with_ours.retain(|(env, _)| env != req.environment.as_str());
-        with_ours.push((req.environment.to_string(), Entry::Active(queue.to_string())));
+        with_ours.push((
+            req.environment.to_string(),
+            Entry::Active(queue.to_string()),
+        ));
         derive(&sqs, &policy, &with_ours, settings)?;
     }
 
@@ -159,26 +210,52 @@ async fn plan(ec2: &impl Ec2Port, req: &Provision, settings: &Settings) -> Resul
             existing.push((*role, found));
         }
     }
-    Ok(Plan { vpc_id, sqs, claim, preview_outcome, to_create, existing })
+    Ok(Plan {
+        vpc_id,
+        sqs,
+        claim,
+        preview_outcome,
+        to_create,
+        existing,
+    })
 }
 
-fn preview_policy(plan: &Plan, req: &Provision, settings: &Settings) -> Result<PolicyReport, ProvisionError> {
+fn preview_policy(
+    plan: &Plan,
+    req: &Provision,
+    settings: &Settings,
+) -> Result<PolicyReport, ProvisionError> {
     let policy = parse_policy(&plan.sqs)?;
     let mut entries = ledger::entries(&plan.sqs.tags);
     if plan.claim {
         entries.retain(|(env, _)| env != req.environment.as_str());
-        entries.push((req.environment.to_string(), Entry::Active(req.queue.to_string())));
+        entries.push((
+            req.environment.to_string(),
+            Entry::Active(req.queue.to_string()),
+        ));
     }
-    let (after, outcomes, _) = derive(&plan.sqs, &policy, &entries, settings)?;
+    let Derived {
+        policy: after,
+        outcomes,
+        ..
+    } = derive(&plan.sqs, &policy, &entries, settings)?;
     let outcomes = if outcomes.is_empty() {
-        plan.preview_outcome.iter().map(|o| (req.queue.to_string(), o.clone())).collect()
+        plan.preview_outcome
+            .iter()
+            .map(|o| (req.queue.to_string(), o.clone()))
+            .collect()
     } else {
         outcomes
     };
     Ok(PolicyReport {
         endpoint_id: plan.sqs.id.clone(),
         queue_arn: req.queue.to_string(),
-        decision: if plan.claim { "claimed" } else { "already_allowed" }.into(),
+        decision: if plan.claim {
+            "claimed"
+        } else {
+            "already_allowed"
+        }
+        .into(),
         outcomes,
         changes: diff(&policy, &after),
         writes: 0,
@@ -186,7 +263,12 @@ fn preview_policy(plan: &Plan, req: &Provision, settings: &Settings) -> Result<P
     })
 }
 
-async fn find_own(ec2: &impl Ec2Port, req: &Provision, vpc_id: &str, role: EndpointRole) -> Result<Vec<EndpointInfo>, ProvisionError> {
+async fn find_own(
+    ec2: &impl Ec2Port,
+    req: &Provision,
+    vpc_id: &str,
+    role: EndpointRole,
+) -> Result<Vec<EndpointInfo>, ProvisionError> {
     Ok(ec2
         .find_endpoints(&EndpointQuery {
             vpc_id: Some(vpc_id.to_string()),
@@ -206,7 +288,9 @@ async fn dedupe(
     role: EndpointRole,
 ) -> Result<(Option<EndpointInfo>, Vec<EndpointInfo>), ProvisionError> {
     let found = find_own(ec2, req, vpc_id, role).await?;
-    let Some(keep) = oldest(&found).cloned() else { return Ok((None, Vec::new())) };
+    let Some(keep) = oldest(&found).cloned() else {
+        return Ok((None, Vec::new()));
+    };
     let extra: Vec<EndpointInfo> = found.into_iter().filter(|e| e.id != keep.id).collect();
     let ids: Vec<String> = extra.iter().map(|e| e.id.clone()).collect();
     ec2.delete_endpoints(&ids).await?;
@@ -214,7 +298,11 @@ async fn dedupe(
 }
 
 fn oldest(found: &[EndpointInfo]) -> Option<&EndpointInfo> {
-    found.iter().min_by(|a, b| a.created_ms.cmp(&b.created_ms).then_with(|| a.id.cmp(&b.id)))
+    found.iter().min_by(|a, b| {
+        a.created_ms
+            .cmp(&b.created_ms)
+            .then_with(|| a.id.cmp(&b.id))
+    })
 }
 
 fn record(role: EndpointRole, e: &EndpointInfo) -> EndpointRecord {
@@ -227,12 +315,18 @@ fn record(role: EndpointRole, e: &EndpointInfo) -> EndpointRecord {
 }
 
 fn tag_role(tags: &[(String, String)]) -> String {
-    tags.iter().find(|(k, _)| k == tags::ROLE).map(|(_, v)| v.clone()).unwrap_or_default()
+    tags.iter()
+        .find(|(k, _)| k == tags::ROLE)
+        .map(|(_, v)| v.clone())
+        .unwrap_or_default()
 }
 
 /// Same request, same token: ≤ 64 ASCII characters as EC2 requires.
 fn client_token(req: &Provision, vpc_id: &str, role: EndpointRole, service: &str) -> String {
-    let who = req.environment_arn.as_deref().unwrap_or(req.environment.as_str());
+    let who = req
+        .environment_arn
+        .as_deref()
+        .unwrap_or(req.environment.as_str());
     let digest = Sha256::digest(format!("{who}|{vpc_id}|{}|{service}", role.as_str()).as_bytes());
     let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
     format!("vpcw-{}", &hex[..59])

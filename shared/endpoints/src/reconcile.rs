@@ -24,12 +24,19 @@ pub(crate) struct Converged {
 }
 
 pub(crate) fn now_secs() -> u64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
 }
 
 pub(crate) fn parse_policy(ep: &EndpointInfo) -> Result<Policy, ProvisionError> {
-    Policy::parse(ep.policy.as_deref().unwrap_or(DEFAULT_POLICY))
-        .map_err(|source| ProvisionError::PolicyUnreadable { endpoint_id: ep.id.clone(), source })
+    Policy::parse(ep.policy.as_deref().unwrap_or(DEFAULT_POLICY)).map_err(|source| {
+        ProvisionError::PolicyUnreadable {
+            endpoint_id: ep.id.clone(),
+            source,
+        }
+    })
 }
 
 /// Serialises like the stored text: pretty if the owner wrote it pretty.
@@ -41,53 +48,102 @@ pub(crate) fn render(policy: &Policy, like: Option<&str>) -> String {
     }
 }
 
+/// A policy derived from the ledger.
+pub(crate) struct Derived {
+    pub policy: Policy,
+    /// Edits that changed something (empty: the policy already matches).
+    pub outcomes: Vec<(String, EditOutcome)>,
+    /// The text to store.
+    pub text: String,
+}
+
 /// The ledger applied to a policy, with the size limit checked.
 pub(crate) fn derive(
     ep: &EndpointInfo,
     policy: &Policy,
     entries: &[(String, Entry)],
     settings: &Settings,
-) -> Result<(Policy, Vec<(String, EditOutcome)>, String), ProvisionError> {
-    let (after, outcomes) = ledger::apply(policy, entries)
-        .map_err(|source| ProvisionError::PolicyEdit { endpoint_id: ep.id.clone(), source })?;
+) -> Result<Derived, ProvisionError> {
+    let (after, outcomes) =
+        ledger::apply(policy, entries).map_err(|source| ProvisionError::PolicyEdit {
+            endpoint_id: ep.id.clone(),
+            source,
+        })?;
     let text = render(&after, ep.policy.as_deref());
     let chars = text.chars().count();
     if !outcomes.is_empty() && chars > settings.max_policy_chars {
-        return Err(ProvisionError::PolicyTooLarge { endpoint_id: ep.id.clone(), chars, limit: settings.max_policy_chars });
+        return Err(ProvisionError::PolicyTooLarge {
+            endpoint_id: ep.id.clone(),
+            chars,
+            limit: settings.max_policy_chars,
+        });
     }
-    Ok((after, outcomes, text))
+    Ok(Derived {
+        policy: after,
+        outcomes,
+        text,
+    })
 }
 
 /// Makes the endpoint's policy match its ledger, tolerating concurrent writers:
 /// read → derive → write if different → wait (settle + jitter) → read again,
 /// until a read finds nothing to change.
-pub(crate) async fn reconcile(ec2: &impl Ec2Port, endpoint_id: &str, settings: &Settings) -> Result<Converged, ProvisionError> {
+pub(crate) async fn reconcile(
+    ec2: &impl Ec2Port,
+    endpoint_id: &str,
+    settings: &Settings,
+) -> Result<Converged, ProvisionError> {
     let mut before = None;
     let mut outcomes = Vec::new();
-    let mut writes = 0;
     for attempt in 1..=settings.max_policy_attempts {
-        let ep = ec2.get_endpoint(endpoint_id).await?.ok_or_else(|| ProvisionError::NoSqsEndpoint {
-            vpc_id: "(unknown)".into(),
-            service: format!("{endpoint_id} disappeared"),
-        })?;
+        let ep =
+            ec2.get_endpoint(endpoint_id)
+                .await?
+                .ok_or_else(|| ProvisionError::NoSqsEndpoint {
+                    vpc_id: "(unknown)".into(),
+                    service: format!("{endpoint_id} disappeared"),
+                })?;
         let policy = parse_policy(&ep)?;
         let before = before.get_or_insert_with(|| policy.clone());
         let entries = ledger::entries(&ep.tags);
-        let (_, changed, text) = derive(&ep, &policy, &entries, settings)?;
+        let Derived {
+            outcomes: changed,
+            text,
+            ..
+        } = derive(&ep, &policy, &entries, settings)?;
+        // Every earlier round wrote once; this read found nothing left to do.
+        let writes = attempt - 1;
         if changed.is_empty() {
             debug!(endpoint_id, attempt, writes, "policy matches the ledger");
             collect_tombstones(ec2, &ep, &entries, settings).await?;
-            return Ok(Converged { before: before.clone(), after: policy, outcomes, writes, attempts: attempt });
+            return Ok(Converged {
+                before: before.clone(),
+                after: policy,
+                outcomes,
+                writes,
+                attempts: attempt,
+            });
         }
-        info!(endpoint_id, attempt, edits = changed.len(), "writing SQS endpoint policy");
+        info!(
+            endpoint_id,
+            attempt,
+            edits = changed.len(),
+            "writing SQS endpoint policy"
+        );
         ec2.put_policy(endpoint_id, &text).await?;
-        writes += 1;
         outcomes.extend(changed);
         let ms = settings.settle.as_millis() as u64;
-        let jitter = if ms == 0 { 0 } else { rand::rng().random_range(0..=ms) };
+        let jitter = if ms == 0 {
+            0
+        } else {
+            rand::rng().random_range(0..=ms)
+        };
         tokio::time::sleep(Duration::from_millis(ms + jitter)).await;
     }
-    Err(ProvisionError::NotConverged { endpoint_id: endpoint_id.to_string(), attempts: settings.max_policy_attempts })
+    Err(ProvisionError::NotConverged {
+        endpoint_id: endpoint_id.to_string(),
+        attempts: settings.max_policy_attempts,
+    })
 }
 
 /// Drops removal records old enough that no writer can still hold a copy of
@@ -103,7 +159,8 @@ async fn collect_tombstones(
     for (env, entry) in entries {
         if let Entry::Removed { at, .. } = entry {
             if *at < cutoff {
-                ec2.delete_tag_if(&ep.id, &ledger::key(env), &entry.value()).await?;
+                ec2.delete_tag_if(&ep.id, &ledger::key(env), &entry.value())
+                    .await?;
             }
         }
     }

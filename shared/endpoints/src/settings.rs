@@ -46,7 +46,12 @@ impl Settings {
             };
         }
         let num = |name: &str| -> Result<Option<u64>, String> {
-            get(name).map(|v| v.parse::<u64>().map_err(|_| format!("{name}={v:?}: expected a whole number"))).transpose()
+            get(name)
+                .map(|v| {
+                    v.parse::<u64>()
+                        .map_err(|_| format!("{name}={v:?}: expected a whole number"))
+                })
+                .transpose()
         };
         if let Some(ms) = num("VPCWARDEN_SETTLE_MS")? {
             self.settle = Duration::from_millis(ms);

@@ -107,7 +107,9 @@ impl MwaaStatusChange {
     /// Reads the detail, naming the first field whose JSON type is wrong
     /// (serde alone would report only a line and column).
     pub fn from_value(detail: &Value) -> Result<Self, EventError> {
-        let obj = detail.as_object().ok_or_else(|| wrong("detail", "an object", detail))?;
+        let obj = detail
+            .as_object()
+            .ok_or_else(|| wrong("detail", "an object", detail))?;
         for f in STRING_FIELDS {
             match obj.get(f) {
                 None | Some(Value::Null | Value::String(_)) => {}
@@ -122,7 +124,9 @@ impl MwaaStatusChange {
                     match nc.get(f) {
                         None | Some(Value::Null) => {}
                         Some(Value::Array(items)) => {
-                            if let Some((i, v)) = items.iter().enumerate().find(|(_, v)| !v.is_string()) {
+                            if let Some((i, v)) =
+                                items.iter().enumerate().find(|(_, v)| !v.is_string())
+                            {
                                 return Err(wrong(&format!("{path}[{i}]"), "a string", v));
                             }
                         }

@@ -48,7 +48,9 @@ impl EventError {
     pub fn field(&self) -> &str {
         match self {
             EventError::NotMwaa { .. } => "",
-            EventError::Missing { field, .. } | EventError::WrongType { field, .. } | EventError::Invalid { field, .. } => field,
+            EventError::Missing { field, .. }
+            | EventError::WrongType { field, .. }
+            | EventError::Invalid { field, .. } => field,
         }
     }
 }

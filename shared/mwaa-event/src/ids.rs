@@ -49,13 +49,17 @@ id_type!(
 );
 
 fn invalid(field: &str, value: &str, why: &str) -> EventError {
-    EventError::Invalid { field: field.to_string(), value: value.to_string(), why: why.to_string() }
+    EventError::Invalid {
+        field: field.to_string(),
+        value: value.to_string(),
+        why: why.to_string(),
+    }
 }
 
 fn prefixed_hex(value: &str, prefix: &str) -> bool {
-    value
-        .strip_prefix(prefix)
-        .is_some_and(|rest| !rest.is_empty() && rest.len() <= 17 && rest.bytes().all(|b| b.is_ascii_hexdigit()))
+    value.strip_prefix(prefix).is_some_and(|rest| {
+        !rest.is_empty() && rest.len() <= 17 && rest.bytes().all(|b| b.is_ascii_hexdigit())
+    })
 }
 
 impl EnvironmentName {
@@ -79,7 +83,11 @@ impl SubnetId {
         if prefixed_hex(value, "subnet-") {
             Ok(Self(value.to_string()))
         } else {
-            Err(invalid(field, value, "expected a subnet id such as subnet-0123456789abcdef0"))
+            Err(invalid(
+                field,
+                value,
+                "expected a subnet id such as subnet-0123456789abcdef0",
+            ))
         }
     }
 }
@@ -90,7 +98,11 @@ impl SecurityGroupId {
         if prefixed_hex(value, "sg-") {
             Ok(Self(value.to_string()))
         } else {
-            Err(invalid(field, value, "expected a security group id such as sg-0123456789abcdef0"))
+            Err(invalid(
+                field,
+                value,
+                "expected a security group id such as sg-0123456789abcdef0",
+            ))
         }
     }
 }
@@ -108,11 +120,17 @@ impl QueueArn {
             && parts[4].bytes().all(|b| b.is_ascii_digit())
             && !parts[5].is_empty()
             && parts[5].len() <= 80
-            && parts[5].bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+            && parts[5]
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
         if ok {
             Ok(Self(value.to_string()))
         } else {
-            Err(invalid(field, value, "expected an SQS queue ARN arn:aws:sqs:<region>:<12-digit account>:<queue name>"))
+            Err(invalid(
+                field,
+                value,
+                "expected an SQS queue ARN arn:aws:sqs:<region>:<12-digit account>:<queue name>",
+            ))
         }
     }
 
@@ -127,7 +145,9 @@ impl ServiceName {
     pub fn parse(field: &str, value: &str) -> Result<Self, EventError> {
         let ok = value.starts_with("com.amazonaws.")
             && value.len() <= 255
-            && value.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-' || b == b'_');
+            && value
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-' || b == b'_');
         if ok {
             Ok(Self(value.to_string()))
         } else {
@@ -149,7 +169,9 @@ mod tests {
         assert!(EnvironmentName::parse("f", "my-env_1").is_ok());
         assert!(EnvironmentName::parse("f", "1env").is_err());
         assert!(EnvironmentName::parse("f", &"a".repeat(81)).is_err());
-        assert!(QueueArn::parse("f", "arn:aws:sqs:us-east-1:123456789012:airflow-celery-x").is_ok());
+        assert!(
+            QueueArn::parse("f", "arn:aws:sqs:us-east-1:123456789012:airflow-celery-x").is_ok()
+        );
         assert!(QueueArn::parse("f", "arn:aws:sqs:*:*:airflow-celery-*").is_err());
         assert!(QueueArn::parse("f", "arn:aws:sns:us-east-1:123456789012:x").is_err());
     }

@@ -70,15 +70,23 @@ pub enum Intent {
 impl MwaaStatusChange {
     /// Decides what the event asks for, checking the fields that decision needs.
     pub fn intent(&self) -> Result<Intent, EventError> {
-        let status = self.status.as_ref().ok_or_else(|| missing("detail.status", "any"))?;
-        let name = self.name.as_deref().ok_or_else(|| missing("detail.name", status.as_str()))?;
+        let status = self
+            .status
+            .as_ref()
+            .ok_or_else(|| missing("detail.status", "any"))?;
+        let name = self
+            .name
+            .as_deref()
+            .ok_or_else(|| missing("detail.name", status.as_str()))?;
         let environment = EnvironmentName::parse("detail.name", name)?;
         match status {
             Status::Pending => self.provision(environment),
             Status::Deleted => Ok(Intent::Cleanup(Cleanup { environment })),
             Status::Other(s) => Ok(Intent::Ignore {
                 environment: Some(environment.to_string()),
-                reason: format!("status {s} needs no endpoint change (only PENDING and DELETED do)"),
+                reason: format!(
+                    "status {s} needs no endpoint change (only PENDING and DELETED do)"
+                ),
             }),
         }
     }
@@ -90,7 +98,8 @@ impl MwaaStatusChange {
             Some("SERVICE") => {
                 return Ok(Intent::Ignore {
                     environment: Some(environment.to_string()),
-                    reason: "endpointManagement is SERVICE: MWAA creates the endpoints itself".into(),
+                    reason: "endpointManagement is SERVICE: MWAA creates the endpoints itself"
+                        .into(),
                 })
             }
             Some(other) => {
@@ -119,7 +128,10 @@ impl MwaaStatusChange {
                 let web = self
                     .webserver_vpc_endpoint_service
                     .as_deref()
-                    .ok_or_else(|| EventError::Missing { field: field.into(), status: "PENDING with webserverAccessMode PRIVATE_ONLY".into() })
+                    .ok_or_else(|| EventError::Missing {
+                        field: field.into(),
+                        status: "PENDING with webserverAccessMode PRIVATE_ONLY".into(),
+                    })
                     .and_then(|s| ServiceName::parse(field, s))?;
                 services.push((EndpointRole::Webserver, web));
             }
@@ -131,17 +143,33 @@ impl MwaaStatusChange {
                 })
             }
         }
-        let net = self.network_configuration.as_ref().ok_or_else(|| missing("detail.networkConfiguration", status))?;
-        let subnets = non_empty(net.subnet_ids.as_deref(), "detail.networkConfiguration.subnetIds", status)?
-            .iter()
-            .enumerate()
-            .map(|(i, s)| SubnetId::parse(&format!("detail.networkConfiguration.subnetIds[{i}]"), s))
-            .collect::<Result<Vec<_>, _>>()?;
-        let security_groups = non_empty(net.security_group_ids.as_deref(), "detail.networkConfiguration.securityGroupIds", status)?
-            .iter()
-            .enumerate()
-            .map(|(i, s)| SecurityGroupId::parse(&format!("detail.networkConfiguration.securityGroupIds[{i}]"), s))
-            .collect::<Result<Vec<_>, _>>()?;
+        let net = self
+            .network_configuration
+            .as_ref()
+            .ok_or_else(|| missing("detail.networkConfiguration", status))?;
+        let subnets = non_empty(
+            net.subnet_ids.as_deref(),
+            "detail.networkConfiguration.subnetIds",
+            status,
+        )?
+        .iter()
+        .enumerate()
+        .map(|(i, s)| SubnetId::parse(&format!("detail.networkConfiguration.subnetIds[{i}]"), s))
+        .collect::<Result<Vec<_>, _>>()?;
+        let security_groups = non_empty(
+            net.security_group_ids.as_deref(),
+            "detail.networkConfiguration.securityGroupIds",
+            status,
+        )?
+        .iter()
+        .enumerate()
+        .map(|(i, s)| {
+            SecurityGroupId::parse(
+                &format!("detail.networkConfiguration.securityGroupIds[{i}]"),
+                s,
+            )
+        })
+        .collect::<Result<Vec<_>, _>>()?;
         Ok(Intent::Provision(Provision {
             environment,
             environment_arn: self.arn.clone(),
@@ -154,13 +182,24 @@ impl MwaaStatusChange {
 }
 
 fn missing(field: &str, status: &str) -> EventError {
-    EventError::Missing { field: field.into(), status: status.into() }
+    EventError::Missing {
+        field: field.into(),
+        status: status.into(),
+    }
 }
 
-fn non_empty<'a>(v: Option<&'a [String]>, field: &str, status: &str) -> Result<&'a [String], EventError> {
+fn non_empty<'a>(
+    v: Option<&'a [String]>,
+    field: &str,
+    status: &str,
+) -> Result<&'a [String], EventError> {
     match v {
         None => Err(missing(field, status)),
-        Some([]) => Err(EventError::Invalid { field: field.into(), value: "[]".into(), why: "the list is empty; at least one is required".into() }),
+        Some([]) => Err(EventError::Invalid {
+            field: field.into(),
+            value: "[]".into(),
+            why: "the list is empty; at least one is required".into(),
+        }),
         Some(v) => Ok(v),
     }
 }

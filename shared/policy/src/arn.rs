@@ -21,10 +21,23 @@ mod tests {
 
     #[test]
     fn accepts_documented_shapes_and_rejects_others() {
-        for ok in ["*", "arn:aws:sqs:us-east-1:123456789012:q", "arn:aws:s3:::bucket/*", "arn:aws:sqs:*:*:airflow-celery-*"] {
+        for ok in [
+            "*",
+            "arn:aws:sqs:us-east-1:123456789012:q",
+            "arn:aws:s3:::bucket/*",
+            "arn:aws:sqs:*:*:airflow-celery-*",
+        ] {
             assert!(is_valid_resource(ok), "{ok}");
         }
-        for bad in ["", "sqs-queue", "arn:aws:sqs", "arn::sqs:r:a:q", "arn:aws:sqs:r:a:", "arn:aws:sqs:r:a:q q", "urn:aws:sqs:r:a:q"] {
+        for bad in [
+            "",
+            "sqs-queue",
+            "arn:aws:sqs",
+            "arn::sqs:r:a:q",
+            "arn:aws:sqs:r:a:",
+            "arn:aws:sqs:r:a:q q",
+            "urn:aws:sqs:r:a:q",
+        ] {
             assert!(!is_valid_resource(bad), "{bad}");
         }
     }

@@ -7,7 +7,8 @@ use crate::model::{Condition, OneOrMany, Policy, Principal, Statement};
 impl Policy {
     /// The canonical form. Idempotent: `p.canonical().canonical() == p.canonical()`.
     pub fn canonical(&self) -> Policy {
-        let mut statements: Vec<Statement> = self.statements().iter().map(Statement::canonical).collect();
+        let mut statements: Vec<Statement> =
+            self.statements().iter().map(Statement::canonical).collect();
         statements.sort_by_cached_key(|s| s.to_value().to_string());
         statements.dedup();
         let mut extra = self.extra.clone();
@@ -34,8 +35,14 @@ impl Statement {
             not_principal: self.not_principal.as_ref().map(canonical_principal),
             action: self.action.as_ref().map(canonical_actions),
             not_action: self.not_action.as_ref().map(canonical_actions),
-            resource: self.resource.as_ref().map(|r| sorted(r.iter().cloned().collect())),
-            not_resource: self.not_resource.as_ref().map(|r| sorted(r.iter().cloned().collect())),
+            resource: self
+                .resource
+                .as_ref()
+                .map(|r| sorted(r.iter().cloned().collect())),
+            not_resource: self
+                .not_resource
+                .as_ref()
+                .map(|r| sorted(r.iter().cloned().collect())),
             condition: self.condition.as_ref().map(canonical_condition),
             extra,
             order: Vec::new(),
@@ -57,8 +64,10 @@ fn canonical_principal(p: &Principal) -> Principal {
     match p {
         Principal::Any => Principal::Any,
         Principal::Map(m) => {
-            let mut m: indexmap::IndexMap<_, _> =
-                m.iter().map(|(k, v)| (k.clone(), sorted(v.iter().cloned().collect()))).collect();
+            let mut m: indexmap::IndexMap<_, _> = m
+                .iter()
+                .map(|(k, v)| (k.clone(), sorted(v.iter().cloned().collect())))
+                .collect();
             m.sort_keys();
             Principal::Map(m)
         }

@@ -88,7 +88,10 @@ impl Statement {
         for key in ordered_keys(&self.order, &STATEMENT_FIELDS, self.extra.keys()) {
             let v = match key.as_str() {
                 "Sid" => self.sid.as_ref().map(|s| Value::String(s.clone())),
-                "Effect" => self.effect.as_ref().map(|e| Value::String(e.as_str().to_string())),
+                "Effect" => self
+                    .effect
+                    .as_ref()
+                    .map(|e| Value::String(e.as_str().to_string())),
                 "Principal" => self.principal.as_ref().map(principal_value),
                 "NotPrincipal" => self.not_principal.as_ref().map(principal_value),
                 "Action" => self.action.as_ref().map(strings_value),
@@ -239,7 +242,11 @@ fn condition_scalar(v: &Value, path: &str) -> Result<ConditionValue, ParseError>
 fn principal_value(p: &Principal) -> Value {
     match p {
         Principal::Any => Value::String("*".into()),
-        Principal::Map(m) => Value::Object(m.iter().map(|(k, v)| (k.clone(), strings_value(v))).collect()),
+        Principal::Map(m) => Value::Object(
+            m.iter()
+                .map(|(k, v)| (k.clone(), strings_value(v)))
+                .collect(),
+        ),
     }
 }
 
@@ -284,11 +291,13 @@ fn as_object<'a>(v: &'a Value, path: &str) -> Result<&'a Map<String, Value>, Par
 }
 
 fn as_string(v: &Value, path: &str) -> Result<String, ParseError> {
-    v.as_str().map(str::to_string).ok_or_else(|| ParseError::WrongType {
-        path: path.to_string(),
-        expected: "a string",
-        found: kind(v),
-    })
+    v.as_str()
+        .map(str::to_string)
+        .ok_or_else(|| ParseError::WrongType {
+            path: path.to_string(),
+            expected: "a string",
+            found: kind(v),
+        })
 }
 
 fn kind(v: &Value) -> &'static str {

@@ -40,7 +40,11 @@ impl std::fmt::Display for Change {
         match self {
             Change::Added { path, value } => write!(f, "+ {path}: {value}"),
             Change::Removed { path, value } => write!(f, "- {path}: {value}"),
-            Change::Changed { path, before, after } => write!(f, "~ {path}: {before} -> {after}"),
+            Change::Changed {
+                path,
+                before,
+                after,
+            } => write!(f, "~ {path}: {before} -> {after}"),
         }
     }
 }
@@ -59,22 +63,34 @@ fn diff_value(path: &str, a: &Value, b: &Value, out: &mut Vec<Change>) {
                 let p = format!("{path}.{k}");
                 match y.get(k) {
                     Some(vb) => diff_value(&p, va, vb, out),
-                    None => out.push(Change::Removed { path: p, value: va.clone() }),
+                    None => out.push(Change::Removed {
+                        path: p,
+                        value: va.clone(),
+                    }),
                 }
             }
             for (k, vb) in y {
                 if !x.contains_key(k) {
-                    out.push(Change::Added { path: format!("{path}.{k}"), value: vb.clone() });
+                    out.push(Change::Added {
+                        path: format!("{path}.{k}"),
+                        value: vb.clone(),
+                    });
                 }
             }
         }
         // Lists of ARNs or actions read best as values added and removed.
         (Value::Array(x), Value::Array(y)) if all_scalars(x) && all_scalars(y) => {
             for v in x.iter().filter(|v| !y.contains(v)) {
-                out.push(Change::Removed { path: path.to_string(), value: v.clone() });
+                out.push(Change::Removed {
+                    path: path.to_string(),
+                    value: v.clone(),
+                });
             }
             for v in y.iter().filter(|v| !x.contains(v)) {
-                out.push(Change::Added { path: path.to_string(), value: v.clone() });
+                out.push(Change::Added {
+                    path: path.to_string(),
+                    value: v.clone(),
+                });
             }
         }
         (Value::Array(x), Value::Array(y)) => {
@@ -82,13 +98,23 @@ fn diff_value(path: &str, a: &Value, b: &Value, out: &mut Vec<Change>) {
                 let p = format!("{path}[{i}]");
                 match (x.get(i), y.get(i)) {
                     (Some(va), Some(vb)) => diff_value(&p, va, vb, out),
-                    (Some(va), None) => out.push(Change::Removed { path: p, value: va.clone() }),
-                    (None, Some(vb)) => out.push(Change::Added { path: p, value: vb.clone() }),
+                    (Some(va), None) => out.push(Change::Removed {
+                        path: p,
+                        value: va.clone(),
+                    }),
+                    (None, Some(vb)) => out.push(Change::Added {
+                        path: p,
+                        value: vb.clone(),
+                    }),
                     (None, None) => {}
                 }
             }
         }
-        _ if a != b => out.push(Change::Changed { path: path.to_string(), before: a.clone(), after: b.clone() }),
+        _ if a != b => out.push(Change::Changed {
+            path: path.to_string(),
+            before: a.clone(),
+            after: b.clone(),
+        }),
         _ => {}
     }
 }

@@ -65,7 +65,10 @@ pub enum EditOutcome {
 impl EditOutcome {
     /// True when the edit changed the document.
     pub fn changed(&self) -> bool {
-        !matches!(self, EditOutcome::AlreadyCovered { .. } | EditOutcome::NotPresent)
+        !matches!(
+            self,
+            EditOutcome::AlreadyCovered { .. } | EditOutcome::NotPresent
+        )
     }
 }
 
@@ -77,18 +80,29 @@ impl Policy {
     /// Sid `spec.sid`, else to the first unconditional Allow whose principal is
     /// everyone and whose actions cover `spec.actions` and that lists resources;
     /// else adds a statement with Sid `spec.sid`.
-    pub fn allow_resource(&mut self, arn: &str, spec: &AllowSpec<'_>) -> Result<EditOutcome, EditError> {
+    pub fn allow_resource(
+        &mut self,
+        arn: &str,
+        spec: &AllowSpec<'_>,
+    ) -> Result<EditOutcome, EditError> {
         if arn == "*" || !is_valid_resource(arn) {
             return Err(EditError::NotAnArn(arn.to_string()));
         }
         let mut covering = None;
         for action in spec.actions {
-            let req = Request { caller: Caller::Anyone, action, resource: arn };
+            let req = Request {
+                caller: Caller::Anyone,
+                action,
+                resource: arn,
+            };
             match self.evaluate(&req) {
                 Decision::ExplicitDeny { statement } => {
                     return Err(EditError::DeniedBy {
                         index: statement,
-                        sid: self.statements()[statement].sid.clone().unwrap_or_else(|| "(no Sid)".into()),
+                        sid: self.statements()[statement]
+                            .sid
+                            .clone()
+                            .unwrap_or_else(|| "(no Sid)".into()),
                         action: action.to_string(),
                         resource: arn.to_string(),
                     })
@@ -109,43 +123,71 @@ impl Policy {
                 .find(|p| matches(p, arn, Case::Sensitive))
                 .cloned()
                 .unwrap_or_else(|| "NotResource".into());
-            return Ok(EditOutcome::AlreadyCovered { statement: i, sid: st.sid.clone(), by });
+            return Ok(EditOutcome::AlreadyCovered {
+                statement: i,
+                sid: st.sid.clone(),
+                by,
+            });
         }
 
-        let own = self.statements().iter().position(|s| s.sid.as_deref() == Some(spec.sid) && fits(s, spec));
+        let own = self
+            .statements()
+            .iter()
+            .position(|s| s.sid.as_deref() == Some(spec.sid) && fits(s, spec));
         let chosen = own
-            .map(|i| (i, format!("it is this tool's own statement (Sid {})", spec.sid)))
+            .map(|i| {
+                (
+                    i,
+                    format!("it is this tool's own statement (Sid {})", spec.sid),
+                )
+            })
             .or_else(|| {
-                self.statements().iter().position(|s| fits(s, spec)).map(|i| {
-                    (
-                        i,
-                        format!(
+                self.statements()
+                    .iter()
+                    .position(|s| fits(s, spec))
+                    .map(|i| {
+                        (
+                            i,
+                            format!(
                             "first unconditional Allow for every principal whose actions cover {}",
                             spec.actions.join(", ")
                         ),
-                    )
-                })
+                        )
+                    })
             });
         if let Some((i, reason)) = chosen {
             let st = self.statement_mut(i);
             if let Some(r) = st.resource.as_mut() {
                 r.push(arn.to_string());
             }
-            return Ok(EditOutcome::Appended { statement: i, sid: st.sid.clone(), reason });
+            return Ok(EditOutcome::Appended {
+                statement: i,
+                sid: st.sid.clone(),
+                reason,
+            });
         }
 
         let new = Statement {
             sid: Some(spec.sid.to_string()),
             effect: Some(Effect::Allow),
             principal: Some(Principal::Any),
-            action: Some(OneOrMany::Many(spec.actions.iter().map(|a| a.to_string()).collect())),
+            action: Some(OneOrMany::Many(
+                spec.actions.iter().map(|a| a.to_string()).collect(),
+            )),
             resource: Some(OneOrMany::Many(vec![arn.to_string()])),
-            order: ["Sid", "Effect", "Principal", "Action", "Resource"].map(String::from).to_vec(),
+            order: ["Sid", "Effect", "Principal", "Action", "Resource"]
+                .map(String::from)
+                .to_vec(),
             ..Statement::default()
         };
-        let statements = self.statement.get_or_insert_with(|| OneOrMany::Many(Vec::new()));
+        let statements = self
+            .statement
+            .get_or_insert_with(|| OneOrMany::Many(Vec::new()));
         statements.push(new);
-        Ok(EditOutcome::AddedStatement { statement: statements.len() - 1, sid: spec.sid.to_string() })
+        Ok(EditOutcome::AddedStatement {
+            statement: statements.len() - 1,
+            sid: spec.sid.to_string(),
+        })
     }
 
     /// Removes exactly `arn` (string equality, never a wildcard that matches it)
@@ -158,7 +200,11 @@ impl Policy {
             .iter()
             .enumerate()
             .filter(|(_, st)| {
-                st.effect == Some(Effect::Allow) && st.resource.as_ref().is_some_and(|r| r.iter().any(|x| x == arn))
+                st.effect == Some(Effect::Allow)
+                    && st
+                        .resource
+                        .as_ref()
+                        .is_some_and(|r| r.iter().any(|x| x == arn))
             })
             .map(|(i, _)| i)
             .collect();
@@ -172,11 +218,16 @@ impl Policy {
             let list = st.resource.as_mut().map(OneOrMany::make_many);
             let Some(list) = list else { continue };
             list.retain(|r| r != arn);
-            let statement_removed = own_sid.is_some() && st.sid.as_deref() == own_sid && list.is_empty();
+            let statement_removed =
+                own_sid.is_some() && st.sid.as_deref() == own_sid && list.is_empty();
             if statement_removed {
                 drop.push(i);
             }
-            outcomes.push(EditOutcome::Removed { statement: i, sid: st.sid.clone(), statement_removed });
+            outcomes.push(EditOutcome::Removed {
+                statement: i,
+                sid: st.sid.clone(),
+                statement_removed,
+            });
         }
         match self.statement.as_mut() {
             Some(OneOrMany::Many(list)) => {
@@ -207,6 +258,9 @@ fn fits(st: &Statement, spec: &AllowSpec<'_>) -> bool {
         && st.not_action.is_none()
         && st.not_principal.is_none()
         && st.principal.as_ref().is_some_and(Principal::is_everyone)
-        && st.resource.as_ref().is_some_and(|r| r.iter().all(|x| x != "*"))
+        && st
+            .resource
+            .as_ref()
+            .is_some_and(|r| r.iter().all(|x| x != "*"))
         && spec.actions.iter().all(|a| st.matches_action(a))
 }

@@ -84,10 +84,17 @@ impl Policy {
                 _ => {}
             }
         }
-        match (allow_unconditional, allows.is_empty(), conditional_denies.is_empty()) {
+        match (
+            allow_unconditional,
+            allows.is_empty(),
+            conditional_denies.is_empty(),
+        ) {
             (Some(statement), _, true) => Decision::Allowed { statement },
             (_, true, _) => Decision::ImplicitDeny,
-            _ => Decision::Conditional { allows, conditional_denies },
+            _ => Decision::Conditional {
+                allows,
+                conditional_denies,
+            },
         }
     }
 }
@@ -95,7 +102,9 @@ impl Policy {
 impl Statement {
     /// Do action, resource and principal elements all match (conditions aside)?
     pub fn applies_to(&self, req: &Request<'_>) -> bool {
-        self.matches_action(req.action) && self.matches_resource(req.resource) && self.matches_caller(req.caller)
+        self.matches_action(req.action)
+            && self.matches_resource(req.resource)
+            && self.matches_caller(req.caller)
     }
 
     /// `Action` matches, or `NotAction` does not. A statement with neither matches nothing.

@@ -44,7 +44,8 @@ impl<T> OneOrMany<T> {
         match self {
             OneOrMany::Many(v) => v.push(value),
             OneOrMany::One(_) => {
-                let OneOrMany::One(old) = std::mem::replace(self, OneOrMany::Many(Vec::new())) else {
+                let OneOrMany::One(old) = std::mem::replace(self, OneOrMany::Many(Vec::new()))
+                else {
                     unreachable!("matched One above")
                 };
                 *self = OneOrMany::Many(vec![old, value]);

@@ -62,7 +62,10 @@ pub struct ValidateOptions {
 
 impl Default for ValidateOptions {
     fn default() -> Self {
-        ValidateOptions { kind: PolicyKind::VpcEndpoint, max_chars: VPC_ENDPOINT_POLICY_MAX_CHARS }
+        ValidateOptions {
+            kind: PolicyKind::VpcEndpoint,
+            max_chars: VPC_ENDPOINT_POLICY_MAX_CHARS,
+        }
     }
 }
 
@@ -74,25 +77,48 @@ pub fn validate(text: &str, opts: &ValidateOptions) -> Vec<Finding> {
         out.push(finding(
             FindingType::Error,
             "POLICY_SIZE_EXCEEDED",
-            format!("the policy has {chars} characters; the limit is {}", opts.max_chars),
+            format!(
+                "the policy has {chars} characters; the limit is {}",
+                opts.max_chars
+            ),
             "$".into(),
         ));
     }
     match Policy::parse(text) {
         Ok(policy) => validate_policy(&policy, opts, &mut out),
-        Err(e @ ParseError::NotJson { .. }) => {
-            out.push(finding(FindingType::Error, "JSON_SYNTAX_ERROR", e.to_string(), "$".into()))
-        }
-        Err(e @ ParseError::WrongType { .. }) => {
-            out.push(finding(FindingType::Error, "INVALID_ELEMENT_TYPE", e.to_string(), e.path().to_string()))
-        }
+        Err(e @ ParseError::NotJson { .. }) => out.push(finding(
+            FindingType::Error,
+            "JSON_SYNTAX_ERROR",
+            e.to_string(),
+            "$".into(),
+        )),
+        Err(e @ ParseError::WrongType { .. }) => out.push(finding(
+            FindingType::Error,
+            "INVALID_ELEMENT_TYPE",
+            e.to_string(),
+            e.path().to_string(),
+        )),
     }
-    out.sort_by(|a, b| a.finding_type.cmp(&b.finding_type).then_with(|| a.path.cmp(&b.path)));
+    out.sort_by(|a, b| {
+        a.finding_type
+            .cmp(&b.finding_type)
+            .then_with(|| a.path.cmp(&b.path))
+    });
     out
 }
 
-fn finding(finding_type: FindingType, issue_code: &'static str, details: String, path: String) -> Finding {
-    Finding { finding_type, issue_code, finding_details: details, path }
+fn finding(
+    finding_type: FindingType,
+    issue_code: &'static str,
+    details: String,
+    path: String,
+) -> Finding {
+    Finding {
+        finding_type,
+        issue_code,
+        finding_details: details,
+        path,
+    }
 }
 
 fn statement_path(policy: &Policy, i: usize) -> String {
@@ -124,7 +150,11 @@ pub fn validate_policy(policy: &Policy, opts: &ValidateOptions, out: &mut Vec<Fi
             FindingType::Error,
             "EMPTY_STATEMENT",
             "the policy has no statement: add at least one".into(),
-            if policy.statement.is_some() { "$.Statement".into() } else { "$".into() },
+            if policy.statement.is_some() {
+                "$.Statement".into()
+            } else {
+                "$".into()
+            },
         ));
     }
     let mut sids: HashMap<&str, usize> = HashMap::new();
@@ -192,7 +222,10 @@ fn validate_statement(st: &Statement, path: &str, opts: &ValidateOptions, out: &
             path.to_string(),
         ));
     }
-    for (field, list) in [("Resource", &st.resource), ("NotResource", &st.not_resource)] {
+    for (field, list) in [
+        ("Resource", &st.resource),
+        ("NotResource", &st.not_resource),
+    ] {
         let Some(list) = list else { continue };
         if list.is_empty() {
             out.push(finding(
@@ -231,7 +264,10 @@ fn validate_statement(st: &Statement, path: &str, opts: &ValidateOptions, out: &
     }
     let unconditional = st.condition.as_ref().is_none_or(|c| c.is_empty());
     let everyone = st.principal.as_ref().is_some_and(|p| p.is_everyone());
-    let all_resources = st.resource.as_ref().is_some_and(|r| r.iter().any(|x| x == "*"));
+    let all_resources = st
+        .resource
+        .as_ref()
+        .is_some_and(|r| r.iter().any(|x| x == "*"));
     if st.effect == Some(Effect::Allow) && everyone && all_resources && unconditional {
         out.push(finding(
             FindingType::SecurityWarning,
@@ -274,7 +310,10 @@ const OPERATORS: [&str; 27] = [
 
 /// Operators with the optional `ForAllValues:`/`ForAnyValue:` prefix and `IfExists` suffix.
 fn is_known_operator(op: &str) -> bool {
-    let op = op.strip_prefix("ForAllValues:").or_else(|| op.strip_prefix("ForAnyValue:")).unwrap_or(op);
+    let op = op
+        .strip_prefix("ForAllValues:")
+        .or_else(|| op.strip_prefix("ForAnyValue:"))
+        .unwrap_or(op);
     // `Null` takes no IfExists form.
     let base = match op.strip_suffix("IfExists") {
         Some("Null") => return false,

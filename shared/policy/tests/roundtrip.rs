@@ -7,7 +7,10 @@ use serde_json::{json, Map, Value};
 use vpcwarden_policy::Policy;
 
 fn one_or_many(item: impl Strategy<Value = Value> + Clone) -> impl Strategy<Value = Value> {
-    prop_oneof![item.clone(), prop::collection::vec(item, 0..4).prop_map(Value::Array)]
+    prop_oneof![
+        item.clone(),
+        prop::collection::vec(item, 0..4).prop_map(Value::Array)
+    ]
 }
 
 fn arn() -> impl Strategy<Value = Value> + Clone {
@@ -20,15 +23,22 @@ fn arn() -> impl Strategy<Value = Value> + Clone {
 }
 
 fn action() -> impl Strategy<Value = Value> + Clone {
-    prop_oneof![Just(json!("*")), "(sqs|s3|ec2):[A-Za-z*]{1,10}".prop_map(Value::String)]
+    prop_oneof![
+        Just(json!("*")),
+        "(sqs|s3|ec2):[A-Za-z*]{1,10}".prop_map(Value::String)
+    ]
 }
 
 fn principal() -> impl Strategy<Value = Value> {
     prop_oneof![
         Just(json!("*")),
-        one_or_many(prop_oneof![Just(json!("*")), "[0-9]{12}".prop_map(Value::String)])
-            .prop_map(|v| json!({ "AWS": v })),
-        one_or_many("[a-z]{2,8}\\.amazonaws\\.com".prop_map(Value::String)).prop_map(|v| json!({ "Service": v })),
+        one_or_many(prop_oneof![
+            Just(json!("*")),
+            "[0-9]{12}".prop_map(Value::String)
+        ])
+        .prop_map(|v| json!({ "AWS": v })),
+        one_or_many("[a-z]{2,8}\\.amazonaws\\.com".prop_map(Value::String))
+            .prop_map(|v| json!({ "Service": v })),
     ]
 }
 
@@ -39,7 +49,12 @@ fn condition() -> impl Strategy<Value = Value> {
         any::<i32>().prop_map(|n| json!(n)),
     ];
     prop::collection::btree_map(
-        prop_oneof![Just("StringEquals"), Just("Bool"), Just("NumericLessThan"), Just("ArnLike")],
+        prop_oneof![
+            Just("StringEquals"),
+            Just("Bool"),
+            Just("NumericLessThan"),
+            Just("ArnLike")
+        ],
         prop::collection::btree_map("aws:[A-Za-z]{1,10}", one_or_many(scalar), 1..3),
         1..3,
     )
@@ -56,7 +71,11 @@ fn condition() -> impl Strategy<Value = Value> {
 fn statement() -> impl Strategy<Value = Value> {
     (
         prop::option::of("[A-Za-z0-9]{1,8}".prop_map(Value::String)),
-        prop_oneof![Just(json!("Allow")), Just(json!("Deny")), Just(json!("allow"))],
+        prop_oneof![
+            Just(json!("Allow")),
+            Just(json!("Deny")),
+            Just(json!("allow"))
+        ],
         prop::option::of(principal()),
         prop::option::of(principal()),
         prop::option::of(one_or_many(action())),
@@ -69,8 +88,22 @@ fn statement() -> impl Strategy<Value = Value> {
     )
         .prop_map(|(sid, effect, p, np, a, na, r, nr, c, extra, rot)| {
             let mut fields: Vec<(String, Value)> = Vec::new();
-            let names = ["Sid", "Effect", "Principal", "NotPrincipal", "Action", "NotAction", "Resource", "NotResource", "Condition", "X-Extra"];
-            for (name, v) in names.iter().zip([sid, Some(effect), p, np, a, na, r, nr, c, extra]) {
+            let names = [
+                "Sid",
+                "Effect",
+                "Principal",
+                "NotPrincipal",
+                "Action",
+                "NotAction",
+                "Resource",
+                "NotResource",
+                "Condition",
+                "X-Extra",
+            ];
+            for (name, v) in names
+                .iter()
+                .zip([sid, Some(effect), p, np, a, na, r, nr, c, extra])
+            {
                 if let Some(v) = v {
                     fields.push((name.to_string(), v));
                 }
@@ -83,9 +116,15 @@ fn statement() -> impl Strategy<Value = Value> {
 
 fn policy() -> impl Strategy<Value = Value> {
     (
-        prop::option::of(prop_oneof![Just(json!("2012-10-17")), Just(json!("2008-10-17"))]),
+        prop::option::of(prop_oneof![
+            Just(json!("2012-10-17")),
+            Just(json!("2008-10-17"))
+        ]),
         prop::option::of("[a-z0-9-]{1,10}".prop_map(Value::String)),
-        prop_oneof![statement(), prop::collection::vec(statement(), 0..5).prop_map(Value::Array)],
+        prop_oneof![
+            statement(),
+            prop::collection::vec(statement(), 0..5).prop_map(Value::Array)
+        ],
         any::<bool>(),
         any::<bool>(),
     )
@@ -144,20 +183,38 @@ fn canonical_equates_shapes_order_duplicates_and_action_case() {
 
 #[test]
 fn star_and_aws_star_principals_stay_distinct() {
-    let a = Policy::parse(r#"{"Statement":{"Effect":"Allow","Principal":"*","Action":"s3:*","Resource":"*"}}"#).unwrap();
+    let a = Policy::parse(
+        r#"{"Statement":{"Effect":"Allow","Principal":"*","Action":"s3:*","Resource":"*"}}"#,
+    )
+    .unwrap();
     let b = Policy::parse(r#"{"Statement":{"Effect":"Allow","Principal":{"AWS":"*"},"Action":"s3:*","Resource":"*"}}"#).unwrap();
     assert_ne!(a.canonical(), b.canonical());
-    assert_eq!(b.to_json(), r#"{"Statement":{"Effect":"Allow","Principal":{"AWS":"*"},"Action":"s3:*","Resource":"*"}}"#);
+    assert_eq!(
+        b.to_json(),
+        r#"{"Statement":{"Effect":"Allow","Principal":{"AWS":"*"},"Action":"s3:*","Resource":"*"}}"#
+    );
 }
 
 #[test]
 fn wrong_types_are_errors_naming_the_path() {
     let cases = [
         (r#"[]"#, "$"),
-        (r#"{"Statement":[{"Resource":5}]}"#, "$.Statement[0].Resource"),
-        (r#"{"Statement":[{},{"Action":["a",7]}]}"#, "$.Statement[1].Action[1]"),
-        (r#"{"Statement":{"Principal":"someone"}}"#, "$.Statement.Principal"),
-        (r#"{"Statement":{"Condition":{"Bool":{"aws:SecureTransport":{"x":1}}}}}"#, "$.Statement.Condition.Bool.aws:SecureTransport"),
+        (
+            r#"{"Statement":[{"Resource":5}]}"#,
+            "$.Statement[0].Resource",
+        ),
+        (
+            r#"{"Statement":[{},{"Action":["a",7]}]}"#,
+            "$.Statement[1].Action[1]",
+        ),
+        (
+            r#"{"Statement":{"Principal":"someone"}}"#,
+            "$.Statement.Principal",
+        ),
+        (
+            r#"{"Statement":{"Condition":{"Bool":{"aws:SecureTransport":{"x":1}}}}}"#,
+            "$.Statement.Condition.Bool.aws:SecureTransport",
+        ),
         (r#"{"Version":2012}"#, "$.Version"),
         (r#"{"Statement":[3]}"#, "$.Statement[0]"),
     ];
@@ -166,5 +223,8 @@ fn wrong_types_are_errors_naming_the_path() {
         assert_eq!(err.path(), path, "{text}: {err}");
         assert!(err.to_string().starts_with(path), "{err}");
     }
-    assert!(matches!(Policy::parse("{not json"), Err(vpcwarden_policy::ParseError::NotJson { .. })));
+    assert!(matches!(
+        Policy::parse("{not json"),
+        Err(vpcwarden_policy::ParseError::NotJson { .. })
+    ));
 }

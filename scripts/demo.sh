@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# The main job end to end, run by `make demo` under scripts/with-standins.sh:
+# a locked-down VPC in moto, a PENDING event through the Lambda (cargo lambda),
+# a redelivery that changes nothing, and a DELETED event that cleans up.
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+OUT=$ROOT/.run/demo
+mkdir -p "$OUT"
+export AWS_ENDPOINT_URL="$VPCWARDEN_MOTO_URL" AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_DEFAULT_REGION=us-east-1
+PY="$ROOT/.venv/bin/python"
+world() { "$PY" "$ROOT/scripts/demo_world.py" "$@"; }
+port=${VPCWARDEN_LAMBDA_URL##*:}
+invoke() {
+  cargo lambda invoke endpoint-provisioner -A 127.0.0.1 -P "$port" --data-file "$1" >"$2"
+  "$PY" -c 'import json,sys; r=json.load(open(sys.argv[1])); print("  action=%s created=%d existing=%d deleted=%d policy_writes=%s skipped=%s" % (r["action"], len(r["created"]), len(r["existing"]), len(r["deleted"]), [p["writes"] for p in r["policies"]], r["skipped"]))' "$2"
+}
+step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+
+step "1. A shared VPC in moto: two private subnets, a security group, an SQS interface endpoint locked down to listed queues (none yet)"
+world setup >"$OUT/world.json"
+cat "$OUT/world.json"
+world show "$OUT/world.json"
+world render "$ROOT/tests/fixtures/mwaa-pending-private.json" "$OUT/pending.json" "$OUT/world.json"
+cp "$ROOT/tests/fixtures/mwaa-deleted.json" "$OUT/deleted.json"
+
+step "2. MWAA reports analytics-prod PENDING (PRIVATE_ONLY): invoke endpoint-provisioner through cargo lambda"
+invoke "$OUT/pending.json" "$OUT/report-pending.json"
+world show "$OUT/world.json"
+world state "$OUT/world.json" >"$OUT/state-1.json"
+
+step "3. EventBridge redelivers the same event"
+invoke "$OUT/pending.json" "$OUT/report-redelivery.json"
+world state "$OUT/world.json" >"$OUT/state-2.json"
+if cmp -s "$OUT/state-1.json" "$OUT/state-2.json"; then
+  echo "  nothing changed: same endpoints, same policy"
+else
+  echo "  ERROR: the redelivery changed the VPC" >&2
+  diff "$OUT/state-1.json" "$OUT/state-2.json" >&2 || true
+  exit 1
+fi
+
+step "4. MWAA reports analytics-prod DELETED"
+invoke "$OUT/deleted.json" "$OUT/report-deleted.json"
+world show "$OUT/world.json"
+"$PY" - "$OUT/world.json" <<'PYEOF'
+import json, sys, boto3
+w = json.load(open(sys.argv[1]))
+ec2 = boto3.client("ec2")
+eps = [e for e in ec2.describe_vpc_endpoints(Filters=[{"Name": "vpc-id", "Values": [w["vpc"]]}])["VpcEndpoints"] if e["State"] != "deleted"]
+assert [e["VpcEndpointId"] for e in eps] == [w["sqs"]], f"endpoints left: {eps}"
+assert json.loads(eps[0]["PolicyDocument"])["Statement"][0]["Resource"] == [], "queue ARN still allowed"
+print("  cleaned up: only the SQS endpoint is left, and its policy lists no queue again")
+PYEOF
+echo
+echo "Reports: $OUT/report-*.json"
