@@ -10,13 +10,16 @@ MOTO_VERSION := 5.2.5
 CARGO_LAMBDA_VERSION := 1.9.2
 BOTO3_VERSION := 1.44.5
 TOOLS_STAMP := $(VENV)/.tools-$(MOTO_VERSION)-$(CARGO_LAMBDA_VERSION)-$(BOTO3_VERSION)
+CARGO_FUZZ_VERSION := 0.13.2
+RUST_TOOLS := $(CURDIR)/.tools
+FUZZ_SECONDS ?= 300
 
 # Builds are shared across clones (CI's fresh clone reuses this machine's cache).
 export CARGO_TARGET_DIR ?= $(HOME)/.cache/vpcwarden/target
 export AWS_REGION ?= us-east-1
-export PATH := $(VENV)/bin:$(PATH)
+export PATH := $(VENV)/bin:$(RUST_TOOLS)/bin:$(PATH)
 
-.PHONY: all tools build test unit e2e demo bench fmt lint clean-tools
+.PHONY: all tools build test unit demo bench fmt lint fuzz fuzz-build clean-tools
 
 all: build
 
@@ -52,3 +55,22 @@ lint:
 
 clean-tools:
 	rm -rf $(VENV)
+
+## Benchmarks recorded in BENCHMARKS.md (release build).
+bench: tools
+	cargo build --release -p vpcwarden
+	scripts/with-standins.sh $(VENV)/bin/python bench/endpoints_apply.py $(CARGO_TARGET_DIR)/release/vpcwarden 10
+
+## Policy parser fuzzing. cargo-fuzz needs nightly -Z flags: RUSTC_BOOTSTRAP lets the
+## one stable toolchain here accept them; sanitizers are off (the crate is safe Rust,
+## the fuzzer hunts panics and broken round-trips).
+$(RUST_TOOLS)/bin/cargo-fuzz:
+	cargo install --quiet --locked --root $(RUST_TOOLS) cargo-fuzz --version $(CARGO_FUZZ_VERSION)
+
+fuzz-build: $(RUST_TOOLS)/bin/cargo-fuzz
+	cd fuzz && RUSTC_BOOTSTRAP=1 cargo fuzz build --sanitizer none parse_policy
+
+fuzz: fuzz-build
+	mkdir -p fuzz/corpus/parse_policy
+	cp -n tests/fixtures/policies/*.json fuzz/corpus/parse_policy/ 2>/dev/null || true
+	cd fuzz && RUSTC_BOOTSTRAP=1 cargo fuzz run --sanitizer none parse_policy -- -max_total_time=$(FUZZ_SECONDS)

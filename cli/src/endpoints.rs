@@ -44,7 +44,9 @@ pub fn run(cmd: Cmd) -> Result<ExitCode> {
     };
     let ev: EventBridgeEvent<Value> = serde_json::from_str(&text)
         .with_context(|| format!("{} is not an EventBridge event", event.display()))?;
-    let rt = tokio::runtime::Builder::new_multi_thread()
+    // One thread: a one-shot process making a handful of HTTP calls gains
+    // nothing from a worker pool but threads and memory.
+    let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
     rt.block_on(async {

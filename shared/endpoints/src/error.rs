@@ -39,6 +39,9 @@ pub enum ProvisionError {
         /// Service name looked for.
         service: String,
     },
+    /// The SQS endpoint was deleted while its policy was being edited.
+    #[error("SQS endpoint {0} disappeared while its policy was being edited")]
+    SqsEndpointGone(String),
     /// The VPC has several SQS endpoints and the right one is ambiguous.
     #[error("VPC {vpc_id} has several SQS interface endpoints ({ids}); expected one")]
     SeveralSqsEndpoints {

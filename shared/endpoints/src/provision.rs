@@ -1,5 +1,6 @@
 //! `PENDING`: create the environment's endpoints and allow its queue.
 
+use futures::future::try_join_all;
 use sha2::{Digest, Sha256};
 use tracing::{info, warn};
 use vpcwarden_mwaa_event::{EndpointRole, Provision};
@@ -58,25 +59,22 @@ pub async fn provision(
         return Ok(report);
     }
 
-    let mut created_ids = Vec::new();
-    for new in &plan.to_create {
-        let created = ec2.create_endpoint(new).await?;
-        info!(endpoint_id = %created.id, service = %new.service_name, "created endpoint");
-        created_ids.push(created.id);
+    let created = try_join_all(plan.to_create.iter().map(|new| ec2.create_endpoint(new))).await?;
+    for c in &created {
+        info!(endpoint_id = %c.id, service = %c.service_name, "created endpoint");
     }
-    for (role, _) in &req.services {
-        let (kept, removed) = dedupe(ec2, req, &plan.vpc_id, *role).await?;
+    for (role, kept, removed) in dedupe(ec2, req, &plan.vpc_id).await? {
         for r in removed {
             warn!(endpoint_id = %r.id, "deleted duplicate endpoint from a concurrent delivery");
-            report.deleted.push(record(*role, &r));
+            report.deleted.push(record(role, &r));
         }
         if let Some(kept) = kept {
-            let list = if created_ids.contains(&kept.id) {
+            let list = if created.iter().any(|c| c.id == kept.id) {
                 &mut report.created
             } else {
                 &mut report.existing
             };
-            list.push(record(*role, &kept));
+            list.push(record(role, &kept));
         }
     }
 
@@ -138,13 +136,16 @@ async fn plan(
     let vpc_id = vpcs[0].to_string();
 
     let sqs_service = format!("com.amazonaws.{}.sqs", settings.region);
-    let mut sqs = ec2
-        .find_endpoints(&EndpointQuery {
-            vpc_id: Some(vpc_id.clone()),
-            service_name: Some(sqs_service.clone()),
-            tags: vec![],
-        })
-        .await?;
+    let sqs_query = EndpointQuery {
+        vpc_id: Some(vpc_id.clone()),
+        service_name: Some(sqs_service.clone()),
+        tags: vec![],
+    };
+    // Independent reads go out together: each moto or EC2 round trip costs milliseconds.
+    let (mut sqs, own) = tokio::try_join!(
+        async { Ok::<_, ProvisionError>(ec2.find_endpoints(&sqs_query).await?) },
+        find_own(ec2, req, &vpc_id),
+    )?;
     let sqs = match sqs.len() {
         0 => {
             return Err(ProvisionError::NoSqsEndpoint {
@@ -194,8 +195,7 @@ async fn plan(
 
     let mut to_create = Vec::new();
     let mut existing = Vec::new();
-    for (role, service) in &req.services {
-        let found = find_own(ec2, req, &vpc_id, *role).await?;
+    for ((role, service), (_, found)) in req.services.iter().zip(own) {
         if found.is_empty() {
             let tags = tags::endpoint_tags(req.environment.as_str(), *role);
             to_create.push(NewEndpoint {
@@ -263,38 +263,56 @@ fn preview_policy(
     })
 }
 
+/// This environment's endpoints in the VPC, one describe for all roles, grouped
+/// in the order of `req.services`.
 async fn find_own(
     ec2: &impl Ec2Port,
     req: &Provision,
     vpc_id: &str,
-    role: EndpointRole,
-) -> Result<Vec<EndpointInfo>, ProvisionError> {
-    Ok(ec2
+) -> Result<Vec<(EndpointRole, Vec<EndpointInfo>)>, ProvisionError> {
+    let all = ec2
         .find_endpoints(&EndpointQuery {
             vpc_id: Some(vpc_id.to_string()),
             service_name: None,
-            tags: tags::selector(req.environment.as_str(), Some(role)),
+            tags: tags::selector(req.environment.as_str(), None),
         })
-        .await?)
+        .await?;
+    Ok(req
+        .services
+        .iter()
+        .map(|(role, _)| {
+            let mine = all
+                .iter()
+                .filter(|e| e.tag(tags::ROLE) == Some(role.as_str()))
+                .cloned()
+                .collect();
+            (*role, mine)
+        })
+        .collect())
 }
 
 /// Concurrent deliveries can each create an endpoint (EC2 deduplicates by
-/// ClientToken, moto does not). Every delivery keeps the oldest and deletes
-/// the rest, so all of them converge on the same survivor.
+/// ClientToken, moto does not). Every delivery keeps the oldest per role and
+/// deletes the rest, so all of them converge on the same survivors.
+/// Returns (role, kept, deleted) per role.
 async fn dedupe(
     ec2: &impl Ec2Port,
     req: &Provision,
     vpc_id: &str,
-    role: EndpointRole,
-) -> Result<(Option<EndpointInfo>, Vec<EndpointInfo>), ProvisionError> {
-    let found = find_own(ec2, req, vpc_id, role).await?;
-    let Some(keep) = oldest(&found).cloned() else {
-        return Ok((None, Vec::new()));
-    };
-    let extra: Vec<EndpointInfo> = found.into_iter().filter(|e| e.id != keep.id).collect();
-    let ids: Vec<String> = extra.iter().map(|e| e.id.clone()).collect();
-    ec2.delete_endpoints(&ids).await?;
-    Ok((Some(keep), extra))
+) -> Result<Vec<(EndpointRole, Option<EndpointInfo>, Vec<EndpointInfo>)>, ProvisionError> {
+    let mut out = Vec::new();
+    let mut doomed = Vec::new();
+    for (role, found) in find_own(ec2, req, vpc_id).await? {
+        let keep = oldest(&found).cloned();
+        let extra: Vec<EndpointInfo> = found
+            .into_iter()
+            .filter(|e| Some(&e.id) != keep.as_ref().map(|k| &k.id))
+            .collect();
+        doomed.extend(extra.iter().map(|e| e.id.clone()));
+        out.push((role, keep, extra));
+    }
+    ec2.delete_endpoints(&doomed).await?;
+    Ok(out)
 }
 
 fn oldest(found: &[EndpointInfo]) -> Option<&EndpointInfo> {

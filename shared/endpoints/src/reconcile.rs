@@ -96,13 +96,10 @@ pub(crate) async fn reconcile(
     let mut before = None;
     let mut outcomes = Vec::new();
     for attempt in 1..=settings.max_policy_attempts {
-        let ep =
-            ec2.get_endpoint(endpoint_id)
-                .await?
-                .ok_or_else(|| ProvisionError::NoSqsEndpoint {
-                    vpc_id: "(unknown)".into(),
-                    service: format!("{endpoint_id} disappeared"),
-                })?;
+        let ep = ec2
+            .get_endpoint(endpoint_id)
+            .await?
+            .ok_or_else(|| ProvisionError::SqsEndpointGone(endpoint_id.to_string()))?;
         let policy = parse_policy(&ep)?;
         let before = before.get_or_insert_with(|| policy.clone());
         let entries = ledger::entries(&ep.tags);
