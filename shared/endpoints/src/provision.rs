@@ -59,11 +59,28 @@ pub async fn provision(
         return Ok(report);
     }
 
-    let created = try_join_all(plan.to_create.iter().map(|new| ec2.create_endpoint(new))).await?;
+    // Endpoints and the policy are independent: both flows run at once, each
+    // idempotent, so a failure in one leaves nothing a redelivery cannot finish.
+    let endpoints = async {
+        let created =
+            try_join_all(plan.to_create.iter().map(|new| ec2.create_endpoint(new))).await?;
+        let kept = dedupe(ec2, req, &plan.vpc_id).await?;
+        Ok::<_, ProvisionError>((created, kept))
+    };
+    let policy = async {
+        let key = ledger::key(req.environment.as_str());
+        if plan.claim && plan.sqs.tag(&key) != Some(queue) {
+            let entry = Entry::Active(queue.to_string()).value();
+            ec2.put_tags(&plan.sqs.id, &[(key, entry)]).await?;
+        }
+        reconcile(ec2, &plan.sqs.id, settings).await
+    };
+    let ((created, kept), done) = tokio::try_join!(endpoints, policy)?;
+
     for c in &created {
         info!(endpoint_id = %c.id, service = %c.service_name, "created endpoint");
     }
-    for (role, kept, removed) in dedupe(ec2, req, &plan.vpc_id).await? {
+    for (role, kept, removed) in kept {
         for r in removed {
             warn!(endpoint_id = %r.id, "deleted duplicate endpoint from a concurrent delivery");
             report.deleted.push(record(role, &r));
@@ -77,23 +94,12 @@ pub async fn provision(
             list.push(record(role, &kept));
         }
     }
-
-    let key = ledger::key(req.environment.as_str());
-    if plan.claim {
-        if plan.sqs.tag(&key) != Some(queue) {
-            ec2.put_tags(
-                &plan.sqs.id,
-                &[(key, Entry::Active(queue.to_string()).value())],
-            )
-            .await?;
-        }
-    } else {
+    if !plan.claim {
         report.skipped.push(format!(
             "SQS endpoint {} policy already allows {queue}; not taking ownership",
             plan.sqs.id
         ));
     }
-    let done = reconcile(ec2, &plan.sqs.id, settings).await?;
     report.policies.push(PolicyReport {
         endpoint_id: plan.sqs.id.clone(),
         queue_arn: queue.to_string(),
