@@ -142,16 +142,19 @@ async fn plan(
     let vpc_id = vpcs[0].to_string();
 
     let sqs_service = format!("com.amazonaws.{}.sqs", settings.region);
-    let sqs_query = EndpointQuery {
-        vpc_id: Some(vpc_id.clone()),
-        service_name: Some(sqs_service.clone()),
-        tags: vec![],
-    };
-    // Independent reads go out together: each moto or EC2 round trip costs milliseconds.
-    let (mut sqs, own) = tokio::try_join!(
-        async { Ok::<_, ProvisionError>(ec2.find_endpoints(&sqs_query).await?) },
-        find_own(ec2, req, &vpc_id),
-    )?;
+    // One listing of the VPC's live endpoints answers both "which is the SQS
+    // endpoint" and "what exists for this environment": a round trip saved.
+    let in_vpc = ec2
+        .find_endpoints(&EndpointQuery {
+            vpc_id: Some(vpc_id.clone()),
+            ..EndpointQuery::default()
+        })
+        .await?;
+    let own = group_own(req, &in_vpc);
+    let mut sqs: Vec<EndpointInfo> = in_vpc
+        .into_iter()
+        .filter(|e| e.service_name == sqs_service)
+        .collect();
     let sqs = match sqs.len() {
         0 => {
             return Err(ProvisionError::NoSqsEndpoint {
@@ -283,18 +286,30 @@ async fn find_own(
             tags: tags::selector(req.environment.as_str(), None),
         })
         .await?;
-    Ok(req
-        .services
+    Ok(group_own(req, &all))
+}
+
+/// The environment's endpoints among `endpoints`, grouped by role in the order of `req.services`.
+fn group_own(
+    req: &Provision,
+    endpoints: &[EndpointInfo],
+) -> Vec<(EndpointRole, Vec<EndpointInfo>)> {
+    let env = req.environment.as_str();
+    req.services
         .iter()
         .map(|(role, _)| {
-            let mine = all
+            let mine = endpoints
                 .iter()
-                .filter(|e| e.tag(tags::ROLE) == Some(role.as_str()))
+                .filter(|e| {
+                    e.tag(tags::MANAGED_BY) == Some("vpcwarden")
+                        && e.tag(tags::ENVIRONMENT) == Some(env)
+                        && e.tag(tags::ROLE) == Some(role.as_str())
+                })
                 .cloned()
                 .collect();
             (*role, mine)
         })
-        .collect())
+        .collect()
 }
 
 /// Concurrent deliveries can each create an endpoint (EC2 deduplicates by
