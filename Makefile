@@ -11,7 +11,8 @@ CARGO_LAMBDA_VERSION := 1.9.2
 BOTO3_VERSION := 1.44.5
 TOOLS_STAMP := $(VENV)/.tools-$(MOTO_VERSION)-$(CARGO_LAMBDA_VERSION)-$(BOTO3_VERSION)
 CARGO_FUZZ_VERSION := 0.13.2
-RUST_TOOLS := $(CURDIR)/.tools
+# Outside the clone, like the build cache: CI's fresh clones reuse it.
+RUST_TOOLS ?= $(HOME)/.cache/vpcwarden/tools
 FUZZ_SECONDS ?= 300
 
 # Builds are shared across clones (CI's fresh clone reuses this machine's cache).

@@ -38,19 +38,45 @@ impl Invocation {
 
 /// Invokes `function` on the cargo lambda watch server at `base`.
 pub async fn invoke(base: &str, function: &str, event: &Value) -> Result<Invocation> {
+    let path = format!("/2015-03-31/functions/{function}/invocations");
+    let (status, value) = request(base, "POST", &path, Some(&serde_json::to_vec(event)?)).await?;
+    if let (Some(t), Some(m)) = (value.get("errorType"), value.get("errorMessage")) {
+        return Ok(Invocation::Err {
+            error_type: t.as_str().unwrap_or_default().into(),
+            message: m.as_str().unwrap_or_default().into(),
+        });
+    }
+    if status != 200 {
+        bail!("status {status}: {value}");
+    }
+    Ok(Invocation::Ok(value))
+}
+
+/// GET `path` on `base` and parse the JSON body.
+pub async fn get(base: &str, path: &str) -> Result<Value> {
+    Ok(request(base, "GET", path, None).await?.1)
+}
+
+/// One HTTP/1.1 request on a fresh connection; the status and the JSON body.
+async fn request(
+    base: &str,
+    method: &str,
+    path: &str,
+    body: Option<&[u8]>,
+) -> Result<(u16, Value)> {
     let addr = base
         .strip_prefix("http://")
         .context("base URL must be http://")?;
-    let body = serde_json::to_vec(event)?;
+    let body = body.unwrap_or_default();
     let head = format!(
-        "POST /2015-03-31/functions/{function}/invocations HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
         body.len()
     );
     let mut stream = TcpStream::connect(addr)
         .await
         .with_context(|| format!("connecting to {addr}"))?;
     stream.write_all(head.as_bytes()).await?;
-    stream.write_all(&body).await?;
+    stream.write_all(body).await?;
     let mut raw = Vec::new();
     stream.read_to_end(&mut raw).await?;
     let split = raw
@@ -70,22 +96,13 @@ pub async fn invoke(base: &str, function: &str, event: &Value) -> Result<Invocat
         .nth(1)
         .and_then(|s| s.parse().ok())
         .context("no status")?;
-    let value: Value = serde_json::from_slice(&payload).with_context(|| {
+    let value = serde_json::from_slice(&payload).with_context(|| {
         format!(
             "status {status}, body not JSON: {}",
             String::from_utf8_lossy(&payload)
         )
     })?;
-    if let (Some(t), Some(m)) = (value.get("errorType"), value.get("errorMessage")) {
-        return Ok(Invocation::Err {
-            error_type: t.as_str().unwrap_or_default().into(),
-            message: m.as_str().unwrap_or_default().into(),
-        });
-    }
-    if status != 200 {
-        bail!("status {status}: {value}");
-    }
-    Ok(Invocation::Ok(value))
+    Ok((status, value))
 }
 
 fn dechunk(mut data: &[u8]) -> Result<Vec<u8>> {
@@ -103,24 +120,4 @@ fn dechunk(mut data: &[u8]) -> Result<Vec<u8>> {
         out.extend_from_slice(&data[..size]);
         data = &data[size + 2..];
     }
-}
-
-/// GET `path` on `base` and parse the JSON body.
-pub async fn get(base: &str, path: &str) -> Result<Value> {
-    let addr = base
-        .strip_prefix("http://")
-        .context("base URL must be http://")?;
-    let mut stream = TcpStream::connect(addr).await?;
-    stream
-        .write_all(
-            format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n").as_bytes(),
-        )
-        .await?;
-    let mut raw = Vec::new();
-    stream.read_to_end(&mut raw).await?;
-    let split = raw
-        .windows(4)
-        .position(|w| w == b"\r\n\r\n")
-        .context("no HTTP header end")?;
-    Ok(serde_json::from_slice(&raw[split + 4..])?)
 }

@@ -228,3 +228,17 @@ fn wrong_types_are_errors_naming_the_path() {
         Err(vpcwarden_policy::ParseError::NotJson { .. })
     ));
 }
+
+/// Found by `make fuzz`: a large integer parses as a float, and serde_json's
+/// default float parser is not exact, so the value changed on a second parse.
+/// Fixed by serde_json's `float_roundtrip` feature.
+#[test]
+fn regression_large_numbers_round_trip() {
+    for text in [
+        r#"{"Xteme":111111111111111111111111}"#,
+        r#"{"Statement":{"Condition":{"NumericLessThan":{"k":[1.7976931348623157e308,0.1,-2.5e-300]}}}}"#,
+    ] {
+        let p = Policy::parse(text).unwrap();
+        assert_eq!(Policy::parse(&p.to_json()).unwrap(), p, "{text}");
+    }
+}
