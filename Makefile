@@ -9,7 +9,10 @@ VENV := $(CURDIR)/.venv
 MOTO_VERSION := 5.2.5
 CARGO_LAMBDA_VERSION := 1.9.2
 BOTO3_VERSION := 1.44.5
-TOOLS_STAMP := $(VENV)/.tools-$(MOTO_VERSION)-$(CARGO_LAMBDA_VERSION)-$(BOTO3_VERSION)
+CFN_LINT_VERSION := 1.58.0
+CHECKOV_VERSION := 3.3.30
+ZIG_VERSION := 0.17.0
+TOOLS_STAMP := $(VENV)/.tools-$(MOTO_VERSION)-$(CARGO_LAMBDA_VERSION)-$(BOTO3_VERSION)-$(CFN_LINT_VERSION)-$(CHECKOV_VERSION)-$(ZIG_VERSION)
 CARGO_FUZZ_VERSION := 0.13.2
 # Outside the clone, like the build cache: CI's fresh clones reuse it.
 RUST_TOOLS ?= $(HOME)/.cache/vpcwarden/tools
@@ -20,7 +23,7 @@ export CARGO_TARGET_DIR ?= $(HOME)/.cache/vpcwarden/target
 export AWS_REGION ?= us-east-1
 export PATH := $(VENV)/bin:$(RUST_TOOLS)/bin:$(PATH)
 
-.PHONY: all tools build test unit demo bench fmt lint fuzz fuzz-build clean-tools
+.PHONY: all tools build test unit demo bench fmt lint infra-lint package fuzz fuzz-build clean-tools
 
 all: build
 
@@ -29,15 +32,22 @@ tools: $(TOOLS_STAMP)
 $(TOOLS_STAMP):
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check \
-		"moto[server,ec2]==$(MOTO_VERSION)" "cargo-lambda==$(CARGO_LAMBDA_VERSION)" "boto3==$(BOTO3_VERSION)"
+		"moto[server,ec2]==$(MOTO_VERSION)" "cargo-lambda==$(CARGO_LAMBDA_VERSION)" "boto3==$(BOTO3_VERSION)" \
+		"cfn-lint==$(CFN_LINT_VERSION)" "checkov==$(CHECKOV_VERSION)" "ziglang==$(ZIG_VERSION)"
 	touch $@
 
 build:
 	cargo build --workspace --all-targets
 
 ## Everything: unit, property and end-to-end tests (moto + cargo lambda watch).
-test: tools build
+test: tools build infra-lint
 	scripts/with-standins.sh cargo test --workspace --no-fail-fast
+
+## The deployment template: cfn-lint, checkov (no network: --skip-download), least-privilege IAM.
+infra-lint: tools
+	cfn-lint infra/template.yaml
+	checkov -f infra/template.yaml --framework cloudformation --compact --quiet --skip-download
+	$(VENV)/bin/python infra/check_iam.py infra/template.yaml
 
 ## Unit and property tests only (no stand-ins needed).
 unit:
@@ -75,3 +85,14 @@ fuzz: fuzz-build
 	mkdir -p fuzz/corpus/parse_policy
 	cp -n tests/fixtures/policies/*.json fuzz/corpus/parse_policy/ 2>/dev/null || true
 	cd fuzz && RUSTC_BOOTSTRAP=1 cargo fuzz run --sanitizer none parse_policy -- -max_total_time=$(FUZZ_SECONDS)
+
+## arm64 Lambda packages: one bootstrap zip per function, sizes printed.
+LAMBDA_FUNCTIONS := endpoint-provisioner
+package: tools
+	rustup target list --installed | grep -qx aarch64-unknown-linux-gnu || rustup target add aarch64-unknown-linux-gnu \
+		|| { echo "cannot install the aarch64-unknown-linux-gnu target: 'rustup target add aarch64-unknown-linux-gnu' failed" >&2; exit 1; }
+	cargo lambda build --release --arm64 --output-format zip $(foreach f,$(LAMBDA_FUNCTIONS),--bin $(f))
+	@for f in $(LAMBDA_FUNCTIONS); do \
+		z=$(CARGO_TARGET_DIR)/lambda/$$f/bootstrap.zip; \
+		printf '%s\t%s bytes\t%s\n' "$$f" "$$(stat -c %s $$z)" "$$z"; \
+	done
