@@ -6,13 +6,16 @@ SHELL := /bin/bash
 .SHELLFLAGS := -euo pipefail -c
 PYTHON ?= python3
 VENV := $(CURDIR)/.venv
+# checkov pins its own boto3; the linters live apart so moto's boto3 stays as pinned.
+LINT_VENV := $(CURDIR)/.venv-lint
 MOTO_VERSION := 5.2.5
 CARGO_LAMBDA_VERSION := 1.9.2
 BOTO3_VERSION := 1.44.5
 CFN_LINT_VERSION := 1.58.0
 CHECKOV_VERSION := 3.3.30
 ZIG_VERSION := 0.17.0
-TOOLS_STAMP := $(VENV)/.tools-$(MOTO_VERSION)-$(CARGO_LAMBDA_VERSION)-$(BOTO3_VERSION)-$(CFN_LINT_VERSION)-$(CHECKOV_VERSION)-$(ZIG_VERSION)
+TOOLS_STAMP := $(VENV)/.tools-$(MOTO_VERSION)-$(CARGO_LAMBDA_VERSION)-$(BOTO3_VERSION)-$(ZIG_VERSION)
+LINT_STAMP := $(LINT_VENV)/.tools-$(CFN_LINT_VERSION)-$(CHECKOV_VERSION)
 CARGO_FUZZ_VERSION := 0.13.2
 # Outside the clone, like the build cache: CI's fresh clones reuse it.
 RUST_TOOLS ?= $(HOME)/.cache/vpcwarden/tools
@@ -23,17 +26,24 @@ export CARGO_TARGET_DIR ?= $(HOME)/.cache/vpcwarden/target
 export AWS_REGION ?= us-east-1
 export PATH := $(VENV)/bin:$(RUST_TOOLS)/bin:$(PATH)
 
-.PHONY: all tools build test unit demo bench fmt lint infra-lint package fuzz fuzz-build clean-tools
+.PHONY: all tools lint-tools build test unit demo bench fmt lint infra-lint package fuzz fuzz-build clean-tools
 
 all: build
 
 tools: $(TOOLS_STAMP)
+lint-tools: $(LINT_STAMP)
 
 $(TOOLS_STAMP):
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check \
 		"moto[server,ec2]==$(MOTO_VERSION)" "cargo-lambda==$(CARGO_LAMBDA_VERSION)" "boto3==$(BOTO3_VERSION)" \
-		"cfn-lint==$(CFN_LINT_VERSION)" "checkov==$(CHECKOV_VERSION)" "ziglang==$(ZIG_VERSION)"
+		"ziglang==$(ZIG_VERSION)"
+	touch $@
+
+$(LINT_STAMP):
+	$(PYTHON) -m venv $(LINT_VENV)
+	$(LINT_VENV)/bin/pip install --quiet --disable-pip-version-check \
+		"cfn-lint==$(CFN_LINT_VERSION)" "checkov==$(CHECKOV_VERSION)"
 	touch $@
 
 build:
@@ -44,10 +54,10 @@ test: tools build infra-lint
 	scripts/with-standins.sh cargo test --workspace --no-fail-fast
 
 ## The deployment template: cfn-lint, checkov (no network: --skip-download), least-privilege IAM.
-infra-lint: tools
-	cfn-lint infra/template.yaml
-	checkov -f infra/template.yaml --framework cloudformation --compact --quiet --skip-download
-	$(VENV)/bin/python infra/check_iam.py infra/template.yaml
+infra-lint: lint-tools
+	$(LINT_VENV)/bin/cfn-lint infra/template.yaml
+	$(LINT_VENV)/bin/checkov -f infra/template.yaml --framework cloudformation --compact --quiet --skip-download
+	$(LINT_VENV)/bin/python infra/check_iam.py infra/template.yaml
 
 ## Unit and property tests only (no stand-ins needed).
 unit:
@@ -65,7 +75,7 @@ lint:
 	cargo clippy --workspace --all-targets -- -D warnings
 
 clean-tools:
-	rm -rf $(VENV)
+	rm -rf $(VENV) $(LINT_VENV)
 
 ## Benchmarks recorded in BENCHMARKS.md (release build).
 bench: tools
