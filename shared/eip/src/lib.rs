@@ -1,0 +1,63 @@
+//! Idle Elastic IP analysis: from lifecycle events (extracted from CloudTrail
+//! by an engine) and the latest snapshot of addresses, each address's
+//! attachment history, whether it is idle, since when, and what it costs.
+//!
+//! This crate is pure: no AWS call, no I/O. The engines that read CloudTrail
+//! (Athena, or local files) produce [`LifecycleEvent`]s; the snapshot function
+//! produces [`SnapshotAddress`]es; [`analyse`] joins them.
+#![deny(missing_docs)]
+
+mod classify;
+mod event;
+mod history;
+mod ids;
+
+pub use classify::{
+    analyse, AddressReport, Settings, Since, Status, HOURS_PER_MONTH, PRICE_PER_HOUR_USD,
+};
+pub use event::{EventKind, LifecycleEvent, Target};
+pub use history::{reconstruct, Attachment, History, Reconstruction};
+pub use ids::{AllocationId, AssociationId, IdError};
+
+/// One address as the snapshot function recorded it (DescribeAddresses).
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct SnapshotAddress {
+    /// Allocation id.
+    pub allocation_id: AllocationId,
+    /// The public IPv4 address.
+    pub public_ip: String,
+    /// Region.
+    pub region: String,
+    /// Account.
+    pub account: String,
+    /// Current association, if any.
+    pub association_id: Option<AssociationId>,
+    /// Instance it is attached to, if any.
+    pub instance_id: Option<String>,
+    /// Network interface it is attached to, if any.
+    pub network_interface_id: Option<String>,
+    /// Owner of that interface (an account id, or `amazon-elb` and the like for managed ENIs).
+    pub network_interface_owner_id: Option<String>,
+    /// `amazon` for AWS-provided addresses; a BYOIP pool id otherwise.
+    pub public_ipv4_pool: Option<String>,
+    /// Tags.
+    pub tags: Vec<(String, String)>,
+}
+
+impl SnapshotAddress {
+    /// Attached to something now.
+    pub fn is_associated(&self) -> bool {
+        // moto (and some SDK versions) report "" for absent values: empty is absent.
+        let present = |v: &Option<String>| v.as_deref().is_some_and(|s| !s.is_empty());
+        self.association_id.is_some()
+            || present(&self.instance_id)
+            || present(&self.network_interface_id)
+    }
+
+    /// Brought-your-own-IP addresses carry no public IPv4 charge.
+    pub fn is_byoip(&self) -> bool {
+        self.public_ipv4_pool
+            .as_deref()
+            .is_some_and(|p| !p.is_empty() && p != "amazon")
+    }
+}

@@ -1,0 +1,278 @@
+//! Ground truth by hand: a window of events and snapshots whose right answer
+//! is worked out in the comments, covering NAT gateways, load balancers,
+//! ENIs, a disassociation known only through an older snapshot, BYOIP, the
+//! exclusion tag and a duplicated CloudTrail record.
+
+use chrono::{DateTime, Duration, TimeZone, Utc};
+use vpcwarden_eip::{
+    analyse, AllocationId, AssociationId, EventKind, LifecycleEvent, Settings, Since,
+    SnapshotAddress, Status, Target,
+};
+
+fn now() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 22, 0, 0, 0).unwrap()
+}
+
+fn ago(days: i64) -> DateTime<Utc> {
+    now() - Duration::days(days)
+}
+
+fn alloc(s: &str) -> AllocationId {
+    AllocationId::parse(s).unwrap()
+}
+
+fn assoc(s: &str) -> AssociationId {
+    AssociationId::parse(s).unwrap()
+}
+
+fn ev(id: &str, days_ago: i64, kind: EventKind) -> LifecycleEvent {
+    LifecycleEvent {
+        time: ago(days_ago),
+        account: "123456789012".into(),
+        region: "us-east-1".into(),
+        event_id: id.into(),
+        kind,
+    }
+}
+
+fn addr(id: &str, ip: &str) -> SnapshotAddress {
+    SnapshotAddress {
+        allocation_id: alloc(id),
+        public_ip: ip.into(),
+        region: "us-east-1".into(),
+        account: "123456789012".into(),
+        association_id: None,
+        instance_id: None,
+        network_interface_id: None,
+        network_interface_owner_id: None,
+        public_ipv4_pool: Some("amazon".into()),
+        tags: vec![],
+    }
+}
+
+fn close(a: f64, b: f64) -> bool {
+    (a - b).abs() < 1e-9
+}
+
+#[test]
+fn ground_truth_report() {
+    let a = addr("eipalloc-a1", "3.0.0.1"); // idle: allocated 30 d ago, on an instance 29 d → 10 d ago
+    let mut b = addr("eipalloc-b2", "3.0.0.2"); // NAT gateway since 20 d ago
+    b.association_id = Some(assoc("eipassoc-b2"));
+    b.network_interface_id = Some("eni-0b2".into());
+    b.network_interface_owner_id = Some("123456789012".into());
+    let c = addr("eipalloc-c3", "3.0.0.3"); // on an ENI since before the window; detached 3 d ago by association id only
+    let mut d = addr("eipalloc-d4", "3.0.0.4"); // BYOIP, idle all window
+    d.public_ipv4_pool = Some("ipv4pool-ec2-0123".into());
+    let mut e = addr("eipalloc-e5", "3.0.0.5"); // idle all window, excluded by tag
+    e.tags = vec![("vpcwarden:keep".into(), "dr-site".into())];
+    let mut f = addr("eipalloc-f6", "3.0.0.6"); // network load balancer since 5 d ago
+    f.association_id = Some(assoc("eipassoc-f6"));
+    f.network_interface_id = Some("eni-0f6".into());
+    f.network_interface_owner_id = Some("amazon-elb".into());
+
+    let mut c_before = c.clone(); // an older snapshot: c attached to an ENI
+    c_before.association_id = Some(assoc("eipassoc-c3"));
+    c_before.network_interface_id = Some("eni-0c3".into());
+
+    let associate_a = ev(
+        "e2",
+        29,
+        EventKind::Associate {
+            allocation: alloc("eipalloc-a1"),
+            association: Some(assoc("eipassoc-a1")),
+            target: Target::Instance("i-0a1".into()),
+        },
+    );
+    let events = vec![
+        ev(
+            "e1",
+            30,
+            EventKind::Allocate {
+                allocation: alloc("eipalloc-a1"),
+                public_ip: Some("3.0.0.1".into()),
+            },
+        ),
+        associate_a.clone(),
+        associate_a, // CloudTrail can deliver a record twice: same event id
+        ev(
+            "e3",
+            10,
+            EventKind::Disassociate {
+                association: assoc("eipassoc-a1"),
+            },
+        ),
+        ev(
+            "e4",
+            20,
+            EventKind::NatGatewayCreate {
+                nat_gateway: "nat-0b2".into(),
+                allocations: vec![alloc("eipalloc-b2")],
+            },
+        ),
+        ev(
+            "e5",
+            3,
+            EventKind::Disassociate {
+                association: assoc("eipassoc-c3"),
+            },
+        ),
+        ev(
+            "e6",
+            5,
+            EventKind::LoadBalancerCreate {
+                load_balancer:
+                    "arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/net/nlb/1"
+                        .into(),
+                allocations: vec![alloc("eipalloc-f6")],
+            },
+        ),
+    ];
+    let rows = analyse(
+        &[a, b, c, d, e, f],
+        &[c_before],
+        &events,
+        &Settings::new(now()),
+    );
+    let get = |id: &str| {
+        rows.iter()
+            .find(|r| r.allocation_id.as_str() == id)
+            .unwrap()
+    };
+
+    // a: idle since the detachment 10 d ago; idle 1 d (30→29) + 10 d = 11 d = 264 h of waste.
+    let ra = get("eipalloc-a1");
+    assert_eq!(ra.status, Status::Idle);
+    assert_eq!(ra.idle_since, Some(Since::At(ago(10))));
+    assert!(close(ra.idle_days.unwrap(), 10.0));
+    assert_eq!(ra.attachment_count, 1, "the duplicated record counts once");
+    assert_eq!(ra.last_attached_at, Some(ago(29)));
+    assert!(close(ra.waste_in_window_usd, 264.0 * 0.005));
+    assert!(ra.flagged);
+
+    // b: in use by the NAT gateway; idle for the 70 d of the window before it.
+    let rb = get("eipalloc-b2");
+    assert_eq!(
+        rb.status,
+        Status::InUse {
+            attached_to: "network interface eni-0b2 (owner 123456789012)".into()
+        }
+    );
+    assert_eq!(rb.attachment_count, 1);
+    assert!(close(rb.waste_in_window_usd, 70.0 * 24.0 * 0.005));
+    assert!(!rb.flagged);
+
+    // c: the disassociation maps through the older snapshot; idle 3 d, below the 7-d threshold.
+    let rc = get("eipalloc-c3");
+    assert_eq!(rc.idle_since, Some(Since::At(ago(3))));
+    assert_eq!(
+        rc.attachment_count, 0,
+        "the attachment began before the window"
+    );
+    assert!(close(rc.waste_in_window_usd, 72.0 * 0.005));
+    assert!(!rc.flagged);
+
+    // d: BYOIP costs nothing, but is idle since before the window and flagged.
+    let rd = get("eipalloc-d4");
+    assert_eq!(rd.idle_since, Some(Since::BeforeWindow));
+    assert!(close(rd.idle_days.unwrap(), 90.0));
+    assert_eq!((rd.monthly_cost_usd, rd.waste_in_window_usd), (0.0, 0.0));
+    assert!(rd.flagged);
+
+    // e: idle all window (90 d = 2160 h) but excluded.
+    let re = get("eipalloc-e5");
+    assert!(re.excluded && !re.flagged);
+    assert!(close(re.waste_in_window_usd, 2160.0 * 0.005));
+    assert!(close(re.monthly_cost_usd, 3.65));
+
+    // f: the load balancer holds it; 85 d idle before that.
+    let rf = get("eipalloc-f6");
+    assert_eq!(
+        rf.status,
+        Status::InUse {
+            attached_to: "network interface eni-0f6 (owner amazon-elb)".into()
+        }
+    );
+    assert!(close(rf.waste_in_window_usd, 85.0 * 24.0 * 0.005));
+
+    // Sorted by waste: e (10.80), f (10.20), b (8.40), a (1.32), c (0.36), d (0).
+    let order: Vec<&str> = rows.iter().map(|r| r.allocation_id.as_str()).collect();
+    assert_eq!(
+        order,
+        [
+            "eipalloc-e5",
+            "eipalloc-f6",
+            "eipalloc-b2",
+            "eipalloc-a1",
+            "eipalloc-c3",
+            "eipalloc-d4"
+        ]
+    );
+}
+
+#[test]
+fn nat_gateway_deletion_detaches_its_addresses() {
+    let g = addr("eipalloc-07", "3.0.0.7");
+    let events = vec![
+        ev(
+            "n1",
+            40,
+            EventKind::NatGatewayCreate {
+                nat_gateway: "nat-07".into(),
+                allocations: vec![alloc("eipalloc-07")],
+            },
+        ),
+        ev(
+            "n2",
+            12,
+            EventKind::NatGatewayDelete {
+                nat_gateway: "nat-07".into(),
+            },
+        ),
+    ];
+    let rows = analyse(&[g], &[], &events, &Settings::new(now()));
+    assert_eq!(rows[0].idle_since, Some(Since::At(ago(12))));
+    assert!(rows[0].flagged);
+    // Idle 90-40 = 50 d before the NAT gateway and 12 d after.
+    assert!(close(rows[0].waste_in_window_usd, 62.0 * 24.0 * 0.005));
+}
+
+#[test]
+fn reassociation_moves_the_attachment_without_a_gap() {
+    let mut h = addr("eipalloc-08", "3.0.0.8");
+    h.association_id = Some(assoc("eipassoc-82"));
+    h.instance_id = Some("i-2".into());
+    let events = vec![
+        ev(
+            "r1",
+            50,
+            EventKind::Associate {
+                allocation: alloc("eipalloc-08"),
+                association: Some(assoc("eipassoc-81")),
+                target: Target::Instance("i-1".into()),
+            },
+        ),
+        ev(
+            "r2",
+            20,
+            EventKind::Associate {
+                allocation: alloc("eipalloc-08"),
+                association: Some(assoc("eipassoc-82")),
+                target: Target::Instance("i-2".into()),
+            },
+        ),
+    ];
+    let rows = analyse(&[h], &[], &events, &Settings::new(now()));
+    assert_eq!(
+        rows[0].status,
+        Status::InUse {
+            attached_to: "instance i-2".into()
+        }
+    );
+    assert_eq!(rows[0].attachment_count, 2);
+    assert_eq!(rows[0].last_attached_at, Some(ago(20)));
+    assert!(
+        close(rows[0].waste_in_window_usd, 40.0 * 24.0 * 0.005),
+        "idle only before the first association"
+    );
+}
