@@ -9,6 +9,7 @@
 
 mod classify;
 mod event;
+pub mod extract;
 mod history;
 mod ids;
 
@@ -16,6 +17,7 @@ pub use classify::{
     analyse, AddressReport, Settings, Since, Status, HOURS_PER_MONTH, PRICE_PER_HOUR_USD,
 };
 pub use event::{EventKind, LifecycleEvent, Target};
+pub use extract::{extract, ExtractError};
 pub use history::{reconstruct, Attachment, History, Reconstruction};
 pub use ids::{AllocationId, AssociationId, IdError};
 
