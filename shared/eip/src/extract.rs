@@ -223,12 +223,30 @@ fn one_or_many(v: &Value) -> Vec<&Value> {
     }
 }
 
-/// Cheap test on raw record text before parsing it: false means the record
-/// cannot be one this analysis uses. (True may still be irrelevant.)
+/// Cheap test on raw record text before parsing it: finds the `eventName`
+/// value with a SIMD substring search and compares it with [`EVENT_NAMES`].
+/// False means the record cannot be one this analysis uses; `extract` has the
+/// final word (it also checks the service and `errorCode`).
 pub fn may_be_relevant(raw: &[u8]) -> bool {
-    EVENT_NAMES.iter().any(|n| memfind(raw, n.as_bytes()))
-}
-
-fn memfind(hay: &[u8], needle: &[u8]) -> bool {
-    hay.windows(needle.len()).any(|w| w == needle)
+    static KEY: std::sync::OnceLock<memchr::memmem::Finder<'static>> = std::sync::OnceLock::new();
+    let key = KEY.get_or_init(|| memchr::memmem::Finder::new(b"\"eventName\""));
+    let Some(at) = key.find(raw) else {
+        return false;
+    };
+    let rest = &raw[at + b"\"eventName\"".len()..];
+    // Skip `:` and any whitespace up to the opening quote of the value.
+    let Some(open) = rest.iter().position(|b| *b == b'"') else {
+        return false;
+    };
+    if rest[..open]
+        .iter()
+        .any(|b| !(*b == b':' || b.is_ascii_whitespace()))
+    {
+        return false;
+    }
+    let value = &rest[open + 1..];
+    let Some(close) = memchr::memchr(b'"', value) else {
+        return false;
+    };
+    EVENT_NAMES.iter().any(|n| n.as_bytes() == &value[..close])
 }

@@ -1,0 +1,173 @@
+//! Parallel scan of CloudTrail files.
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
+
+use chrono::{DateTime, Duration, Utc};
+use flate2::read::MultiGzDecoder;
+use serde::Deserialize;
+use serde_json::value::RawValue;
+use vpcwarden_eip::extract::{extract, may_be_relevant};
+use vpcwarden_eip::LifecycleEvent;
+
+use crate::walk::list_files;
+
+/// What to read.
+#[derive(Debug, Clone)]
+pub struct ScanOptions {
+    /// Window start (inclusive).
+    pub from: DateTime<Utc>,
+    /// Window end (exclusive).
+    pub to: DateTime<Utc>,
+    /// Worker threads (files in parallel); 0 means one per core.
+    pub threads: usize,
+}
+
+/// Told about each file as it is finished (the CLI draws a progress bar).
+pub trait Progress: Sync {
+    /// A file of `bytes` (as stored) was read.
+    fn file_done(&self, bytes: u64);
+}
+
+impl Progress for () {
+    fn file_done(&self, _bytes: u64) {}
+}
+
+/// The result of a scan.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Scan {
+    /// Lifecycle events in the window, in time order.
+    pub events: Vec<LifecycleEvent>,
+    /// Files read.
+    pub files: usize,
+    /// Bytes read as stored (compressed for `.gz`).
+    pub input_bytes: u64,
+    /// Records seen.
+    pub records: u64,
+    /// Records that passed the cheap filter and were parsed.
+    pub parsed: u64,
+    /// Relevant records that did not have the documented shape (message each).
+    pub malformed: Vec<String>,
+    /// Files that could not be read or are not CloudTrail JSON (path: reason).
+    pub unreadable: Vec<String>,
+}
+
+#[derive(Deserialize)]
+struct LogFile<'a> {
+    #[serde(rename = "Records", borrow)]
+    records: Vec<&'a RawValue>,
+}
+
+/// Scans every CloudTrail file below `root` for the window. A file that cannot
+/// be read is reported in [`Scan::unreadable`] and the others are still read.
+pub fn scan(root: &Path, opts: &ScanOptions, progress: &dyn Progress) -> std::io::Result<Scan> {
+    // Delivery lags and day folders are in UTC: keep a day of slack either side.
+    let (first, last) = (
+        (opts.from - Duration::days(1)).date_naive(),
+        (opts.to + Duration::days(1)).date_naive(),
+    );
+    let files = list_files(root, &|d| d >= first && d <= last)?;
+    let threads = match opts.threads {
+        0 => std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1),
+        n => n,
+    }
+    .min(files.len().max(1));
+    let next = AtomicUsize::new(0);
+    let total = Mutex::new(Scan::default());
+    std::thread::scope(|s| {
+        for _ in 0..threads {
+            s.spawn(|| {
+                let mine = worker(&files, &next, opts, progress);
+                let mut t = total.lock().unwrap_or_else(|p| p.into_inner());
+                t.events.extend(mine.events);
+                t.files += mine.files;
+                t.input_bytes += mine.input_bytes;
+                t.records += mine.records;
+                t.parsed += mine.parsed;
+                t.malformed.extend(mine.malformed);
+                t.unreadable.extend(mine.unreadable);
+            });
+        }
+    });
+    let mut out = total.into_inner().unwrap_or_else(|p| p.into_inner());
+    // Same order whatever the thread interleaving: time, then event id.
+    out.events.sort_by(|a, b| {
+        a.time
+            .cmp(&b.time)
+            .then_with(|| a.event_id.cmp(&b.event_id))
+    });
+    out.events.dedup_by(|a, b| a.event_id == b.event_id);
+    out.unreadable.sort();
+    out.malformed.sort();
+    Ok(out)
+}
+
+fn worker(
+    files: &[PathBuf],
+    next: &AtomicUsize,
+    opts: &ScanOptions,
+    progress: &dyn Progress,
+) -> Scan {
+    let mut out = Scan::default();
+    // Reused for every file this worker reads: memory follows the largest file.
+    let mut raw = Vec::new();
+    let mut text = Vec::new();
+    loop {
+        let i = next.fetch_add(1, Ordering::Relaxed);
+        let Some(path) = files.get(i) else { break };
+        match read_file(path, &mut raw, &mut text) {
+            Ok(stored) => {
+                out.files += 1;
+                out.input_bytes += stored;
+                if let Err(e) = records(&text, opts, &mut out) {
+                    out.unreadable.push(format!(
+                        "{}: not a CloudTrail log file: {e}",
+                        path.display()
+                    ));
+                }
+                progress.file_done(stored);
+            }
+            Err(e) => out.unreadable.push(format!("{}: {e}", path.display())),
+        }
+    }
+    out
+}
+
+/// Reads one file into `text` (inflated if gzip); returns its stored size.
+fn read_file(path: &Path, raw: &mut Vec<u8>, text: &mut Vec<u8>) -> std::io::Result<u64> {
+    raw.clear();
+    text.clear();
+    std::fs::File::open(path)?.read_to_end(raw)?;
+    if path.extension().is_some_and(|e| e == "gz") {
+        MultiGzDecoder::new(&raw[..]).read_to_end(text)?;
+    } else {
+        std::mem::swap(raw, text);
+    }
+    Ok(if path.extension().is_some_and(|e| e == "gz") {
+        raw.len()
+    } else {
+        text.len()
+    } as u64)
+}
+
+fn records(text: &[u8], opts: &ScanOptions, out: &mut Scan) -> serde_json::Result<()> {
+    let file: LogFile<'_> = serde_json::from_slice(text)?;
+    for rec in file.records {
+        out.records += 1;
+        if !may_be_relevant(rec.get().as_bytes()) {
+            continue;
+        }
+        out.parsed += 1;
+        let value: serde_json::Value = serde_json::from_str(rec.get())?;
+        match extract(&value) {
+            Ok(Some(ev)) if ev.time >= opts.from && ev.time < opts.to => out.events.push(ev),
+            Ok(_) => {}
+            Err(e) => out.malformed.push(e.to_string()),
+        }
+    }
+    Ok(())
+}

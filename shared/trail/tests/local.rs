@@ -1,0 +1,183 @@
+//! The local engine over a CloudTrail tree written by the test (records by
+//! hand in CloudTrail's record shape, gzip like CloudTrail delivers them).
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use chrono::{TimeZone, Utc};
+use flate2::write::GzEncoder;
+use serde_json::{json, Value};
+use vpcwarden_eip::EventKind;
+use vpcwarden_trail::{scan, Progress, ScanOptions};
+
+fn rec(id: &str, time: &str, source: &str, name: &str, req: Value, resp: Value) -> Value {
+    json!({"eventVersion": "1.09", "eventTime": time, "eventSource": source, "eventName": name,
+           "awsRegion": "us-east-1", "sourceIPAddress": "198.51.100.7", "requestParameters": req,
+           "responseElements": resp, "eventID": id, "recipientAccountId": "123456789012"})
+}
+
+fn write(root: &Path, rel: &str, records: &[Value], gzip: bool) -> PathBuf {
+    let path = root.join(rel);
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    let body = json!({ "Records": records }).to_string();
+    if gzip {
+        let mut enc = GzEncoder::new(
+            std::fs::File::create(&path).unwrap(),
+            flate2::Compression::default(),
+        );
+        enc.write_all(body.as_bytes()).unwrap();
+        enc.finish().unwrap();
+    } else {
+        std::fs::write(&path, body).unwrap();
+    }
+    path
+}
+
+fn tree(name: &str) -> PathBuf {
+    let root = std::env::temp_dir().join(format!("vpcwarden-trail-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&root);
+    root
+}
+
+struct Count(std::sync::atomic::AtomicU64);
+impl Progress for Count {
+    fn file_done(&self, _bytes: u64) {
+        self.0.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    }
+}
+
+#[test]
+fn scans_both_layouts_in_the_window_and_reports_bad_files() {
+    let root = tree("layouts");
+    let noise: Vec<Value> = (0..50)
+        .map(|i| {
+            rec(
+                &format!("n{i}"),
+                "2026-11-10T00:00:00Z",
+                "s3.amazonaws.com",
+                "GetObject",
+                json!({"bucketName": "b"}),
+                Value::Null,
+            )
+        })
+        .collect();
+    let mut single = noise.clone();
+    single.push(rec(
+        "a1",
+        "2026-11-10T08:00:00Z",
+        "ec2.amazonaws.com",
+        "AllocateAddress",
+        json!({"domain": "vpc"}),
+        json!({"allocationId": "eipalloc-01", "publicIp": "203.0.113.1"}),
+    ));
+    let mut failed = rec(
+        "a2",
+        "2026-11-10T09:00:00Z",
+        "ec2.amazonaws.com",
+        "AssociateAddress",
+        json!({"allocationId": "eipalloc-01", "instanceId": "i-1"}),
+        Value::Null,
+    );
+    failed["errorCode"] = json!("Client.InvalidInstanceID.NotFound");
+    single.push(failed);
+    write(&root, "AWSLogs/123456789012/CloudTrail/us-east-1/2026/11/10/123456789012_CloudTrail_us-east-1_20261110T0805Z_a.json.gz", &single, true);
+    // Organization layout, plain JSON.
+    write(
+        &root,
+        "AWSLogs/o-abc123/123456789012/CloudTrail/us-east-1/2026/11/12/f.json",
+        &[rec(
+            "a3",
+            "2026-11-12T10:00:00Z",
+            "ec2.amazonaws.com",
+            "AssociateAddress",
+            json!({"allocationId": "eipalloc-01", "networkInterfaceId": "eni-1"}),
+            json!({"associationId": "eipassoc-01"}),
+        )],
+        false,
+    );
+    // Outside the window: its day folder is never opened (the file is not even valid gzip).
+    let old = root.join("AWSLogs/123456789012/CloudTrail/us-east-1/2026/01/01/old.json.gz");
+    std::fs::create_dir_all(old.parent().unwrap()).unwrap();
+    std::fs::write(&old, b"not gzip").unwrap();
+    // In the window but broken: reported, the rest still read.
+    let broken = root.join("AWSLogs/123456789012/CloudTrail/us-east-1/2026/11/11/broken.json.gz");
+    std::fs::create_dir_all(broken.parent().unwrap()).unwrap();
+    std::fs::write(&broken, b"not gzip").unwrap();
+
+    let opts = ScanOptions {
+        from: Utc.with_ymd_and_hms(2026, 11, 1, 0, 0, 0).unwrap(),
+        to: Utc.with_ymd_and_hms(2026, 11, 20, 0, 0, 0).unwrap(),
+        threads: 2,
+    };
+    let progress = Count(Default::default());
+    let out = scan(&root, &opts, &progress).unwrap();
+    assert_eq!(out.files, 2, "the broken file is not counted as read");
+    assert_eq!(progress.0.into_inner(), 2);
+    assert_eq!(out.records, 53);
+    assert_eq!(
+        out.parsed, 3,
+        "the 50 S3 records are rejected before parsing"
+    );
+    let ids: Vec<&str> = out.events.iter().map(|e| e.event_id.as_str()).collect();
+    assert_eq!(ids, ["a1", "a3"], "failed call dropped, time order kept");
+    assert!(matches!(out.events[1].kind, EventKind::Associate { .. }));
+    assert_eq!(out.unreadable.len(), 1);
+    assert!(
+        out.unreadable[0].contains("broken.json.gz"),
+        "{:?}",
+        out.unreadable
+    );
+    std::fs::remove_dir_all(&root).unwrap();
+}
+
+#[test]
+fn events_outside_the_window_are_dropped_even_in_a_kept_folder() {
+    let root = tree("window");
+    write(
+        &root,
+        "AWSLogs/123456789012/CloudTrail/us-east-1/2026/11/01/f.json.gz",
+        &[
+            rec(
+                "early",
+                "2026-10-31T23:59:59Z",
+                "ec2.amazonaws.com",
+                "ReleaseAddress",
+                json!({"allocationId": "eipalloc-02"}),
+                Value::Null,
+            ),
+            rec(
+                "in",
+                "2026-11-01T00:00:00Z",
+                "ec2.amazonaws.com",
+                "ReleaseAddress",
+                json!({"allocationId": "eipalloc-03"}),
+                Value::Null,
+            ),
+            rec(
+                "bad",
+                "2026-11-01T00:00:01Z",
+                "ec2.amazonaws.com",
+                "ReleaseAddress",
+                json!({}),
+                Value::Null,
+            ),
+        ],
+        true,
+    );
+    let opts = ScanOptions {
+        from: Utc.with_ymd_and_hms(2026, 11, 1, 0, 0, 0).unwrap(),
+        to: Utc.with_ymd_and_hms(2026, 11, 2, 0, 0, 0).unwrap(),
+        threads: 0,
+    };
+    let out = scan(&root, &opts, &()).unwrap();
+    assert_eq!(
+        out.events
+            .iter()
+            .map(|e| e.event_id.as_str())
+            .collect::<Vec<_>>(),
+        ["in"]
+    );
+    assert_eq!(out.malformed.len(), 1);
+    assert!(out.malformed[0].contains("requestParameters.allocationId"));
+    std::fs::remove_dir_all(&root).unwrap();
+}
