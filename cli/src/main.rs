@@ -1,5 +1,6 @@
 //! `vpcwarden`: the same library code as the Lambda functions, run once from a shell.
 
+mod eip;
 mod endpoints;
 mod policy;
 
@@ -26,6 +27,9 @@ enum Command {
     /// IAM policy documents: validate, edit, compare.
     #[command(subcommand)]
     Policy(policy::Cmd),
+    /// Idle Elastic IP analysis.
+    #[command(subcommand)]
+    Eip(eip::Cmd),
 }
 
 fn main() -> ExitCode {
@@ -33,6 +37,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Endpoints(cmd) => endpoints::run(cmd),
         Command::Policy(cmd) => policy::run(cmd),
+        Command::Eip(cmd) => eip::run(cmd),
     };
     match result {
         Ok(code) => code,

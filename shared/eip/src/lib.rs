@@ -12,6 +12,7 @@ mod event;
 pub mod extract;
 mod history;
 mod ids;
+pub mod render;
 
 pub use classify::{
     analyse, AddressReport, Settings, Since, Status, HOURS_PER_MONTH, PRICE_PER_HOUR_USD,

@@ -276,3 +276,33 @@ fn reassociation_moves_the_attachment_without_a_gap() {
         "idle only before the first association"
     );
 }
+
+#[test]
+fn renderings_carry_the_same_rows_and_totals() {
+    let mut idle = addr("eipalloc-09", "3.0.0.9");
+    idle.tags = vec![("Name".into(), "old, \"bastion\"".into())];
+    let mut used = addr("eipalloc-0a", "3.0.0.10");
+    used.instance_id = Some("i-0a".into());
+    let rows = analyse(&[idle, used], &[], &[], &Settings::new(now()));
+    let s = vpcwarden_eip::render::summary(&rows);
+    assert_eq!((s.addresses, s.idle, s.flagged), (2, 1, 1));
+    assert!(close(s.flagged_monthly_usd, 3.65));
+    let md = vpcwarden_eip::render::markdown(&rows);
+    assert!(
+        md.starts_with(
+            "**1 of 2 Elastic IPs idle** ($3.65/month); **1 flagged** for release ($3.65/month)"
+        ),
+        "{md}"
+    );
+    assert!(
+        md.contains(
+            "| eipalloc-09 | 3.0.0.9 | us-east-1 | 123456789012 | idle | before window | 90.0 |"
+        ),
+        "{md}"
+    );
+    let csv = vpcwarden_eip::render::csv(&rows);
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(lines.len(), 3);
+    assert!(lines[1].starts_with("eipalloc-09,3.0.0.9,us-east-1,123456789012,idle,,before_window,90.000,0,,3.6500,10.8000,false,true"), "{csv}");
+    assert!(lines[2].contains(",in_use,instance i-0a,"), "{csv}");
+}

@@ -1,0 +1,93 @@
+//! `vpcwarden eip report` over a CloudTrail tree and a snapshot written here
+//! (records by hand in CloudTrail's record shape; snapshot lines in the
+//! format eip-snapshot writes).
+
+use std::process::Command;
+
+use serde_json::{json, Value};
+
+fn rec(id: &str, time: &str, name: &str, req: Value, resp: Value) -> Value {
+    json!({"eventVersion": "1.09", "eventTime": time, "eventSource": "ec2.amazonaws.com", "eventName": name,
+           "awsRegion": "us-east-1", "requestParameters": req, "responseElements": resp, "eventID": id,
+           "recipientAccountId": "123456789012"})
+}
+
+fn snap(id: &str, ip: &str, assoc: Option<&str>) -> String {
+    json!({"allocation_id": id, "public_ip": ip, "region": "us-east-1", "account": "123456789012",
+           "association_id": assoc, "instance_id": assoc.map(|_| "i-1"), "network_interface_id": null,
+           "network_interface_owner_id": null, "public_ipv4_pool": "amazon", "tags": []})
+    .to_string()
+}
+
+#[test]
+fn report_from_files_flags_the_idle_address() {
+    let root = std::env::temp_dir().join(format!("vpcwarden-eip-cli-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&root);
+    let day = root.join("AWSLogs/123456789012/CloudTrail/us-east-1/2026/11/01");
+    std::fs::create_dir_all(&day).unwrap();
+    let records = json!({"Records": [
+        rec("e1", "2026-11-01T00:00:00Z", "AssociateAddress", json!({"allocationId": "eipalloc-01", "instanceId": "i-1"}), json!({"associationId": "eipassoc-01"})),
+        rec("e2", "2026-11-01T12:00:00Z", "DisassociateAddress", json!({"associationId": "eipassoc-01"}), Value::Null),
+    ]});
+    std::fs::write(day.join("f.json"), records.to_string()).unwrap();
+    let snapshot = root.join("snapshot.jsonl");
+    std::fs::write(
+        &snapshot,
+        format!(
+            "{}\n{}\n",
+            snap("eipalloc-01", "203.0.113.1", None),
+            snap("eipalloc-02", "203.0.113.2", Some("eipassoc-02"))
+        ),
+    )
+    .unwrap();
+
+    let out = Command::new(env!("CARGO_BIN_EXE_vpcwarden"))
+        .args([
+            "eip",
+            "report",
+            "--cloudtrail",
+            root.to_str().unwrap(),
+            "--snapshot",
+            snapshot.to_str().unwrap(),
+        ])
+        .args(["--now", "2026-11-21T12:00:00Z", "--format", "json"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["summary"]["idle"], 1);
+    assert_eq!(report["summary"]["flagged"], 1);
+    assert_eq!(report["scan"]["lifecycle_events"], 2);
+    let first = &report["addresses"][0];
+    assert_eq!(first["allocation_id"], "eipalloc-01");
+    assert_eq!(first["idle_since"]["at"], "2026-11-01T12:00:00Z");
+    assert_eq!(first["idle_days"], 20.0);
+    assert_eq!(first["attachment_count"], 1);
+    assert_eq!(report["addresses"][1]["status"], "in_use");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("scanned 1 files"));
+
+    // A malformed snapshot line is an error naming the file and line.
+    std::fs::write(&snapshot, "{\"allocation_id\": \"nope\"}\n").unwrap();
+    let bad = Command::new(env!("CARGO_BIN_EXE_vpcwarden"))
+        .args([
+            "eip",
+            "report",
+            "--cloudtrail",
+            root.to_str().unwrap(),
+            "--snapshot",
+            snapshot.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(bad.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&bad.stderr).contains("snapshot.jsonl:1"),
+        "{}",
+        String::from_utf8_lossy(&bad.stderr)
+    );
+    std::fs::remove_dir_all(&root).unwrap();
+}
