@@ -145,28 +145,24 @@ pub fn reconstruct<'a>(
                 h.released_at = Some(t);
             }
             EventKind::NatGatewayCreate {
-                nat_gateway,
+                nat_gateway: holder,
                 allocations,
-            } => {
-                for a in allocations {
-                    out.histories
-                        .entry(a.clone())
-                        .or_default()
-                        .open(Target::NatGateway(nat_gateway.clone()), t);
-                }
-                holders.insert(nat_gateway.clone(), allocations.clone());
             }
-            EventKind::LoadBalancerCreate {
-                load_balancer,
+            | EventKind::LoadBalancerCreate {
+                load_balancer: holder,
                 allocations,
             } => {
+                let target = match &ev.kind {
+                    EventKind::NatGatewayCreate { .. } => Target::NatGateway(holder.clone()),
+                    _ => Target::LoadBalancer(holder.clone()),
+                };
                 for a in allocations {
                     out.histories
                         .entry(a.clone())
                         .or_default()
-                        .open(Target::LoadBalancer(load_balancer.clone()), t);
+                        .open(target.clone(), t);
                 }
-                holders.insert(load_balancer.clone(), allocations.clone());
+                holders.insert(holder.clone(), allocations.clone());
             }
             EventKind::NatGatewayDelete {
                 nat_gateway: holder,
