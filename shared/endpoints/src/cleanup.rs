@@ -108,7 +108,7 @@ pub async fn cleanup(
             };
             ec2.put_tags(&ep.id, &[(key.clone(), tomb.value())]).await?;
         }
-        let done = reconcile(ec2, &ep.id, settings).await?;
+        let done = reconcile(ec2, &ep.id, settings, None).await?;
         report.policies.push(PolicyReport {
             endpoint_id: ep.id.clone(),
             queue_arn: queue.unwrap_or_default(),

@@ -61,21 +61,31 @@ pub async fn provision(
 
     // Endpoints and the policy are independent: both flows run at once, each
     // idempotent, so a failure in one leaves nothing a redelivery cannot finish.
-    let endpoints = async {
-        let created =
-            try_join_all(plan.to_create.iter().map(|new| ec2.create_endpoint(new))).await?;
-        let kept = dedupe(ec2, req, &plan.vpc_id).await?;
-        Ok::<_, ProvisionError>((created, kept))
-    };
-    let policy = async {
+    // Creates and the ledger tag go out together; then one listing of the VPC
+    // serves both the duplicate check and the first policy read (made after our
+    // tag write, as the ledger protocol needs). Each step is idempotent, so a
+    // failure anywhere leaves nothing a redelivery cannot finish.
+    let creates = try_join_all(plan.to_create.iter().map(|new| ec2.create_endpoint(new)));
+    let tag = async {
         let key = ledger::key(req.environment.as_str());
         if plan.claim && plan.sqs.tag(&key) != Some(queue) {
             let entry = Entry::Active(queue.to_string()).value();
             ec2.put_tags(&plan.sqs.id, &[(key, entry)]).await?;
         }
-        reconcile(ec2, &plan.sqs.id, settings).await
+        Ok::<_, ProvisionError>(())
     };
-    let ((created, kept), done) = tokio::try_join!(endpoints, policy)?;
+    let (created, ()) = tokio::try_join!(async { Ok(creates.await?) }, tag)?;
+    let in_vpc = ec2
+        .find_endpoints(&EndpointQuery {
+            vpc_id: Some(plan.vpc_id.clone()),
+            ..EndpointQuery::default()
+        })
+        .await?;
+    let fresh_sqs = in_vpc.iter().find(|e| e.id == plan.sqs.id).cloned();
+    let (kept, done) = tokio::try_join!(
+        dedupe(ec2, req, &in_vpc),
+        reconcile(ec2, &plan.sqs.id, settings, fresh_sqs)
+    )?;
 
     for c in &created {
         info!(endpoint_id = %c.id, service = %c.service_name, "created endpoint");
@@ -272,23 +282,6 @@ fn preview_policy(
     })
 }
 
-/// This environment's endpoints in the VPC, one describe for all roles, grouped
-/// in the order of `req.services`.
-async fn find_own(
-    ec2: &impl Ec2Port,
-    req: &Provision,
-    vpc_id: &str,
-) -> Result<Vec<(EndpointRole, Vec<EndpointInfo>)>, ProvisionError> {
-    let all = ec2
-        .find_endpoints(&EndpointQuery {
-            vpc_id: Some(vpc_id.to_string()),
-            service_name: None,
-            tags: tags::selector(req.environment.as_str(), None),
-        })
-        .await?;
-    Ok(group_own(req, &all))
-}
-
 /// The environment's endpoints among `endpoints`, grouped by role in the order of `req.services`.
 fn group_own(
     req: &Provision,
@@ -319,11 +312,11 @@ fn group_own(
 async fn dedupe(
     ec2: &impl Ec2Port,
     req: &Provision,
-    vpc_id: &str,
+    in_vpc: &[EndpointInfo],
 ) -> Result<Vec<(EndpointRole, Option<EndpointInfo>, Vec<EndpointInfo>)>, ProvisionError> {
     let mut out = Vec::new();
     let mut doomed = Vec::new();
-    for (role, found) in find_own(ec2, req, vpc_id).await? {
+    for (role, found) in group_own(req, in_vpc) {
         let keep = oldest(&found).cloned();
         let extra: Vec<EndpointInfo> = found
             .into_iter()

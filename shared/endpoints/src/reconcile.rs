@@ -87,19 +87,24 @@ pub(crate) fn derive(
 
 /// Makes the endpoint's policy match its ledger, tolerating concurrent writers:
 /// read → derive → write if different → wait (settle + jitter) → read again,
-/// until a read finds nothing to change.
+/// until a read finds nothing to change. `fresh` is a read of the endpoint the
+/// caller made after its own ledger write; it stands in for the first read.
 pub(crate) async fn reconcile(
     ec2: &impl Ec2Port,
     endpoint_id: &str,
     settings: &Settings,
+    mut fresh: Option<EndpointInfo>,
 ) -> Result<Converged, ProvisionError> {
     let mut before = None;
     let mut outcomes = Vec::new();
     for attempt in 1..=settings.max_policy_attempts {
-        let ep = ec2
-            .get_endpoint(endpoint_id)
-            .await?
-            .ok_or_else(|| ProvisionError::SqsEndpointGone(endpoint_id.to_string()))?;
+        let ep = match fresh.take() {
+            Some(ep) => ep,
+            None => ec2
+                .get_endpoint(endpoint_id)
+                .await?
+                .ok_or_else(|| ProvisionError::SqsEndpointGone(endpoint_id.to_string()))?,
+        };
         let policy = parse_policy(&ep)?;
         let before = before.get_or_insert_with(|| policy.clone());
         let entries = ledger::entries(&ep.tags);
