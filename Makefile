@@ -20,6 +20,7 @@ CARGO_FUZZ_VERSION := 0.13.2
 # Outside the clone, like the build cache: CI's fresh clones reuse it.
 RUST_TOOLS ?= $(HOME)/.cache/vpcwarden/tools
 FUZZ_SECONDS ?= 300
+BENCH_RUNS ?= 20
 
 # Builds are shared across clones (CI's fresh clone reuses this machine's cache).
 export CARGO_TARGET_DIR ?= $(HOME)/.cache/vpcwarden/target
@@ -80,7 +81,7 @@ clean-tools:
 ## Benchmarks recorded in BENCHMARKS.md (release build).
 bench: tools
 	cargo build --release -p vpcwarden
-	scripts/with-standins.sh $(VENV)/bin/python bench/endpoints_apply.py $(CARGO_TARGET_DIR)/release/vpcwarden 10
+	scripts/with-standins.sh $(VENV)/bin/python bench/endpoints_apply.py $(CARGO_TARGET_DIR)/release/vpcwarden $(BENCH_RUNS)
 
 ## Policy parser fuzzing. cargo-fuzz needs nightly -Z flags: RUSTC_BOOTSTRAP lets the
 ## one stable toolchain here accept them; sanitizers are off (the crate is safe Rust,

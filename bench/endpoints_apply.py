@@ -26,7 +26,11 @@ os.makedirs(out_dir, exist_ok=True)
 
 
 def fresh_event(i, who):
-    """A new locked-down VPC (via the demo helper's layout) and a PENDING event for it."""
+    """A new locked-down VPC (via the demo helper's layout) and a PENDING event for it,
+    in an emptied moto: moto's cost per call grows with the resources it holds, and
+    both contenders should meet the same emulator."""
+    import urllib.request
+    urllib.request.urlopen(urllib.request.Request(env["AWS_ENDPOINT_URL"] + "/moto-api/reset", method="POST")).read()
     w = json.loads(subprocess.run([sys.executable, os.path.join(ROOT, "scripts", "demo_world.py"), "setup"],
                                   env=env, check=True, capture_output=True, text=True).stdout)
     path = os.path.join(out_dir, f"{who}-{i}.json")
