@@ -41,18 +41,15 @@ fn report_from_files_flags_the_idle_address() {
     )
     .unwrap();
 
-    let out = Command::new(env!("CARGO_BIN_EXE_vpcwarden"))
-        .args([
-            "eip",
-            "report",
-            "--cloudtrail",
-            root.to_str().unwrap(),
-            "--snapshot",
-            snapshot.to_str().unwrap(),
-        ])
-        .args(["--now", "2026-11-21T12:00:00Z", "--format", "json"])
-        .output()
-        .unwrap();
+    let report_cmd = |extra: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_vpcwarden"))
+            .args(["eip", "report", "--cloudtrail", root.to_str().unwrap()])
+            .args(["--snapshot", snapshot.to_str().unwrap()])
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+    let out = report_cmd(&["--now", "2026-11-21T12:00:00Z", "--format", "json"]);
     assert!(
         out.status.success(),
         "{}",
@@ -72,17 +69,7 @@ fn report_from_files_flags_the_idle_address() {
 
     // A malformed snapshot line is an error naming the file and line.
     std::fs::write(&snapshot, "{\"allocation_id\": \"nope\"}\n").unwrap();
-    let bad = Command::new(env!("CARGO_BIN_EXE_vpcwarden"))
-        .args([
-            "eip",
-            "report",
-            "--cloudtrail",
-            root.to_str().unwrap(),
-            "--snapshot",
-            snapshot.to_str().unwrap(),
-        ])
-        .output()
-        .unwrap();
+    let bad = report_cmd(&[]);
     assert_eq!(bad.status.code(), Some(1));
     assert!(
         String::from_utf8_lossy(&bad.stderr).contains("snapshot.jsonl:1"),
