@@ -6,7 +6,7 @@ use serde::Serialize;
 use crate::event::LifecycleEvent;
 use crate::history::{reconstruct, History};
 use crate::ids::AllocationId;
-use crate::SnapshotAddress;
+use crate::{non_empty, SnapshotAddress};
 
 /// AWS's charge for a public IPv4 address, per hour.
 pub const PRICE_PER_HOUR_USD: f64 = 0.005;
@@ -184,10 +184,12 @@ fn row(addr: &SnapshotAddress, h: &History, s: &Settings) -> AddressReport {
 }
 
 fn attached_to(addr: &SnapshotAddress) -> String {
-    let some = |v: &Option<String>| v.as_deref().filter(|x| !x.is_empty()).map(str::to_string);
-    match (some(&addr.instance_id), some(&addr.network_interface_id)) {
+    match (
+        non_empty(&addr.instance_id),
+        non_empty(&addr.network_interface_id),
+    ) {
         (Some(i), _) => format!("instance {i}"),
-        (None, Some(eni)) => match some(&addr.network_interface_owner_id) {
+        (None, Some(eni)) => match non_empty(&addr.network_interface_owner_id) {
             Some(owner) => format!("network interface {eni} (owner {owner})"),
             None => format!("network interface {eni}"),
         },

@@ -64,3 +64,8 @@ impl SnapshotAddress {
             .is_some_and(|p| !p.is_empty() && p != "amazon")
     }
 }
+
+/// moto (and some SDK versions) report `""` for absent values: empty is absent.
+pub(crate) fn non_empty(v: &Option<String>) -> Option<&str> {
+    v.as_deref().filter(|s| !s.is_empty())
+}

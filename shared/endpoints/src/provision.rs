@@ -4,7 +4,7 @@ use futures::future::try_join_all;
 use sha2::{Digest, Sha256};
 use tracing::{info, warn};
 use vpcwarden_mwaa_event::{EndpointRole, Provision};
-use vpcwarden_policy::{diff, EditOutcome};
+use vpcwarden_policy::{diff, EditOutcome, Policy};
 
 use crate::error::ProvisionError;
 use crate::ledger::{self, Entry, SPEC};
@@ -18,6 +18,10 @@ use crate::tags;
 struct Plan {
     vpc_id: String,
     sqs: EndpointInfo,
+    /// The SQS endpoint's policy as read.
+    policy: Policy,
+    /// The ledger as it will be (with this environment's entry when claimed).
+    entries: Vec<(String, Entry)>,
     /// True when this tool takes ownership of the queue ARN in the policy.
     claim: bool,
     preview_outcome: Option<EditOutcome>,
@@ -113,12 +117,7 @@ pub async fn provision(
     report.policies.push(PolicyReport {
         endpoint_id: plan.sqs.id.clone(),
         queue_arn: queue.to_string(),
-        decision: if plan.claim {
-            "claimed"
-        } else {
-            "already_allowed"
-        }
-        .into(),
+        decision: decision(plan.claim).into(),
         outcomes: done.outcomes,
         changes: diff(&done.before, &done.after),
         writes: done.writes,
@@ -183,7 +182,7 @@ async fn plan(
     };
     let policy = parse_policy(&sqs)?;
     let queue = req.queue.as_str();
-    let entries = ledger::entries(&sqs.tags);
+    let mut entries = ledger::entries(&sqs.tags);
     let owned = entries
         .iter()
         .any(|(env, _)| env == req.environment.as_str());
@@ -202,14 +201,13 @@ async fn plan(
     };
     let preview_outcome = probe.ok();
     if claim {
-        // Size check on the policy as it will be, before anything is created.
-        let mut with_ours = entries.clone();
-        with_ours.retain(|(env, _)| env != req.environment.as_str());
-        with_ours.push((
+        entries.retain(|(env, _)| env != req.environment.as_str());
+        entries.push((
             req.environment.to_string(),
             Entry::Active(queue.to_string()),
         ));
-        derive(&sqs, &policy, &with_ours, settings)?;
+        // Size check on the policy as it will be, before anything is created.
+        derive(&sqs, &policy, &entries, settings)?;
     }
 
     let mut to_create = Vec::new();
@@ -232,6 +230,8 @@ async fn plan(
     Ok(Plan {
         vpc_id,
         sqs,
+        policy,
+        entries,
         claim,
         preview_outcome,
         to_create,
@@ -244,20 +244,11 @@ fn preview_policy(
     req: &Provision,
     settings: &Settings,
 ) -> Result<PolicyReport, ProvisionError> {
-    let policy = parse_policy(&plan.sqs)?;
-    let mut entries = ledger::entries(&plan.sqs.tags);
-    if plan.claim {
-        entries.retain(|(env, _)| env != req.environment.as_str());
-        entries.push((
-            req.environment.to_string(),
-            Entry::Active(req.queue.to_string()),
-        ));
-    }
     let Derived {
         policy: after,
         outcomes,
         ..
-    } = derive(&plan.sqs, &policy, &entries, settings)?;
+    } = derive(&plan.sqs, &plan.policy, &plan.entries, settings)?;
     let outcomes = if outcomes.is_empty() {
         plan.preview_outcome
             .iter()
@@ -269,14 +260,9 @@ fn preview_policy(
     Ok(PolicyReport {
         endpoint_id: plan.sqs.id.clone(),
         queue_arn: req.queue.to_string(),
-        decision: if plan.claim {
-            "claimed"
-        } else {
-            "already_allowed"
-        }
-        .into(),
+        decision: decision(plan.claim).into(),
         outcomes,
-        changes: diff(&policy, &after),
+        changes: diff(&plan.policy, &after),
         writes: 0,
         attempts: 0,
     })
@@ -294,9 +280,9 @@ fn group_own(
             let mine = endpoints
                 .iter()
                 .filter(|e| {
-                    e.tag(tags::MANAGED_BY) == Some("vpcwarden")
-                        && e.tag(tags::ENVIRONMENT) == Some(env)
-                        && e.tag(tags::ROLE) == Some(role.as_str())
+                    tags::selector(env, Some(*role))
+                        .iter()
+                        .all(|(k, v)| e.tag(k) == Some(v.as_str()))
                 })
                 .cloned()
                 .collect();
@@ -362,4 +348,12 @@ fn client_token(req: &Provision, vpc_id: &str, role: EndpointRole, service: &str
     let digest = Sha256::digest(format!("{who}|{vpc_id}|{}|{service}", role.as_str()).as_bytes());
     let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
     format!("vpcw-{}", &hex[..59])
+}
+
+fn decision(claim: bool) -> &'static str {
+    if claim {
+        "claimed"
+    } else {
+        "already_allowed"
+    }
 }
