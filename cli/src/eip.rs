@@ -10,7 +10,8 @@ use chrono::{DateTime, Duration, Utc};
 use clap::{Subcommand, ValueEnum};
 use serde_json::json;
 use vpcwarden_eip::{analyse, render, Settings, SnapshotAddress};
-use vpcwarden_trail::{scan, Progress, ScanOptions};
+use vpcwarden_idle_report::json_document;
+use vpcwarden_trail::{scan, Dir, Progress, ScanOptions, Source};
 
 #[derive(Clone, Copy, ValueEnum)]
 pub enum Format {
@@ -23,9 +24,9 @@ pub enum Format {
 pub enum Cmd {
     /// Reconstruct attachment history from CloudTrail (local engine) and report idle addresses.
     Report {
-        /// Directory holding CloudTrail files (AWSLogs/… trees, .json.gz or .json).
+        /// CloudTrail files: a directory, or s3://bucket/prefix (AWSLogs/… trees, .json.gz or .json).
         #[arg(long)]
-        cloudtrail: PathBuf,
+        cloudtrail: String,
         /// Latest snapshot: JSON Lines, one address per line (as eip-snapshot writes).
         #[arg(long)]
         snapshot: PathBuf,
@@ -53,6 +54,17 @@ pub enum Cmd {
         #[arg(long, default_value_t = 0)]
         threads: usize,
     },
+    /// Record every Elastic IP of every enabled region into the data bucket (what eip-snapshot does).
+    Snapshot {
+        /// Data bucket.
+        #[arg(long, env = "VPCWARDEN_BUCKET")]
+        bucket: String,
+        /// Only these regions (comma-separated); default: every enabled region.
+        #[arg(long, env = "VPCWARDEN_REGIONS", value_delimiter = ',')]
+        regions: Vec<String>,
+    },
+    /// Run the scheduled report once, configured by VPCWARDEN_* variables (what eip-report does).
+    Run,
 }
 
 /// A one-line progress display on stderr, only when stderr is a terminal.
@@ -86,6 +98,11 @@ fn read_snapshot(path: &Path) -> Result<Vec<SnapshotAddress>> {
 }
 
 pub fn run(cmd: Cmd) -> Result<ExitCode> {
+    match cmd {
+        Cmd::Snapshot { bucket, regions } => return snapshot(bucket, regions),
+        Cmd::Run => return scheduled_report(),
+        Cmd::Report { .. } => {}
+    }
     let Cmd::Report {
         cloudtrail,
         snapshot,
@@ -97,7 +114,10 @@ pub fn run(cmd: Cmd) -> Result<ExitCode> {
         format,
         output,
         threads,
-    } = cmd;
+    } = cmd
+    else {
+        unreachable!("other commands returned above")
+    };
     if days <= 0 || threshold_days < 0 {
         bail!("--days must be positive and --threshold-days not negative");
     }
@@ -128,17 +148,32 @@ pub fn run(cmd: Cmd) -> Result<ExitCode> {
         bytes: AtomicU64::new(0),
     };
     let started = std::time::Instant::now();
-    let result = if std::io::stderr().is_terminal() {
-        scan(&cloudtrail, &opts, &bar)
+    // S3 reads block on a runtime that this thread keeps driving while the scan's threads work.
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    let source: Box<dyn Source> = if cloudtrail.starts_with("s3://") {
+        let uri = vpcwarden_store::S3Uri::parse(&cloudtrail)?;
+        let config = runtime.block_on(vpcwarden_aws_setup::load());
+        Box::new(vpcwarden_store::S3Trail::new(
+            aws_sdk_s3::Client::new(&config),
+            &uri,
+            runtime.handle().clone(),
+        ))
     } else {
-        scan(&cloudtrail, &opts, &())
+        Box::new(Dir(PathBuf::from(&cloudtrail)))
+    };
+    let result = if std::io::stderr().is_terminal() {
+        scan(source.as_ref(), &opts, &bar)
+    } else {
+        scan(source.as_ref(), &opts, &())
     }
-    .with_context(|| format!("scanning {}", cloudtrail.display()))?;
+    .with_context(|| format!("scanning {cloudtrail}"))?;
     let secs = started.elapsed().as_secs_f64();
     eprintln!(
-        "\rscanned {} files ({:.1} MB) in {secs:.2} s: {} records, {} parsed, {} lifecycle events; {} malformed, {} unreadable",
+        "\rscanned {} files ({:.1} MB, {:.1} MB inflated) in {secs:.2} s: {} skipped whole, {} records split, {} parsed, {} lifecycle events; {} malformed, {} unreadable",
         result.files,
         result.input_bytes as f64 / 1e6,
+        result.inflated_bytes as f64 / 1e6,
+        result.skipped_files,
         result.records,
         result.parsed,
         result.events.len(),
@@ -152,21 +187,23 @@ pub fn run(cmd: Cmd) -> Result<ExitCode> {
     let text = match format {
         Format::Markdown => render::markdown(&rows),
         Format::Csv => render::csv(&rows),
-        Format::Json => serde_json::to_string_pretty(&json!({
-            "generated_at": now,
-            "window_start": settings.window_start,
-            "summary": render::summary(&rows),
-            "scan": {
+        Format::Json => serde_json::to_string_pretty(&json_document(
+            now,
+            settings.window_start,
+            &rows,
+            &json!({
                 "engine": "local",
                 "files": result.files,
+                "skipped_files": result.skipped_files,
                 "input_bytes": result.input_bytes,
+                "inflated_bytes": result.inflated_bytes,
                 "records": result.records,
                 "lifecycle_events": result.events.len(),
                 "malformed": result.malformed,
                 "unreadable": result.unreadable,
-            },
-            "addresses": rows,
-        }))?,
+            }),
+            &[],
+        ))?,
     };
     match output {
         Some(path) => {
@@ -175,4 +212,51 @@ pub fn run(cmd: Cmd) -> Result<ExitCode> {
         None => print!("{text}"),
     }
     Ok(ExitCode::SUCCESS)
+}
+
+fn multi_thread() -> Result<tokio::runtime::Runtime> {
+    Ok(tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?)
+}
+
+fn snapshot(bucket: String, regions: Vec<String>) -> Result<ExitCode> {
+    multi_thread()?.block_on(async {
+        let config = vpcwarden_aws_setup::load().await;
+        let account = vpcwarden_inventory::caller_account(&config)
+            .await
+            .map_err(anyhow::Error::msg)?;
+        let store = vpcwarden_store::Bucket::new(aws_sdk_s3::Client::new(&config), bucket);
+        let source = vpcwarden_inventory::SdkAddresses::new(config.clone());
+        let only = (!regions.is_empty()).then_some(regions.as_slice());
+        let out =
+            vpcwarden_idle_report::snapshot(&source, &store, &account, only, Utc::now()).await?;
+        println!("{}", serde_json::to_string_pretty(&out)?);
+        Ok(if out.region_failures.is_empty() {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::from(3)
+        })
+    })
+}
+
+fn scheduled_report() -> Result<ExitCode> {
+    let env = vpcwarden_idle_report::from_env(&|k| std::env::var(k).ok())?;
+    multi_thread()?.block_on(async {
+        let config = vpcwarden_aws_setup::load().await;
+        let store = vpcwarden_store::Bucket::new(aws_sdk_s3::Client::new(&config), env.bucket.clone());
+        let engine = vpcwarden_idle_report::build_engine(&env.engine, &config, 0)?;
+        let sns = aws_sdk_sns::Client::new(&config);
+        let release = vpcwarden_idle_report::SdkRelease::new(config.clone());
+        let deps = vpcwarden_idle_report::Deps {
+            bucket: &store,
+            engine: &engine,
+            sns: Some(&sns),
+            release: Some(&release),
+        };
+        let out = vpcwarden_idle_report::run(&deps, &env.job, Utc::now()).await?;
+        eprintln!("{}", serde_json::to_string_pretty(&out)?);
+        print!("{}", out.markdown);
+        Ok(ExitCode::SUCCESS)
+    })
 }

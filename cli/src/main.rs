@@ -1,7 +1,9 @@
 //! `vpcwarden`: the same library code as the Lambda functions, run once from a shell.
 
+mod athena;
 mod eip;
 mod endpoints;
+mod gen;
 mod policy;
 
 use std::process::ExitCode;
@@ -12,7 +14,7 @@ use clap::{Parser, Subcommand};
 #[command(
     name = "vpcwarden",
     version,
-    about = "MWAA customer-managed VPC endpoints and IAM policy tools"
+    about = "MWAA customer-managed VPC endpoints, IAM policy tools, and idle Elastic IP analysis"
 )]
 struct Cli {
     #[command(subcommand)]
@@ -30,6 +32,11 @@ enum Command {
     /// Idle Elastic IP analysis.
     #[command(subcommand)]
     Eip(eip::Cmd),
+    /// The Athena DDL and queries the report function runs.
+    #[command(subcommand)]
+    Athena(athena::Cmd),
+    /// Write a realistic CloudTrail tree with its ground truth (tests, demo, benchmarks).
+    GenCloudtrail(gen::Gen),
 }
 
 fn main() -> ExitCode {
@@ -38,6 +45,8 @@ fn main() -> ExitCode {
         Command::Endpoints(cmd) => endpoints::run(cmd),
         Command::Policy(cmd) => policy::run(cmd),
         Command::Eip(cmd) => eip::run(cmd),
+        Command::Athena(cmd) => athena::run(cmd),
+        Command::GenCloudtrail(g) => gen::run(g),
     };
     match result {
         Ok(code) => code,

@@ -223,6 +223,20 @@ fn one_or_many(v: &Value) -> Vec<&Value> {
     }
 }
 
+/// Cheap test on a whole file's text, before splitting it into records: true
+/// when any event name this analysis uses appears as a JSON string. One
+/// multi-pattern SIMD pass; most delivery files of a real trail hold none of
+/// them and are never parsed. False means no record in the text can matter.
+pub fn text_may_be_relevant(text: &[u8]) -> bool {
+    static NAMES: std::sync::OnceLock<aho_corasick::AhoCorasick> = std::sync::OnceLock::new();
+    NAMES
+        .get_or_init(|| {
+            aho_corasick::AhoCorasick::new(EVENT_NAMES.iter().map(|n| format!("\"{n}\"")))
+                .expect("eight literal patterns build")
+        })
+        .is_match(text)
+}
+
 /// Cheap test on raw record text before parsing it: finds the `eventName`
 /// value with a SIMD substring search and compares it with [`EVENT_NAMES`].
 /// False means the record cannot be one this analysis uses; `extract` has the

@@ -45,6 +45,18 @@ pub struct SnapshotAddress {
     pub public_ipv4_pool: Option<String>,
     /// Tags.
     pub tags: Vec<(String, String)>,
+    /// Private IP it maps to, when associated.
+    #[serde(default)]
+    pub private_ip: Option<String>,
+    /// `vpc` (or `standard` for EC2-Classic leftovers).
+    #[serde(default)]
+    pub domain: Option<String>,
+    /// Network border group (a region, or a Local Zone group).
+    #[serde(default)]
+    pub network_border_group: Option<String>,
+    /// When the snapshot function saw it.
+    #[serde(default)]
+    pub snapshot_time: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 impl SnapshotAddress {

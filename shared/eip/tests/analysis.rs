@@ -47,6 +47,10 @@ fn addr(id: &str, ip: &str) -> SnapshotAddress {
         network_interface_owner_id: None,
         public_ipv4_pool: Some("amazon".into()),
         tags: vec![],
+        private_ip: None,
+        domain: Some("vpc".into()),
+        network_border_group: Some("us-east-1".into()),
+        snapshot_time: None,
     }
 }
 

@@ -1,17 +1,21 @@
 //! The local engine: streams CloudTrail log files (`*.json.gz` and `*.json`,
 //! each `{"Records":[...]}`) from a directory tree, in parallel across files,
-//! and returns the EIP lifecycle events of a time window.
+//! (or, through [`Source`], an S3 prefix) and returns the EIP lifecycle events
+//! of a time window.
 //!
 //! - Day folders (`…/CloudTrail/<region>/YYYY/MM/DD/`, single-account or
 //!   organization layout) outside the window are not opened.
-//! - Records are split as raw JSON first; only records whose text names one of
-//!   the lifecycle events are parsed (most of a trail is other services).
+//! - A file whose text names none of the lifecycle events is never parsed (one
+//!   multi-pattern SIMD pass); in the others, records are split as raw JSON
+//!   and only those whose `eventName` is a lifecycle event are parsed.
 //! - Each worker holds one file at a time, so memory follows the largest file,
 //!   not the number of files.
 #![deny(missing_docs)]
 
 mod local;
+mod source;
 mod walk;
 
 pub use local::{scan, Progress, Scan, ScanOptions};
-pub use walk::{day_of_path, list_files};
+pub use source::{keep_key, Dir, Item, Source};
+pub use walk::{day_of_key, day_of_path, list_files};

@@ -1,7 +1,6 @@
 //! Parallel scan of CloudTrail files.
 
 use std::io::Read;
-use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 
@@ -9,10 +8,10 @@ use chrono::{DateTime, Duration, Utc};
 use flate2::read::MultiGzDecoder;
 use serde::Deserialize;
 use serde_json::value::RawValue;
-use vpcwarden_eip::extract::{extract, may_be_relevant};
+use vpcwarden_eip::extract::{extract, may_be_relevant, text_may_be_relevant};
 use vpcwarden_eip::LifecycleEvent;
 
-use crate::walk::list_files;
+use crate::source::{Item, Source};
 
 /// What to read.
 #[derive(Debug, Clone)]
@@ -44,8 +43,12 @@ pub struct Scan {
     pub files: usize,
     /// Bytes read as stored (compressed for `.gz`).
     pub input_bytes: u64,
-    /// Records seen.
+    /// Records in the files that were parsed.
     pub records: u64,
+    /// Files skipped whole: their text names no lifecycle event.
+    pub skipped_files: usize,
+    /// Bytes after decompression.
+    pub inflated_bytes: u64,
     /// Records that passed the cheap filter and were parsed.
     pub parsed: u64,
     /// Relevant records that did not have the documented shape (message each).
@@ -60,15 +63,20 @@ struct LogFile<'a> {
     records: Vec<&'a RawValue>,
 }
 
-/// Scans every CloudTrail file below `root` for the window. A file that cannot
+/// Scans every CloudTrail file of `source` for the window. A file that cannot
 /// be read is reported in [`Scan::unreadable`] and the others are still read.
-pub fn scan(root: &Path, opts: &ScanOptions, progress: &dyn Progress) -> std::io::Result<Scan> {
+/// Blocking: call it from a thread that may block (not an async task).
+pub fn scan(
+    source: &dyn Source,
+    opts: &ScanOptions,
+    progress: &dyn Progress,
+) -> std::io::Result<Scan> {
     // Delivery lags and day folders are in UTC: keep a day of slack either side.
     let (first, last) = (
         (opts.from - Duration::days(1)).date_naive(),
         (opts.to + Duration::days(1)).date_naive(),
     );
-    let files = list_files(root, &|d| d >= first && d <= last)?;
+    let files = source.list(&|d| d >= first && d <= last)?;
     let threads = match opts.threads {
         0 => std::thread::available_parallelism()
             .map(|n| n.get())
@@ -81,12 +89,14 @@ pub fn scan(root: &Path, opts: &ScanOptions, progress: &dyn Progress) -> std::io
     std::thread::scope(|s| {
         for _ in 0..threads {
             s.spawn(|| {
-                let mine = worker(&files, &next, opts, progress);
+                let mine = worker(source, &files, &next, opts, progress);
                 let mut t = total.lock().unwrap_or_else(|p| p.into_inner());
                 t.events.extend(mine.events);
                 t.files += mine.files;
                 t.input_bytes += mine.input_bytes;
                 t.records += mine.records;
+                t.skipped_files += mine.skipped_files;
+                t.inflated_bytes += mine.inflated_bytes;
                 t.parsed += mine.parsed;
                 t.malformed.extend(mine.malformed);
                 t.unreadable.extend(mine.unreadable);
@@ -107,7 +117,8 @@ pub fn scan(root: &Path, opts: &ScanOptions, progress: &dyn Progress) -> std::io
 }
 
 fn worker(
-    files: &[PathBuf],
+    source: &dyn Source,
+    files: &[Item],
     next: &AtomicUsize,
     opts: &ScanOptions,
     progress: &dyn Progress,
@@ -118,43 +129,51 @@ fn worker(
     let mut text = Vec::new();
     loop {
         let i = next.fetch_add(1, Ordering::Relaxed);
-        let Some(path) = files.get(i) else { break };
-        match read_file(path, &mut raw, &mut text) {
+        let Some(item) = files.get(i) else { break };
+        match read_file(source, item, &mut raw, &mut text) {
             Ok(stored) => {
                 out.files += 1;
                 out.input_bytes += stored;
+                out.inflated_bytes += text.len() as u64;
                 if let Err(e) = records(&text, opts, &mut out) {
-                    out.unreadable.push(format!(
-                        "{}: not a CloudTrail log file: {e}",
-                        path.display()
-                    ));
+                    out.unreadable
+                        .push(format!("{}: not a CloudTrail log file: {e}", item.key));
                 }
                 progress.file_done(stored);
             }
-            Err(e) => out.unreadable.push(format!("{}: {e}", path.display())),
+            Err(e) => out.unreadable.push(format!("{}: {e}", item.key)),
         }
     }
     out
 }
 
 /// Reads one file into `text` (inflated if gzip); returns its stored size.
-fn read_file(path: &Path, raw: &mut Vec<u8>, text: &mut Vec<u8>) -> std::io::Result<u64> {
-    raw.clear();
+fn read_file(
+    source: &dyn Source,
+    item: &Item,
+    raw: &mut Vec<u8>,
+    text: &mut Vec<u8>,
+) -> std::io::Result<u64> {
     text.clear();
-    std::fs::File::open(path)?.read_to_end(raw)?;
-    if path.extension().is_some_and(|e| e == "gz") {
+    source.read(item, raw)?;
+    if item.is_gzip() {
         MultiGzDecoder::new(&raw[..]).read_to_end(text)?;
     } else {
-        std::mem::swap(raw, text);
+        text.extend_from_slice(raw);
     }
-    Ok(if path.extension().is_some_and(|e| e == "gz") {
-        raw.len()
-    } else {
-        text.len()
-    } as u64)
+    Ok(raw.len() as u64)
 }
 
 fn records(text: &[u8], opts: &ScanOptions, out: &mut Scan) -> serde_json::Result<()> {
+    if !text_may_be_relevant(text) {
+        // Still check that it is a log file, so a wrong prefix is not a silent empty report.
+        let head = text.trim_ascii_start();
+        if !head.starts_with(b"{") || memchr::memmem::find(&head[..head.len().min(64)], b"\"Records\"").is_none() {
+            return Err(serde::de::Error::custom("no Records array at the start"));
+        }
+        out.skipped_files += 1;
+        return Ok(());
+    }
     let file: LogFile<'_> = serde_json::from_slice(text)?;
     for rec in file.records {
         out.records += 1;

@@ -8,6 +8,16 @@ use chrono::NaiveDate;
 /// folders (both the single-account and the organization layouts have them).
 pub fn day_of_path(path: &Path) -> Option<NaiveDate> {
     let parts: Vec<&str> = path.iter().filter_map(|p| p.to_str()).collect();
+    day_of_parts(&parts)
+}
+
+/// [`day_of_path`] for an S3 key (`/`-separated).
+pub fn day_of_key(key: &str) -> Option<NaiveDate> {
+    let parts: Vec<&str> = key.split('/').collect();
+    day_of_parts(&parts)
+}
+
+fn day_of_parts(parts: &[&str]) -> Option<NaiveDate> {
     let at = parts.iter().rposition(|p| *p == "CloudTrail")?;
     let (y, m, d) = (parts.get(at + 2)?, parts.get(at + 3)?, parts.get(at + 4)?);
     NaiveDate::from_ymd_opt(y.parse().ok()?, m.parse().ok()?, d.parse().ok()?)

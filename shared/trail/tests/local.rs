@@ -8,7 +8,7 @@ use chrono::{TimeZone, Utc};
 use flate2::write::GzEncoder;
 use serde_json::{json, Value};
 use vpcwarden_eip::EventKind;
-use vpcwarden_trail::{scan, Progress, ScanOptions};
+use vpcwarden_trail::{scan, Dir, Progress, ScanOptions};
 
 fn rec(id: &str, time: &str, source: &str, name: &str, req: Value, resp: Value) -> Value {
     json!({"eventVersion": "1.09", "eventTime": time, "eventSource": source, "eventName": name,
@@ -95,6 +95,16 @@ fn scans_both_layouts_in_the_window_and_reports_bad_files() {
         )],
         false,
     );
+    // Only other services: never parsed, only recognised as a log file.
+    write(
+        &root,
+        "AWSLogs/123456789012/CloudTrail/us-east-1/2026/11/10/noise.json.gz",
+        &noise,
+        true,
+    );
+    // JSON, but not a CloudTrail log file: reported, not silently skipped.
+    let stray = root.join("AWSLogs/123456789012/CloudTrail/us-east-1/2026/11/10/stray.json");
+    std::fs::write(&stray, br#"{"hello": "world"}"#).unwrap();
     // Outside the window: its day folder is never opened (the file is not even valid gzip).
     let old = root.join("AWSLogs/123456789012/CloudTrail/us-east-1/2026/01/01/old.json.gz");
     std::fs::create_dir_all(old.parent().unwrap()).unwrap();
@@ -110,10 +120,11 @@ fn scans_both_layouts_in_the_window_and_reports_bad_files() {
         threads: 2,
     };
     let progress = Count(Default::default());
-    let out = scan(&root, &opts, &progress).unwrap();
-    assert_eq!(out.files, 2, "the broken file is not counted as read");
-    assert_eq!(progress.0.into_inner(), 2);
-    assert_eq!(out.records, 53);
+    let out = scan(&Dir(root.clone()), &opts, &progress).unwrap();
+    assert_eq!(out.files, 4, "the broken file is not counted as read");
+    assert_eq!(progress.0.into_inner(), 4);
+    assert_eq!(out.skipped_files, 1, "the noise-only file is skipped whole");
+    assert_eq!(out.records, 53, "records of the parsed files");
     assert_eq!(
         out.parsed, 3,
         "the 50 S3 records are rejected before parsing"
@@ -121,12 +132,9 @@ fn scans_both_layouts_in_the_window_and_reports_bad_files() {
     let ids: Vec<&str> = out.events.iter().map(|e| e.event_id.as_str()).collect();
     assert_eq!(ids, ["a1", "a3"], "failed call dropped, time order kept");
     assert!(matches!(out.events[1].kind, EventKind::Associate { .. }));
-    assert_eq!(out.unreadable.len(), 1);
-    assert!(
-        out.unreadable[0].contains("broken.json.gz"),
-        "{:?}",
-        out.unreadable
-    );
+    assert_eq!(out.unreadable.len(), 2, "{:?}", out.unreadable);
+    assert!(out.unreadable[0].contains("broken.json.gz"));
+    assert!(out.unreadable[1].contains("stray.json: not a CloudTrail log file"));
     std::fs::remove_dir_all(&root).unwrap();
 }
 
@@ -169,7 +177,7 @@ fn events_outside_the_window_are_dropped_even_in_a_kept_folder() {
         to: Utc.with_ymd_and_hms(2026, 11, 2, 0, 0, 0).unwrap(),
         threads: 0,
     };
-    let out = scan(&root, &opts, &()).unwrap();
+    let out = scan(&Dir(root.clone()), &opts, &()).unwrap();
     assert_eq!(
         out.events
             .iter()

@@ -1,0 +1,50 @@
+//! Lambda entrypoint (scheduled): the idle-EIP report — events from Athena
+//! (or the local engine over an S3 prefix), joined with the latest snapshot,
+//! written as JSON, CSV and Markdown under `reports/dt=…/`.
+
+#![recursion_limit = "256"]
+
+use lambda_runtime::{run, service_fn, Error, LambdaEvent};
+use serde_json::Value;
+use tracing::info;
+use vpcwarden_aws_setup::{init_tracing, load, LogFormat};
+use vpcwarden_idle_report::{build_engine, from_env, run as report, Deps, Engine, EnvConfig, Outcome, SdkRelease};
+use vpcwarden_store::Bucket;
+
+#[tokio::main]
+async fn main() -> Result<(), Error> {
+    init_tracing(LogFormat::Json);
+    let config = load().await;
+    let env = from_env(&|k| std::env::var(k).ok())?;
+    let bucket = Bucket::new(aws_sdk_s3::Client::new(&config), env.bucket.clone());
+    let engine = build_engine(&env.engine, &config, 0)?;
+    let sns = aws_sdk_sns::Client::new(&config);
+    let release = SdkRelease::new(config.clone());
+    run(service_fn(|_: LambdaEvent<Value>| handler(&env, &bucket, &engine, &sns, &release))).await
+}
+
+async fn handler(
+    env: &EnvConfig,
+    bucket: &Bucket,
+    engine: &Engine,
+    sns: &aws_sdk_sns::Client,
+    release: &SdkRelease,
+) -> Result<Outcome, Error> {
+    let deps = Deps {
+        bucket,
+        engine,
+        sns: Some(sns),
+        release: Some(release),
+    };
+    let out = report(&deps, &env.job, chrono::Utc::now()).await?;
+    // Embedded metric format: CloudWatch reads metrics from this stdout line.
+    println!("{}", out.metrics);
+    info!(
+        idle = out.summary.idle,
+        flagged = out.summary.flagged,
+        monthly_usd = out.summary.flagged_monthly_usd,
+        keys = ?out.report_keys,
+        "report written"
+    );
+    Ok(out)
+}

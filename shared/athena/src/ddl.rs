@@ -1,0 +1,184 @@
+//! DDL text. One renderer serves both uses: [`DdlValues`] from validated
+//! settings (the function runs it, `vpcwarden athena ddl` prints it), and
+//! [`DdlValues::cloudformation`] whose values are `${…}` substitutions (the
+//! SAM template embeds that text in `Fn::Sub`, and a test compares them).
+
+/// The pieces of text the DDL is made of.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DdlValues {
+    /// Glue database.
+    pub database: String,
+    /// CloudTrail table.
+    pub table: String,
+    /// Snapshot table.
+    pub snapshot_table: String,
+    /// Trail bucket.
+    pub bucket: String,
+    /// Prefix before `AWSLogs/` (empty or ending in `/`).
+    pub prefix: String,
+    /// `o-…/` for an organization trail, else empty.
+    pub org_path: String,
+    /// Comma-separated accounts.
+    pub accounts: String,
+    /// Comma-separated regions.
+    pub regions: String,
+    /// `yyyy/MM/dd` first projected day.
+    pub first_day: String,
+    /// Bucket holding `snapshots/`.
+    pub snapshot_bucket: String,
+}
+
+impl DdlValues {
+    /// `${Name}` for every value: the text the SAM template holds in `Fn::Sub`.
+    pub fn cloudformation() -> Self {
+        let sub = |n: &str| format!("${{{n}}}");
+        DdlValues {
+            database: sub("GlueDatabase"),
+            table: sub("CloudTrailTable"),
+            snapshot_table: sub("SnapshotTable"),
+            bucket: sub("CloudTrailBucket"),
+            prefix: sub("CloudTrailPrefixPath"),
+            org_path: sub("OrganizationPath"),
+            accounts: sub("AccountList"),
+            regions: sub("RegionList"),
+            first_day: sub("ProjectionStartDay"),
+            snapshot_bucket: sub("DataBucket"),
+        }
+    }
+}
+
+/// The CloudTrail table: CloudTrail's own input format, JSON SerDe, and
+/// partition projection over account, region and day, so a query that
+/// restricts `day` reads only those days' folders and no crawler or
+/// `ALTER TABLE ADD PARTITION` is ever needed.
+pub fn cloudtrail_table(v: &DdlValues) -> String {
+    format!(
+        "CREATE EXTERNAL TABLE IF NOT EXISTS `{db}`.`{table}` (
+  eventversion STRING,
+  useridentity STRUCT<type: STRING, principalid: STRING, arn: STRING, accountid: STRING, invokedby: STRING, accesskeyid: STRING, username: STRING>,
+  eventtime STRING,
+  eventsource STRING,
+  eventname STRING,
+  awsregion STRING,
+  sourceipaddress STRING,
+  useragent STRING,
+  errorcode STRING,
+  errormessage STRING,
+  requestparameters STRING,
+  responseelements STRING,
+  additionaleventdata STRING,
+  requestid STRING,
+  eventid STRING,
+  readonly STRING,
+  eventtype STRING,
+  apiversion STRING,
+  recipientaccountid STRING,
+  sharedeventid STRING,
+  vpcendpointid STRING
+)
+PARTITIONED BY (account STRING, region STRING, day STRING)
+ROW FORMAT SERDE 'org.apache.hive.hcatalog.data.JsonSerDe'
+STORED AS INPUTFORMAT 'com.amazon.emr.cloudtrail.CloudTrailInputFormat'
+OUTPUTFORMAT 'org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat'
+LOCATION 's3://{bucket}/{prefix}AWSLogs/{org}'
+TBLPROPERTIES (
+  'projection.enabled'='true',
+  'projection.account.type'='enum',
+  'projection.account.values'='{accounts}',
+  'projection.region.type'='enum',
+  'projection.region.values'='{regions}',
+  'projection.day.type'='date',
+  'projection.day.format'='yyyy/MM/dd',
+  'projection.day.range'='{first},NOW',
+  'projection.day.interval'='1',
+  'projection.day.interval.unit'='DAYS',
+  'storage.location.template'='s3://{bucket}/{prefix}AWSLogs/{org}${{account}}/CloudTrail/${{region}}/${{day}}'
+)",
+        db = v.database,
+        table = v.table,
+        bucket = v.bucket,
+        prefix = v.prefix,
+        org = v.org_path,
+        accounts = v.accounts,
+        regions = v.regions,
+        first = v.first_day,
+    )
+}
+
+/// The snapshot table over `snapshots/dt=YYYY-MM-DD/*.jsonl`, for ad-hoc
+/// questions ("which addresses did we hold on 1 March?").
+pub fn snapshot_table(v: &DdlValues) -> String {
+    format!(
+        "CREATE EXTERNAL TABLE IF NOT EXISTS `{db}`.`{table}` (
+  allocation_id STRING,
+  public_ip STRING,
+  region STRING,
+  account STRING,
+  association_id STRING,
+  instance_id STRING,
+  network_interface_id STRING,
+  network_interface_owner_id STRING,
+  public_ipv4_pool STRING,
+  tags ARRAY<ARRAY<STRING>>,
+  private_ip STRING,
+  domain STRING,
+  network_border_group STRING,
+  snapshot_time STRING
+)
+PARTITIONED BY (dt STRING)
+ROW FORMAT SERDE 'org.openx.data.jsonserde.JsonSerDe'
+LOCATION 's3://{bucket}/snapshots/'
+TBLPROPERTIES (
+  'projection.enabled'='true',
+  'projection.dt.type'='date',
+  'projection.dt.format'='yyyy-MM-dd',
+  'projection.dt.range'='2020-01-01,NOW',
+  'projection.dt.interval'='1',
+  'projection.dt.interval.unit'='DAYS',
+  'storage.location.template'='s3://{bucket}/snapshots/dt=${{dt}}/'
+)",
+        db = v.database,
+        table = v.snapshot_table,
+        bucket = v.snapshot_bucket,
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::TrailTable;
+
+    fn values(org: Option<&str>) -> DdlValues {
+        TrailTable {
+            database: "vpcwarden".into(),
+            table: "cloudtrail_v1".into(),
+            snapshot_table: "eip_snapshots_v1".into(),
+            bucket: "trail-logs".into(),
+            prefix: String::new(),
+            organization: org.map(str::to_string),
+            accounts: vec!["111122223333".into(), "444455556666".into()],
+            regions: vec!["us-east-1".into()],
+            first_day: chrono::NaiveDate::from_ymd_opt(2026, 1, 1).unwrap(),
+            snapshot_bucket: "data".into(),
+        }
+        .ddl_values()
+        .unwrap()
+    }
+
+    #[test]
+    fn location_template_fits_both_layouts() {
+        let single = cloudtrail_table(&values(None));
+        assert!(single.contains("'storage.location.template'='s3://trail-logs/AWSLogs/${account}/CloudTrail/${region}/${day}'"), "{single}");
+        let org = cloudtrail_table(&values(Some("o-a1b2c3d4e5")));
+        assert!(org.contains("'s3://trail-logs/AWSLogs/o-a1b2c3d4e5/${account}/CloudTrail/${region}/${day}'"), "{org}");
+        assert!(org.contains("'projection.account.values'='111122223333,444455556666'"));
+        assert!(org.contains("'projection.day.range'='2026/01/01,NOW'"));
+    }
+
+    #[test]
+    fn cloudformation_text_has_only_substitutions() {
+        let t = cloudtrail_table(&DdlValues::cloudformation());
+        assert!(t.contains("LOCATION 's3://${CloudTrailBucket}/${CloudTrailPrefixPath}AWSLogs/${OrganizationPath}'"));
+        assert!(snapshot_table(&DdlValues::cloudformation()).contains("s3://${DataBucket}/snapshots/dt=${dt}/"));
+    }
+}

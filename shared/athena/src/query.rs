@@ -1,0 +1,76 @@
+//! The lifecycle query: what it reads is what Athena bills.
+
+use chrono::{DateTime, Duration, Utc};
+use vpcwarden_eip::extract::EVENT_NAMES;
+
+use crate::config::{ConfigError, TrailTable};
+
+/// Result columns, in order.
+pub const COLUMNS: [&str; 8] = [
+    "eventtime",
+    "eventid",
+    "eventsource",
+    "eventname",
+    "recipientaccountid",
+    "awsregion",
+    "requestparameters",
+    "responseelements",
+];
+
+/// SQL text with `?` placeholders and their values, in order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Query {
+    /// The statement.
+    pub sql: String,
+    /// Values for the `?`s (plain text; [`Query::athena_parameters`] quotes them).
+    pub parameters: Vec<String>,
+}
+
+impl Query {
+    /// Athena's execution parameters are SQL literals: quoted strings. The
+    /// values are dates and times this module formatted, never user text.
+    pub fn athena_parameters(&self) -> Vec<String> {
+        self.parameters.iter().map(|p| format!("'{p}'")).collect()
+    }
+}
+
+/// The window's lifecycle events. `day` (a partition) is restricted to the
+/// window with a day of slack either side (delivery lag, UTC folders), so
+/// only those folders are read; `eventtime` then trims to the exact window.
+/// Failed calls (`errorcode`) and other events never leave Athena.
+pub fn lifecycle_query(
+    t: &TrailTable,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> Result<Query, ConfigError> {
+    t.validate()?;
+    let names = EVENT_NAMES
+        .iter()
+        .map(|n| format!("'{n}'"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let sql = format!(
+        "SELECT {cols}
+FROM \"{db}\".\"{table}\"
+WHERE day BETWEEN ? AND ?
+  AND eventtime >= ? AND eventtime < ?
+  AND errorcode IS NULL
+  AND eventsource IN ('ec2.amazonaws.com', 'elasticloadbalancing.amazonaws.com')
+  AND eventname IN ({names})
+ORDER BY eventtime, eventid",
+        cols = COLUMNS.join(", "),
+        db = t.database,
+        table = t.table,
+    );
+    let day = |d: DateTime<Utc>| d.format("%Y/%m/%d").to_string();
+    let time = |d: DateTime<Utc>| d.format("%Y-%m-%dT%H:%M:%SZ").to_string();
+    Ok(Query {
+        sql,
+        parameters: vec![
+            day(from - Duration::days(1)),
+            day(to + Duration::days(1)),
+            time(from),
+            time(to),
+        ],
+    })
+}

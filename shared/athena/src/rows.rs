@@ -1,0 +1,80 @@
+//! Result rows → lifecycle events, through the local engine's `extract`, so
+//! the two engines cannot read a record differently.
+
+use serde_json::{Map, Value};
+use thiserror::Error;
+use vpcwarden_eip::{extract, LifecycleEvent};
+
+use crate::query::COLUMNS;
+
+/// A result that is not what the query selects.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum RowError {
+    /// The header lacks a column the query selects.
+    #[error("result has no column {0:?} (columns: {1})")]
+    MissingColumn(&'static str, String),
+    /// A JSON column that does not parse.
+    #[error("row {row}: {column} is not JSON: {message}")]
+    BadJson {
+        /// Row number (1-based, after the header).
+        row: usize,
+        /// Column.
+        column: &'static str,
+        /// Parser message.
+        message: String,
+    },
+}
+
+/// The record fields each column came from.
+const FIELDS: [&str; 8] = [
+    "eventTime",
+    "eventID",
+    "eventSource",
+    "eventName",
+    "recipientAccountId",
+    "awsRegion",
+    "requestParameters",
+    "responseElements",
+];
+
+/// Turns rows (with their header) into events. Rows the extractor finds
+/// malformed are returned as messages, as the local engine reports them.
+pub fn rows_to_events(
+    header: &[String],
+    rows: &[Vec<Option<String>>],
+) -> Result<(Vec<LifecycleEvent>, Vec<String>), RowError> {
+    let mut at = [0usize; 8];
+    for (i, col) in COLUMNS.iter().enumerate() {
+        at[i] = header
+            .iter()
+            .position(|h| h.eq_ignore_ascii_case(col))
+            .ok_or_else(|| RowError::MissingColumn(col, header.join(",")))?;
+    }
+    let mut events = Vec::new();
+    let mut malformed = Vec::new();
+    for (n, row) in rows.iter().enumerate() {
+        let mut rec = Map::new();
+        for (i, field) in FIELDS.iter().enumerate() {
+            let cell = row.get(at[i]).cloned().flatten();
+            let value = match (i >= 6, cell) {
+                (_, None) => Value::Null,
+                (false, Some(s)) => Value::String(s),
+                (true, Some(s)) => serde_json::from_str(&s).map_err(|e| RowError::BadJson {
+                    row: n + 1,
+                    column: COLUMNS[i],
+                    message: e.to_string(),
+                })?,
+            };
+            rec.insert((*field).into(), value);
+        }
+        match extract(&Value::Object(rec)) {
+            Ok(Some(ev)) => events.push(ev),
+            Ok(None) => {}
+            Err(e) => malformed.push(e.to_string()),
+        }
+    }
+    events.sort_by(|a, b| a.time.cmp(&b.time).then_with(|| a.event_id.cmp(&b.event_id)));
+    events.dedup_by(|a, b| a.event_id == b.event_id);
+    malformed.sort();
+    Ok((events, malformed))
+}

@@ -1,0 +1,195 @@
+//! The report's settings from environment variables (the function's
+//! configuration, and `vpcwarden eip run`'s). Each error names the variable.
+
+use chrono::NaiveDate;
+use thiserror::Error;
+use vpcwarden_athena::TrailTable;
+
+use crate::job::JobConfig;
+use crate::release::ReleaseMode;
+
+/// A variable that is missing or malformed.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[error("{variable}: {message}")]
+pub struct EnvError {
+    /// Variable name.
+    pub variable: &'static str,
+    /// What is wrong.
+    pub message: String,
+}
+
+/// Which engine, with its settings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EngineSpec {
+    /// Athena.
+    Athena {
+        /// Table and locations.
+        table: TrailTable,
+        /// Workgroup.
+        workgroup: String,
+        /// Deadline in seconds.
+        deadline_secs: u64,
+    },
+    /// The local engine over an `s3://bucket/prefix` or a directory.
+    Local {
+        /// Where the trail's files are.
+        location: String,
+    },
+}
+
+/// Everything a run is configured with.
+#[derive(Debug, Clone)]
+pub struct EnvConfig {
+    /// Data bucket (snapshots, reports).
+    pub bucket: String,
+    /// Job settings.
+    pub job: JobConfig,
+    /// Engine.
+    pub engine: EngineSpec,
+    /// Regions to snapshot (empty: every enabled region).
+    pub regions: Vec<String>,
+}
+
+fn list(v: &str) -> Vec<String> {
+    v.split(',').map(str::trim).filter(|s| !s.is_empty()).map(str::to_string).collect()
+}
+
+/// Reads the configuration through `get` (e.g. `std::env::var(..).ok()`).
+pub fn from_env(get: &dyn Fn(&str) -> Option<String>) -> Result<EnvConfig, EnvError> {
+    let opt = |k: &str| get(k).filter(|v| !v.trim().is_empty());
+    let need = |k: &'static str| {
+        opt(k).ok_or(EnvError {
+            variable: k,
+            message: "is required".into(),
+        })
+    };
+    let number = |k: &'static str, default: i64, min: i64| -> Result<i64, EnvError> {
+        match opt(k) {
+            None => Ok(default),
+            Some(v) => v
+                .trim()
+                .parse::<i64>()
+                .ok()
+                .filter(|n| *n >= min)
+                .ok_or(EnvError { variable: k, message: format!("{v:?} is not a whole number >= {min}") }),
+        }
+    };
+    let bucket = need("VPCWARDEN_BUCKET")?;
+    let release = ReleaseMode::parse(opt("VPCWARDEN_RELEASE").as_deref().unwrap_or("off"))
+        .map_err(|m| EnvError { variable: "VPCWARDEN_RELEASE", message: m })?;
+    let job = JobConfig {
+        window_days: number("VPCWARDEN_LOOKBACK_DAYS", 90, 1)?,
+        threshold_days: number("VPCWARDEN_IDLE_THRESHOLD_DAYS", 7, 0)?,
+        exclude_tag: opt("VPCWARDEN_EXCLUDE_TAG").unwrap_or_else(|| "vpcwarden:keep".into()),
+        release,
+        sns_topic: opt("VPCWARDEN_SNS_TOPIC_ARN"),
+        earlier_snapshots: number("VPCWARDEN_EARLIER_SNAPSHOTS", 30, 0)? as usize,
+    };
+    let regions = opt("VPCWARDEN_REGIONS").map(|v| list(&v)).unwrap_or_default();
+    let engine = match opt("VPCWARDEN_ENGINE").as_deref().unwrap_or("athena") {
+        "athena" => {
+            let first_day = match opt("VPCWARDEN_PROJECTION_START") {
+                None => NaiveDate::from_ymd_opt(2020, 1, 1).expect("valid date"),
+                Some(v) => NaiveDate::parse_from_str(v.trim(), "%Y/%m/%d").map_err(|_| EnvError {
+                    variable: "VPCWARDEN_PROJECTION_START",
+                    message: format!("{v:?} is not yyyy/MM/dd"),
+                })?,
+            };
+            let mut prefix = opt("VPCWARDEN_CLOUDTRAIL_PREFIX").unwrap_or_default();
+            if !prefix.is_empty() && !prefix.ends_with('/') {
+                prefix.push('/');
+            }
+            let table = TrailTable {
+                database: opt("VPCWARDEN_GLUE_DATABASE").unwrap_or_else(|| "vpcwarden".into()),
+                table: opt("VPCWARDEN_CLOUDTRAIL_TABLE").unwrap_or_else(|| "cloudtrail_v1".into()),
+                snapshot_table: opt("VPCWARDEN_SNAPSHOT_TABLE").unwrap_or_else(|| "eip_snapshots_v1".into()),
+                bucket: need("VPCWARDEN_CLOUDTRAIL_BUCKET")?,
+                prefix,
+                organization: opt("VPCWARDEN_ORGANIZATION_ID"),
+                accounts: list(&need("VPCWARDEN_ACCOUNTS")?),
+                regions: if regions.is_empty() { list(&need("VPCWARDEN_REGIONS")?) } else { regions.clone() },
+                first_day,
+                snapshot_bucket: bucket.clone(),
+            };
+            // Checked here so a bad value fails before any call is made.
+            table.validate().map_err(|e| EnvError { variable: env_of(e.field), message: e.to_string() })?;
+            EngineSpec::Athena {
+                table,
+                workgroup: opt("VPCWARDEN_ATHENA_WORKGROUP").unwrap_or_else(|| "primary".into()),
+                deadline_secs: number("VPCWARDEN_ATHENA_DEADLINE_SECS", 600, 1)? as u64,
+            }
+        }
+        "local" => EngineSpec::Local { location: need("VPCWARDEN_CLOUDTRAIL_URI")? },
+        other => {
+            return Err(EnvError { variable: "VPCWARDEN_ENGINE", message: format!("{other:?}: expected athena or local") })
+        }
+    };
+    Ok(EnvConfig { bucket, job, engine, regions })
+}
+
+fn env_of(field: &str) -> &'static str {
+    match field {
+        "database" => "VPCWARDEN_GLUE_DATABASE",
+        "table" => "VPCWARDEN_CLOUDTRAIL_TABLE",
+        "snapshot_table" => "VPCWARDEN_SNAPSHOT_TABLE",
+        "bucket" => "VPCWARDEN_CLOUDTRAIL_BUCKET",
+        "snapshot_bucket" => "VPCWARDEN_BUCKET",
+        "prefix" => "VPCWARDEN_CLOUDTRAIL_PREFIX",
+        "organization" => "VPCWARDEN_ORGANIZATION_ID",
+        "accounts" => "VPCWARDEN_ACCOUNTS",
+        _ => "VPCWARDEN_REGIONS",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn cfg(pairs: &[(&str, &str)]) -> Result<EnvConfig, EnvError> {
+        let m: HashMap<String, String> = pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        from_env(&|k| m.get(k).cloned())
+    }
+
+    const ATHENA: &[(&str, &str)] = &[
+        ("VPCWARDEN_BUCKET", "vpcwarden-data"),
+        ("VPCWARDEN_CLOUDTRAIL_BUCKET", "trail-logs"),
+        ("VPCWARDEN_ACCOUNTS", "111122223333, 444455556666"),
+        ("VPCWARDEN_REGIONS", "us-east-1,eu-west-1"),
+    ];
+
+    #[test]
+    fn defaults_are_the_documented_ones() {
+        let c = cfg(ATHENA).unwrap();
+        assert_eq!((c.job.window_days, c.job.threshold_days, c.job.release), (90, 7, ReleaseMode::Off));
+        let EngineSpec::Athena { table, workgroup, .. } = c.engine else { panic!("athena by default") };
+        assert_eq!(table.accounts, ["111122223333", "444455556666"]);
+        assert_eq!(workgroup, "primary");
+    }
+
+    #[test]
+    fn each_bad_value_names_its_variable() {
+        let cases: &[(&str, &str, &str)] = &[
+            ("VPCWARDEN_LOOKBACK_DAYS", "0", "VPCWARDEN_LOOKBACK_DAYS"),
+            ("VPCWARDEN_IDLE_THRESHOLD_DAYS", "seven", "VPCWARDEN_IDLE_THRESHOLD_DAYS"),
+            ("VPCWARDEN_RELEASE", "yes", "VPCWARDEN_RELEASE"),
+            ("VPCWARDEN_ENGINE", "spark", "VPCWARDEN_ENGINE"),
+            ("VPCWARDEN_ACCOUNTS", "1234", "VPCWARDEN_ACCOUNTS"),
+            ("VPCWARDEN_CLOUDTRAIL_PREFIX", "a' OR 1=1", "VPCWARDEN_CLOUDTRAIL_PREFIX"),
+            ("VPCWARDEN_ORGANIZATION_ID", "org-1", "VPCWARDEN_ORGANIZATION_ID"),
+            ("VPCWARDEN_PROJECTION_START", "2026-01-01", "VPCWARDEN_PROJECTION_START"),
+        ];
+        for (k, v, named) in cases {
+            let mut pairs = ATHENA.to_vec();
+            pairs.retain(|(x, _)| x != k);
+            pairs.push((k, v));
+            let err = cfg(&pairs).unwrap_err();
+            assert_eq!(err.variable, *named, "{k}={v}: {err}");
+        }
+        assert_eq!(cfg(&[]).unwrap_err().variable, "VPCWARDEN_BUCKET");
+        assert_eq!(
+            cfg(&[("VPCWARDEN_BUCKET", "b"), ("VPCWARDEN_ENGINE", "local")]).unwrap_err().variable,
+            "VPCWARDEN_CLOUDTRAIL_URI"
+        );
+    }
+}

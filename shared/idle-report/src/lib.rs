@@ -1,0 +1,21 @@
+//! The two scheduled EIP jobs. [`snapshot`]: every address now, into the
+//! bucket. [`run`]: the idle-EIP report, shared by the `eip-report` function and
+//! `vpcwarden eip run`: latest snapshots from the bucket → lifecycle events
+//! from an engine (Athena or local) → analysis → JSON, CSV and Markdown under
+//! dated keys → optional SNS summary → metrics (embedded metric format) →
+//! optional release of flagged addresses (off by default; dry run first).
+#![deny(missing_docs)]
+
+mod config;
+mod engine;
+mod metrics;
+mod release;
+mod snapshot;
+mod job;
+
+pub use config::{from_env, EngineSpec, EnvConfig, EnvError};
+pub use engine::{build_engine, Engine, EngineOutput};
+pub use job::{json_document, run, Deps, JobConfig, JobError, Outcome};
+pub use metrics::emf;
+pub use snapshot::{snapshot, SnapshotOutcome};
+pub use release::{ReleaseMode, ReleasePort, ReleaseResult, SdkRelease};

@@ -1,0 +1,109 @@
+//! The snapshot: every Elastic IP in every enabled region, now.
+//!
+//! Regions are read concurrently; a region that fails (an SCP denying it, a
+//! throttled call that ran out of retries) is reported and the others are
+//! still recorded, so one bad region never loses the whole snapshot.
+#![deny(missing_docs)]
+
+mod sdk;
+
+use std::future::Future;
+use std::pin::Pin;
+
+use chrono::{DateTime, Utc};
+use futures::stream::{self, StreamExt};
+use serde::Serialize;
+use vpcwarden_eip::SnapshotAddress;
+
+pub use sdk::{caller_account, SdkAddresses};
+
+/// Regions read at once.
+pub const REGION_CONCURRENCY: usize = 8;
+
+type Fut<'a, T> = Pin<Box<dyn Future<Output = Result<T, String>> + Send + 'a>>;
+
+/// The two EC2 reads, behind a trait (moto, a mock, or AWS).
+pub trait AddressSource: Send + Sync {
+    /// Enabled regions.
+    fn regions(&self) -> Fut<'_, Vec<String>>;
+    /// Every address in `region`, without account and snapshot time (filled in by [`take`]).
+    fn addresses<'a>(&'a self, region: &'a str) -> Fut<'a, Vec<SnapshotAddress>>;
+}
+
+/// One run's result.
+#[derive(Debug, Clone, Serialize)]
+pub struct Inventory {
+    /// When it was taken.
+    pub taken_at: DateTime<Utc>,
+    /// Account.
+    pub account: String,
+    /// Addresses, by region then allocation id.
+    pub addresses: Vec<SnapshotAddress>,
+    /// Regions read.
+    pub regions_read: Vec<String>,
+    /// Regions that failed, with the reason.
+    pub region_failures: Vec<(String, String)>,
+}
+
+impl Inventory {
+    /// JSON Lines, one address per line (what `vpcwarden eip report --snapshot` and the report function read).
+    pub fn to_jsonl(&self) -> String {
+        let mut out = String::new();
+        for a in &self.addresses {
+            out.push_str(&serde_json::to_string(a).expect("addresses serialize"));
+            out.push('\n');
+        }
+        out
+    }
+}
+
+/// Reads every enabled region (or only `only`, when given). Fails only when
+/// the region list itself cannot be read.
+pub async fn take(
+    source: &dyn AddressSource,
+    account: &str,
+    only: Option<&[String]>,
+    now: DateTime<Utc>,
+) -> Result<Inventory, String> {
+    let mut regions = source.regions().await.map_err(|e| format!("DescribeRegions: {e}"))?;
+    if let Some(only) = only {
+        regions.retain(|r| only.contains(r));
+    }
+    regions.sort();
+    let results: Vec<(String, Result<Vec<SnapshotAddress>, String>)> = stream::iter(regions)
+        .map(|r| async move {
+            let got = source.addresses(&r).await;
+            (r, got)
+        })
+        .buffer_unordered(REGION_CONCURRENCY)
+        .collect()
+        .await;
+    let mut inv = Inventory {
+        taken_at: now,
+        account: account.into(),
+        addresses: Vec::new(),
+        regions_read: Vec::new(),
+        region_failures: Vec::new(),
+    };
+    for (region, got) in results {
+        match got {
+            Ok(list) => {
+                inv.addresses.extend(list.into_iter().map(|mut a| {
+                    a.account = account.into();
+                    a.region = region.clone();
+                    a.snapshot_time = Some(now);
+                    a
+                }));
+                inv.regions_read.push(region);
+            }
+            Err(e) => {
+                tracing::warn!(region = %region, error = %e, "region failed");
+                inv.region_failures.push((region, e));
+            }
+        }
+    }
+    inv.regions_read.sort();
+    inv.region_failures.sort();
+    inv.addresses.sort_by(|a, b| (&a.region, &a.allocation_id).cmp(&(&b.region, &b.allocation_id)));
+    Ok(inv)
+}

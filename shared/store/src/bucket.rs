@@ -1,0 +1,162 @@
+//! The bucket the functions write to: put, get, list.
+
+use aws_sdk_s3::primitives::ByteStream;
+use aws_sdk_s3::Client;
+use thiserror::Error;
+
+/// An S3 call that failed, with what it was about.
+#[derive(Debug, Error)]
+pub enum StoreError {
+    /// A call failed.
+    #[error("S3 {operation} s3://{bucket}/{key}: {message}")]
+    Call {
+        /// API operation.
+        operation: &'static str,
+        /// Bucket.
+        bucket: String,
+        /// Key or prefix.
+        key: String,
+        /// The SDK's error, with its code.
+        message: String,
+    },
+    /// Not an `s3://` location.
+    #[error("{0:?} is not an S3 location: {1}")]
+    BadUri(String, String),
+}
+
+fn describe<E>(e: &aws_sdk_s3::error::SdkError<E>) -> String
+where
+    E: aws_sdk_s3::error::ProvideErrorMetadata + std::error::Error + 'static,
+{
+    match e.as_service_error() {
+        Some(s) => format!(
+            "{}: {}",
+            s.code().unwrap_or("error"),
+            s.message().unwrap_or_default()
+        ),
+        None => aws_sdk_s3::error::DisplayErrorContext(e).to_string(),
+    }
+}
+
+/// One bucket.
+#[derive(Debug, Clone)]
+pub struct Bucket {
+    client: Client,
+    name: String,
+}
+
+impl Bucket {
+    /// A bucket reached through `client`.
+    pub fn new(client: Client, name: impl Into<String>) -> Self {
+        Bucket {
+            client,
+            name: name.into(),
+        }
+    }
+
+    /// The bucket's name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn err(&self, operation: &'static str, key: &str, message: String) -> StoreError {
+        StoreError::Call {
+            operation,
+            bucket: self.name.clone(),
+            key: key.into(),
+            message,
+        }
+    }
+
+    /// Writes an object (server-side encryption is the bucket's default).
+    pub async fn put(&self, key: &str, body: Vec<u8>, content_type: &str) -> Result<(), StoreError> {
+        self.client
+            .put_object()
+            .bucket(&self.name)
+            .key(key)
+            .content_type(content_type)
+            .body(ByteStream::from(body))
+            .send()
+            .await
+            .map_err(|e| self.err("PutObject", key, describe(&e)))?;
+        Ok(())
+    }
+
+    /// Reads a whole object.
+    pub async fn get(&self, key: &str) -> Result<Vec<u8>, StoreError> {
+        let out = self
+            .client
+            .get_object()
+            .bucket(&self.name)
+            .key(key)
+            .send()
+            .await
+            .map_err(|e| self.err("GetObject", key, describe(&e)))?;
+        let bytes = out
+            .body
+            .collect()
+            .await
+            .map_err(|e| self.err("GetObject", key, e.to_string()))?;
+        Ok(bytes.into_bytes().to_vec())
+    }
+
+    /// Every key under `prefix` with its size, in key order.
+    pub async fn list(&self, prefix: &str) -> Result<Vec<(String, u64)>, StoreError> {
+        let mut out = Vec::new();
+        let mut pages = self
+            .client
+            .list_objects_v2()
+            .bucket(&self.name)
+            .prefix(prefix)
+            .into_paginator()
+            .send();
+        while let Some(page) = pages.next().await {
+            let page = page.map_err(|e| self.err("ListObjectsV2", prefix, describe(&e)))?;
+            for o in page.contents() {
+                if let Some(k) = o.key() {
+                    out.push((k.to_string(), o.size().unwrap_or(0).max(0) as u64));
+                }
+            }
+        }
+        out.sort();
+        Ok(out)
+    }
+
+    /// The "folders" right below `prefix` (ListObjectsV2 with a `/` delimiter).
+    pub async fn folders(&self, prefix: &str) -> Result<Vec<String>, StoreError> {
+        let mut out = Vec::new();
+        let mut pages = self
+            .client
+            .list_objects_v2()
+            .bucket(&self.name)
+            .prefix(prefix)
+            .delimiter("/")
+            .into_paginator()
+            .send();
+        while let Some(page) = pages.next().await {
+            let page = page.map_err(|e| self.err("ListObjectsV2", prefix, describe(&e)))?;
+            out.extend(
+                page.common_prefixes()
+                    .iter()
+                    .filter_map(|p| p.prefix().map(str::to_string)),
+            );
+        }
+        out.sort();
+        Ok(out)
+    }
+
+    /// The newest `n` keys under `prefix` ending in `suffix` (dated keys sort by time), newest first.
+    pub async fn newest(&self, prefix: &str, suffix: &str, n: usize) -> Result<Vec<String>, StoreError> {
+        let mut keys: Vec<String> = self
+            .list(prefix)
+            .await?
+            .into_iter()
+            .map(|(k, _)| k)
+            .filter(|k| k.ends_with(suffix))
+            .collect();
+        keys.reverse();
+        keys.truncate(n);
+        Ok(keys)
+    }
+
+}

@@ -1,0 +1,137 @@
+//! CloudTrail files under an S3 prefix, as a [`Source`] for the local engine.
+
+use chrono::{Datelike, NaiveDate};
+use futures::stream::{self, StreamExt, TryStreamExt};
+use tokio::runtime::Handle;
+use vpcwarden_trail::{keep_key, Item, Source};
+
+use crate::bucket::{Bucket, StoreError};
+use crate::uri::S3Uri;
+
+/// Day folders listed at once.
+const LISTING_CONCURRENCY: usize = 16;
+
+/// A trail's bucket and prefix. Listing walks the `AWSLogs/[org/]account/CloudTrail/region/YYYY/MM/DD/`
+/// folders and lists only the days the scan keeps, so a long-lived trail is
+/// not listed in full; objects are fetched one per scan worker at a time.
+pub struct S3Trail {
+    bucket: Bucket,
+    prefix: String,
+    runtime: Handle,
+}
+
+fn io(e: StoreError) -> std::io::Error {
+    std::io::Error::other(e)
+}
+
+fn is_log(key: &str) -> bool {
+    key.ends_with(".json.gz") || key.ends_with(".json")
+}
+
+impl S3Trail {
+    /// The trail at `uri`, read through `client`. Its methods block on
+    /// `runtime`: the scan calls them from its own threads.
+    pub fn new(client: aws_sdk_s3::Client, uri: &S3Uri, runtime: Handle) -> Self {
+        S3Trail {
+            bucket: Bucket::new(client, uri.bucket.clone()),
+            prefix: uri.prefix.clone(),
+            runtime,
+        }
+    }
+
+    async fn list_async(&self, keep_day: &dyn Fn(NaiveDate) -> bool) -> Result<Vec<Item>, StoreError> {
+        let base = format!("{}AWSLogs/", self.prefix);
+        let top = self.bucket.folders(&base).await?;
+        if top.is_empty() {
+            // Not a trail's layout (a copy of some files): list it all.
+            return Ok(self
+                .bucket
+                .list(&self.prefix)
+                .await?
+                .into_iter()
+                .filter(|(k, _)| is_log(k) && keep_key(k, keep_day))
+                .map(|(key, size)| Item { key, size: Some(size) })
+                .collect());
+        }
+        let mut accounts = Vec::new();
+        for t in top {
+            let name = t.trim_end_matches('/').rsplit('/').next().unwrap_or_default();
+            if name.starts_with("o-") {
+                accounts.extend(self.bucket.folders(&t).await?);
+            } else {
+                accounts.push(t);
+            }
+        }
+        let mut days = Vec::new();
+        for account in accounts {
+            for region in self.bucket.folders(&format!("{account}CloudTrail/")).await? {
+                for year in self.bucket.folders(&region).await? {
+                    let Some(y) = last_number(&year) else { continue };
+                    let any_day = |from: NaiveDate, to: NaiveDate| {
+                        from.iter_days().take_while(|d| *d <= to).any(keep_day)
+                    };
+                    let (Some(jan1), Some(dec31)) = (NaiveDate::from_ymd_opt(y, 1, 1), NaiveDate::from_ymd_opt(y, 12, 31)) else { continue };
+                    if !any_day(jan1, dec31) {
+                        continue;
+                    }
+                    for month in self.bucket.folders(&year).await? {
+                        let Some(m) = last_number(&month) else { continue };
+                        let Some(first) = NaiveDate::from_ymd_opt(y, m as u32, 1) else { continue };
+                        let last = first
+                            .checked_add_months(chrono::Months::new(1))
+                            .and_then(|d| d.pred_opt())
+                            .unwrap_or(first);
+                        if !any_day(first, last) {
+                            continue;
+                        }
+                        for d in first.iter_days().take_while(|d| *d <= last) {
+                            if keep_day(d) {
+                                days.push(format!("{month}{:02}/", d.day()));
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        let listed: Vec<Vec<(String, u64)>> = stream::iter(days)
+            .map(|day| async move { self.bucket.list(&day).await })
+            .buffer_unordered(LISTING_CONCURRENCY)
+            .try_collect()
+            .await?;
+        let mut items: Vec<Item> = listed
+            .into_iter()
+            .flatten()
+            .filter(|(k, _)| is_log(k))
+            .map(|(key, size)| Item { key, size: Some(size) })
+            .collect();
+        items.sort_by(|a, b| a.key.cmp(&b.key));
+        Ok(items)
+    }
+}
+
+fn last_number(folder: &str) -> Option<i32> {
+    folder.trim_end_matches('/').rsplit('/').next()?.parse().ok()
+}
+
+impl Source for S3Trail {
+    fn list(&self, keep_day: &dyn Fn(NaiveDate) -> bool) -> std::io::Result<Vec<Item>> {
+        self.runtime.block_on(self.list_async(keep_day)).map_err(io)
+    }
+
+    fn read(&self, item: &Item, buf: &mut Vec<u8>) -> std::io::Result<()> {
+        let key = item.key.clone();
+        let bucket = self.bucket.clone();
+        let bytes = self
+            .runtime
+            .block_on(async move { bucket.get(&key).await })
+            .map_err(io)?;
+        buf.clear();
+        buf.extend_from_slice(&bytes);
+        Ok(())
+    }
+
+    fn describe(&self) -> String {
+        format!("s3://{}/{}", self.bucket.name(), self.prefix)
+    }
+}
+
