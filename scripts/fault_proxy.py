@@ -1,11 +1,17 @@
 #!/usr/bin/env python3
-"""A small HTTP proxy in front of moto that answers a share of EC2 calls with
-the throttling error AWS sends (HTTP 503, code RequestLimitExceeded), because
-moto never throttles. GET /__faults returns how many calls it faulted.
+"""A small HTTP proxy in front of moto for what moto cannot do:
+
+- EC2: answers a share of calls with the throttling error AWS sends (HTTP 503,
+  code RequestLimitExceeded); moto never throttles. GET /__faults counts them.
+- Athena: pages GetQueryResults by MaxResults/NextToken (moto returns every row
+  at once), and on request (POST /__athena {"fail": "reason" | null,
+  "scanned": bytes}) reports executions as FAILED with that reason, and
+  DataScannedInBytes (moto reports 0).
 
 usage: fault_proxy.py LISTEN_PORT UPSTREAM_URL [RATE] [SEED]
 """
 import http.client
+import json
 import http.server
 import random
 import sys
@@ -25,6 +31,7 @@ def main():
     rng = random.Random(int(sys.argv[4]) if len(sys.argv) > 4 else 7)
     lock = threading.Lock()
     stats = {"faulted": 0, "ec2_calls": 0}
+    athena = {"fail": None, "scanned": 0}
 
     class Handler(http.server.BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
@@ -48,11 +55,40 @@ def main():
             self._forward()
 
         def do_POST(self):
+            if self.path == "/__athena":
+                length = int(self.headers.get("Content-Length") or 0)
+                with lock:
+                    athena.update(json.loads(self.rfile.read(length) or b"{}"))
+                return self._send(200, b"{}", [("Content-Type", "application/json")])
             self._forward()
+
+        def _athena(self, target, request, status, data):
+            """Rewrites moto's Athena answers where moto falls short of AWS."""
+            if status != 200:
+                return data
+            doc = json.loads(data)
+            if target == "AmazonAthena.GetQueryResults":
+                rows = doc["ResultSet"]["Rows"]
+                start = int(request.get("NextToken") or 0)
+                size = int(request.get("MaxResults") or 1000)
+                doc["ResultSet"]["Rows"] = rows[start:start + size]
+                if start + size < len(rows):
+                    doc["NextToken"] = str(start + size)
+            elif target == "AmazonAthena.GetQueryExecution":
+                with lock:
+                    fail, scanned = athena["fail"], athena["scanned"]
+                ex = doc["QueryExecution"]
+                ex.setdefault("Statistics", {})["DataScannedInBytes"] = scanned
+                if fail:
+                    ex["Status"]["State"] = "FAILED"
+                    ex["Status"]["StateChangeReason"] = fail
+                    ex["Status"]["AthenaError"] = {"ErrorCategory": 2, "ErrorType": 1301, "Retryable": False}
+            return json.dumps(doc).encode()
 
         def _forward(self):
             length = int(self.headers.get("Content-Length") or 0)
             body = self.rfile.read(length) if length else b""
+            target = self.headers.get("X-Amz-Target") or ""
             # EC2 speaks the query protocol: a form body with Action=...&Version=2016-11-15.
             if b"Version=2016-11-15" in body:
                 with lock:
@@ -67,6 +103,8 @@ def main():
             conn.request(self.command, self.path, body=body, headers=headers)
             resp = conn.getresponse()
             data = resp.read()
+            if target.startswith("AmazonAthena."):
+                data = self._athena(target, json.loads(body or b"{}"), resp.status, data)
             keep = [(k, v) for k, v in resp.getheaders() if k.lower() not in ("content-length", "transfer-encoding", "connection")]
             self._send(resp.status, data, keep)
             conn.close()

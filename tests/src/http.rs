@@ -57,6 +57,11 @@ pub async fn get(base: &str, path: &str) -> Result<Value> {
     Ok(request(base, "GET", path, None).await?.1)
 }
 
+/// POST a JSON body (moto's control API, the fault proxy's); the status and the JSON body (Null when empty).
+pub async fn post(base: &str, path: &str, body: &Value) -> Result<(u16, Value)> {
+    request(base, "POST", path, Some(&serde_json::to_vec(body)?)).await
+}
+
 /// One HTTP/1.1 request on a fresh connection; the status and the JSON body.
 async fn request(
     base: &str,
@@ -96,6 +101,9 @@ async fn request(
         .nth(1)
         .and_then(|s| s.parse().ok())
         .context("no status")?;
+    if payload.iter().all(u8::is_ascii_whitespace) {
+        return Ok((status, Value::Null));
+    }
     let value = serde_json::from_slice(&payload).with_context(|| {
         format!(
             "status {status}, body not JSON: {}",

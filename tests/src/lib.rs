@@ -3,6 +3,7 @@
 //! these helpers build real SDK clients against them, lay out realistic VPCs,
 //! write MWAA events, invoke the Lambda over HTTP and snapshot moto's state.
 
+pub mod eip;
 pub mod http;
 pub mod world;
 
@@ -25,6 +26,29 @@ pub async fn ec2_at(url: &str) -> aws_sdk_ec2::Client {
         .credentials_provider(Credentials::for_tests())
         .build();
     aws_sdk_ec2::Client::from_conf(conf)
+}
+
+/// SDK configuration against `url` in `region` with dummy credentials, for any service client.
+pub async fn config_at(url: &str, region: &str) -> aws_config::SdkConfig {
+    vpcwarden_aws_setup::load()
+        .await
+        .into_builder()
+        .endpoint_url(url)
+        .region(Region::new(region.to_string()))
+        .credentials_provider(aws_sdk_ec2::config::SharedCredentialsProvider::new(
+            Credentials::for_tests(),
+        ))
+        .build()
+}
+
+/// S3 straight to moto (path-style: moto on 127.0.0.1 has no bucket subdomains).
+pub async fn moto_s3() -> aws_sdk_s3::Client {
+    let conf = config_at(&standin("VPCWARDEN_MOTO_URL"), "us-east-1").await;
+    aws_sdk_s3::Client::from_conf(
+        aws_sdk_s3::config::Builder::from(&conf)
+            .force_path_style(true)
+            .build(),
+    )
 }
 
 /// EC2 straight to moto.

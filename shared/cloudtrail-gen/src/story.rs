@@ -351,6 +351,12 @@ impl Story {
         let idle_days = idle_since.map(|since| {
             (s.now - since.unwrap_or(window_start)).num_seconds() as f64 / 86_400.0
         });
+        // Attachments that began in the window (the report's definition).
+        let in_window = self
+            .attachments
+            .iter()
+            .map(|i| step_time(*i))
+            .filter(|t| *t >= window_start);
         let monthly = if self.byoip { 0.0 } else { 0.005 * 730.0 };
         let expected = (self.now != Now::Released).then(|| Expected {
             story: self.name.into(),
@@ -362,8 +368,8 @@ impl Story {
                 Some(t) => t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
                 None => "before_window".into(),
             }),
-            attachment_count: self.attachments.len(),
-            last_attached_at: self.attachments.iter().map(|i| step_time(*i)).max(),
+            attachment_count: in_window.clone().count(),
+            last_attached_at: in_window.max(),
             monthly_cost_usd: monthly,
             excluded: self.excluded,
             flagged: !self.excluded

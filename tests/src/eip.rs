@@ -1,0 +1,126 @@
+//! EIP analysis helpers: generated trees, S3 uploads, the DuckDB stand-in for
+//! Athena's SQL engine, and comparison with the generator's ground truth.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context, Result};
+use aws_sdk_s3::primitives::ByteStream;
+use chrono::{DateTime, Utc};
+use vpcwarden_athena::Query;
+use vpcwarden_cloudtrail_gen::{generate, Options, Summary, Truth};
+use vpcwarden_eip::{AddressReport, Since, Status};
+
+/// A fresh directory under the system temp dir.
+pub fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(crate::unique(&format!("vpcwarden-{name}")));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    dir
+}
+
+/// Generates a tree; returns where and what.
+pub fn generated(opts: &Options) -> Summary {
+    generate(opts).expect("generator writes its tree")
+}
+
+/// Uploads every file below `dir` to `bucket` under `prefix` (keys keep the relative path).
+pub async fn upload_dir(s3: &aws_sdk_s3::Client, bucket: &str, prefix: &str, dir: &Path) -> Result<usize> {
+    let mut stack = vec![dir.to_path_buf()];
+    let mut n = 0;
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d)? {
+            let p = e?.path();
+            if p.is_dir() {
+                stack.push(p);
+                continue;
+            }
+            let rel = p.strip_prefix(dir)?.to_string_lossy().replace('\\', "/");
+            s3.put_object()
+                .bucket(bucket)
+                .key(format!("{prefix}{rel}"))
+                .body(ByteStream::from(std::fs::read(&p)?))
+                .send()
+                .await
+                .with_context(|| format!("uploading {rel}"))?;
+            n += 1;
+        }
+    }
+    Ok(n)
+}
+
+/// Creates a bucket (idempotent for the tests' own unique names).
+pub async fn bucket(s3: &aws_sdk_s3::Client, name: &str) {
+    let _ = s3.create_bucket().bucket(name).send().await;
+}
+
+/// A bucket name no other test uses (lower case, ≤ 63 chars).
+pub fn bucket_name(prefix: &str) -> String {
+    crate::unique(prefix).to_lowercase().chars().take(63).collect()
+}
+
+/// Runs `query` (the Athena engine's SQL, unchanged) in DuckDB over the CloudTrail
+/// tree at `root`, through `scripts/athena_duckdb.py`; returns header and rows as
+/// GetQueryResults gives them (text cells, NULL as None).
+pub fn duckdb(root: &Path, database: &str, table: &str, query: &Query) -> Result<(Vec<String>, Vec<Vec<Option<String>>>)> {
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let python = repo.join(".venv/bin/python");
+    let mut child = std::process::Command::new(&python)
+        .arg(repo.join("scripts/athena_duckdb.py"))
+        .args([root.to_str().expect("utf-8 path"), database, table])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .with_context(|| format!("starting {} (run `make tools`)", python.display()))?;
+    let input = serde_json::json!({"sql": query.sql, "parameters": query.parameters}).to_string();
+    std::io::Write::write_all(child.stdin.as_mut().expect("piped"), input.as_bytes())?;
+    drop(child.stdin.take());
+    let out = child.wait_with_output()?;
+    if !out.status.success() {
+        bail!("duckdb: {}", String::from_utf8_lossy(&out.stderr));
+    }
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout)?;
+    let header = serde_json::from_value(v["header"].clone())?;
+    let rows = serde_json::from_value(v["rows"].clone())?;
+    Ok((header, rows))
+}
+
+fn since_text(s: &Option<Since>) -> Option<String> {
+    s.as_ref().map(|s| match s {
+        Since::At(t) => t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        Since::BeforeWindow => "before_window".into(),
+    })
+}
+
+/// Differences between a report and the generator's truth (empty when they agree).
+pub fn mismatches(rows: &[AddressReport], truth: &Truth) -> Vec<String> {
+    let mut out = Vec::new();
+    if rows.len() != truth.addresses.len() {
+        out.push(format!("{} rows, truth has {}", rows.len(), truth.addresses.len()));
+    }
+    for e in &truth.addresses {
+        let Some(r) = rows.iter().find(|r| r.allocation_id.as_str() == e.allocation_id) else {
+            out.push(format!("{} ({}): no row", e.allocation_id, e.story));
+            continue;
+        };
+        let status = match r.status {
+            Status::Idle => "idle",
+            Status::InUse { .. } => "in_use",
+        };
+        let got = (status, since_text(&r.idle_since), r.attachment_count, r.last_attached_at, r.excluded, r.flagged, r.monthly_cost_usd);
+        let want = (e.status.as_str(), e.idle_since.clone(), e.attachment_count, e.last_attached_at, e.excluded, e.flagged, e.monthly_cost_usd);
+        if got != want {
+            out.push(format!("{} ({}):\n   got {got:?}\n  want {want:?}", e.allocation_id, e.story));
+        }
+    }
+    for released in &truth.released {
+        if rows.iter().any(|r| r.allocation_id.as_str() == released) {
+            out.push(format!("{released}: released in the window but reported"));
+        }
+    }
+    out
+}
+
+/// `now` as the generator and the report agree on it: whole seconds.
+pub fn whole_seconds(t: DateTime<Utc>) -> DateTime<Utc> {
+    DateTime::from_timestamp(t.timestamp(), 0).expect("representable")
+}

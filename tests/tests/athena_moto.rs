@@ -1,0 +1,151 @@
+//! Must show 3: the Athena path against moto with queued results — the
+//! lifecycle (QUEUED → RUNNING → SUCCEEDED, polled with backoff), pagination,
+//! bytes scanned, FAILED, CANCELLED by someone else, and the deadline (which
+//! stops the execution). moto runs no SQL: the rows it returns are the rows
+//! DuckDB returned for the same query over a generated tree (see athena_sql.rs),
+//! queued through moto's API. What moto cannot do (pages, FAILED, bytes
+//! scanned) the fault proxy adds. One test: moto's state machine settings are
+//! process-wide, so the scenarios run in order, in a region of their own.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, Duration as Days, NaiveDate, Utc};
+use serde_json::{json, Value};
+use vpcwarden_athena::{lifecycle_query, rows_to_events, run, AthenaError, AthenaPort, RunOptions, SdkAthena, TrailTable};
+use vpcwarden_cloudtrail_gen::Options;
+use vpcwarden_e2e::eip::{duckdb, generated, scratch};
+use vpcwarden_e2e::http::post;
+use vpcwarden_e2e::{config_at, standin};
+use vpcwarden_trail::{scan, Dir, ScanOptions};
+
+const REGION: &str = "eu-north-1";
+
+async fn transition(moto: &str, progression: Value) {
+    let (status, _) = post(moto, "/moto-api/state-manager/set-transition", &json!({"model_name": "athena::execution", "transition": progression}))
+        .await
+        .unwrap();
+    assert!(status < 300);
+}
+
+async fn queue(moto: &str, header: &[String], rows: &[Vec<Option<String>>]) {
+    let cell = |v: &Option<String>| match v {
+        Some(s) => json!({"VarCharValue": s}),
+        None => json!({}),
+    };
+    let mut all = vec![json!({"Data": header.iter().map(|h| json!({"VarCharValue": h})).collect::<Vec<_>>()})];
+    all.extend(rows.iter().map(|r| json!({"Data": r.iter().map(cell).collect::<Vec<_>>()})));
+    let columns: Vec<Value> = header.iter().map(|h| json!({"Name": h, "Type": "varchar"})).collect();
+    let body = json!({"account_id": "123456789012", "region": REGION, "results": [{"rows": all, "column_info": columns}]});
+    let (status, _) = post(moto, "/moto-api/static/athena/query-results", &body).await.unwrap();
+    assert_eq!(status, 201);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn athena_lifecycle_failures_and_deadline_against_moto() {
+    let moto = standin("VPCWARDEN_MOTO_URL");
+    let proxy = standin("VPCWARDEN_PROXY_URL");
+    let client = aws_sdk_athena::Client::new(&config_at(&proxy, REGION).await);
+    // A workgroup of this run's own: the CANCELLED step looks for this run's executions only.
+    let workgroup = vpcwarden_e2e::unique("vpcwarden");
+    client.create_work_group().name(&workgroup).send().await.unwrap();
+    let port: Arc<dyn AthenaPort> = Arc::new(SdkAthena::new(client.clone(), Some("s3://athena-results/".into())));
+    let fast = RunOptions {
+        first_poll: Duration::from_millis(20),
+        max_poll: Duration::from_millis(80),
+        deadline: Duration::from_secs(30),
+        page_size: 10,
+        ..RunOptions::new(workgroup.clone(), "vpcwarden")
+    };
+
+    // The rows: what a SQL engine returns for the lifecycle query over a generated tree.
+    let now: DateTime<Utc> = DateTime::parse_from_rfc3339("2026-11-20T12:00:00Z").unwrap().with_timezone(&Utc);
+    let root = scratch("athena-moto");
+    let opts = Options::small(&root, now);
+    let sum = generated(&opts);
+    let tree = root.join(&sum.cloudtrail);
+    let table = TrailTable {
+        database: "vpcwarden".into(),
+        table: "cloudtrail_v1".into(),
+        snapshot_table: "eip_snapshots_v1".into(),
+        bucket: "trail-logs".into(),
+        prefix: String::new(),
+        organization: None,
+        accounts: opts.accounts.clone(),
+        regions: opts.regions.clone(),
+        first_day: NaiveDate::from_ymd_opt(2020, 1, 1).unwrap(),
+        snapshot_bucket: "vpcwarden-data".into(),
+    };
+    let (from, to) = (now - Days::days(90), now);
+    let q = lifecycle_query(&table, from, to).unwrap();
+    let (header, rows) = duckdb(&tree, "vpcwarden", "cloudtrail_v1", &q).unwrap();
+    assert!(rows.len() > 25, "several pages of rows: {}", rows.len());
+
+    // 1. Lifecycle: two polls per state change, so QUEUED and RUNNING are both seen.
+    transition(&moto, json!({"progression": "manual", "times": 2})).await;
+    queue(&moto, &header, &rows).await;
+    post(&proxy, "/__athena", &json!({"fail": null, "scanned": 123_456_789})).await.unwrap();
+    let out = run(port.as_ref(), &q, &fast).await.unwrap();
+    assert!(out.polls >= 4, "QUEUED, RUNNING, RUNNING, SUCCEEDED (moto advances every second poll): {} polls", out.polls);
+    assert_eq!(out.pages as usize, (rows.len() + 1).div_ceil(10), "every page read, header on the first");
+    assert_eq!(out.header, header);
+    assert_eq!(out.rows, rows, "all rows, in order, header not repeated");
+    assert_eq!(out.bytes_scanned, Some(123_456_789));
+    let sent = client.get_query_execution().query_execution_id(&out.execution_id).send().await.unwrap();
+    assert_eq!(sent.query_execution().and_then(|e| e.query()), Some(q.sql.as_str()), "the generated SQL is what ran");
+    let (events, _) = rows_to_events(&out.header, &out.rows).unwrap();
+    let local = scan(&Dir(tree.clone()), &ScanOptions { from, to, threads: 2 }, &()).unwrap();
+    assert_eq!(events, local.events, "through moto, the same events as the local engine");
+
+    // 2. FAILED: the reason reaches the caller.
+    transition(&moto, json!({"progression": "immediate"})).await;
+    post(&proxy, "/__athena", &json!({"fail": "HIVE_BAD_DATA: Error parsing field value", "scanned": 0})).await.unwrap();
+    match run(port.as_ref(), &q, &fast).await {
+        Err(AthenaError::Failed { reason, .. }) => assert!(reason.contains("HIVE_BAD_DATA"), "{reason}"),
+        other => panic!("expected FAILED, got {other:?}"),
+    }
+    post(&proxy, "/__athena", &json!({"fail": null})).await.unwrap();
+
+    // 3. CANCELLED by someone else while it is queued.
+    transition(&moto, json!({"progression": "manual", "times": 1_000_000})).await;
+    let runner = {
+        let (port, q, fast) = (Arc::clone(&port), q.clone(), fast.clone());
+        tokio::spawn(async move { run(port.as_ref(), &q, &fast).await })
+    };
+    let id = loop {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        let ids = client.list_query_executions().work_group(&workgroup).send().await.unwrap();
+        let mut queued = None;
+        for id in ids.query_execution_ids() {
+            let e = client.get_query_execution().query_execution_id(id).send().await.unwrap();
+            if e.query_execution().and_then(|e| e.status()).and_then(|s| s.state()).map(|s| s.as_str()) == Some("QUEUED") {
+                queued = Some(id.to_string());
+            }
+        }
+        if let Some(id) = queued {
+            break id;
+        }
+    };
+    client.stop_query_execution().query_execution_id(&id).send().await.unwrap();
+    match runner.await.unwrap() {
+        Err(AthenaError::Cancelled { id: got, .. }) => assert_eq!(got, id),
+        other => panic!("expected CANCELLED, got {other:?}"),
+    }
+
+    // 4. Deadline: still queued after it → the runner stops the execution itself.
+    let short = RunOptions { deadline: Duration::from_millis(600), ..fast.clone() };
+    let started = std::time::Instant::now();
+    match run(port.as_ref(), &q, &short).await {
+        Err(AthenaError::Deadline { id, stopped, .. }) => {
+            assert!(stopped, "StopQueryExecution was called");
+            let e = client.get_query_execution().query_execution_id(&id).send().await.unwrap();
+            let state = e.query_execution().and_then(|e| e.status()).and_then(|s| s.state()).map(|s| s.as_str().to_string());
+            assert_eq!(state.as_deref(), Some("CANCELLED"), "no execution is left running");
+        }
+        other => panic!("expected the deadline, got {other:?}"),
+    }
+    assert!(started.elapsed() < Duration::from_secs(5));
+
+    transition(&moto, json!({"progression": "immediate"})).await;
+    std::fs::remove_dir_all(&root).unwrap();
+}
