@@ -14,7 +14,9 @@ BOTO3_VERSION := 1.44.5
 CFN_LINT_VERSION := 1.58.0
 CHECKOV_VERSION := 3.3.30
 ZIG_VERSION := 0.17.0
-TOOLS_STAMP := $(VENV)/.tools-$(MOTO_VERSION)-$(CARGO_LAMBDA_VERSION)-$(BOTO3_VERSION)-$(ZIG_VERSION)
+# DuckDB runs the Athena engine's SQL in the tests (a real SQL engine over the same files).
+DUCKDB_VERSION := 2.0.0
+TOOLS_STAMP := $(VENV)/.tools-$(MOTO_VERSION)-$(CARGO_LAMBDA_VERSION)-$(BOTO3_VERSION)-$(ZIG_VERSION)-$(DUCKDB_VERSION)
 LINT_STAMP := $(LINT_VENV)/.tools-$(CFN_LINT_VERSION)-$(CHECKOV_VERSION)
 CARGO_FUZZ_VERSION := 0.13.2
 # Outside the clone, like the build cache: CI's fresh clones reuse it.
@@ -38,7 +40,7 @@ $(TOOLS_STAMP):
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check \
 		"moto[server,ec2]==$(MOTO_VERSION)" "cargo-lambda==$(CARGO_LAMBDA_VERSION)" "boto3==$(BOTO3_VERSION)" \
-		"ziglang==$(ZIG_VERSION)"
+		"ziglang==$(ZIG_VERSION)" "duckdb==$(DUCKDB_VERSION)"
 	touch $@
 
 $(LINT_STAMP):

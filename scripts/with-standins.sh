@@ -5,6 +5,8 @@
 # processes it started, by process group, also on failure or Ctrl-C.
 #
 # Exports: VPCWARDEN_MOTO_URL, VPCWARDEN_PROXY_URL, VPCWARDEN_LAMBDA_URL.
+# The EIP functions run with the stand-in configuration below (local engine
+# over s3://vpcwarden-standin-trail/, data bucket vpcwarden-standin-data).
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 VENV=${VENV:-$ROOT/.venv}
@@ -41,6 +43,11 @@ lambda_port=$("$PY" "$ROOT/scripts/free_port.py")
   cd "$ROOT"
   export AWS_ENDPOINT_URL="$VPCWARDEN_MOTO_URL" AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test
   export AWS_REGION="${AWS_REGION:-us-east-1}" VPCWARDEN_SETTLE_MS="${VPCWARDEN_SETTLE_MS:-150}"
+  # The EIP functions read their configuration at start, as in Lambda: the
+  # stand-in buckets and topic are created by whoever uses them (tests, demo).
+  export VPCWARDEN_BUCKET=vpcwarden-standin-data VPCWARDEN_ENGINE=local \
+    VPCWARDEN_CLOUDTRAIL_URI=s3://vpcwarden-standin-trail/ VPCWARDEN_RELEASE=dry-run \
+    VPCWARDEN_SNS_TOPIC_ARN=arn:aws:sns:us-east-1:123456789012:vpcwarden-standin-reports
   exec setsid cargo lambda watch -A 127.0.0.1 -P "$lambda_port" --ignore-changes --concurrency 24 >"$RUN/watch.log" 2>&1
 ) &
 pgids+=($!)

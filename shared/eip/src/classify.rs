@@ -1,7 +1,7 @@
 //! Per-address verdict: in use or idle, since when, what it costs.
 
 use chrono::{DateTime, Duration, Utc};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::event::LifecycleEvent;
 use crate::history::{reconstruct, History};
@@ -42,7 +42,7 @@ impl Settings {
 }
 
 /// In use or not, now.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "status", rename_all = "snake_case")]
 pub enum Status {
     /// Attached now.
@@ -55,7 +55,7 @@ pub enum Status {
 }
 
 /// When idleness began.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Since {
     /// At this time (last detachment, else allocation).
@@ -65,7 +65,7 @@ pub enum Since {
 }
 
 /// One row of the report.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AddressReport {
     /// Allocation id.
     pub allocation_id: AllocationId,

@@ -18,4 +18,4 @@ pub use engine::{build_engine, Engine, EngineOutput};
 pub use job::{json_document, run, Deps, JobConfig, JobError, Outcome};
 pub use metrics::emf;
 pub use snapshot::{snapshot, SnapshotOutcome};
-pub use release::{ReleaseMode, ReleasePort, ReleaseResult, SdkRelease};
+pub use release::{candidates, release_flagged, Live, ReleaseMode, ReleasePort, ReleaseResult, SdkRelease};
