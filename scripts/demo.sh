@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The main job end to end, run by `make demo` under scripts/with-standins.sh:
 # a locked-down VPC in moto, a PENDING event through the Lambda (cargo lambda),
-# a redelivery that changes nothing, and a DELETED event that cleans up.
+# a redelivery that changes nothing, and a DELETED event that cleans up;
+# then the idle Elastic IP analysis (scripts/demo_eip.sh).
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 OUT=$ROOT/.run/demo
@@ -53,3 +54,5 @@ print("  cleaned up: only the SQS endpoint is left, and its policy lists no queu
 PYEOF
 echo
 echo "Reports: $OUT/report-*.json"
+
+"$ROOT/scripts/demo_eip.sh"

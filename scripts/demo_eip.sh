@@ -1,0 +1,104 @@
+#!/usr/bin/env bash
+# The idle-EIP part of `make demo`, under scripts/with-standins.sh: addresses
+# in moto, the eip-snapshot function, a generated CloudTrail trail in S3, the
+# eip-report function (local engine over S3, release dry-run, SNS), the report.
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+OUT=$ROOT/.run/demo/eip
+rm -rf "$OUT" && mkdir -p "$OUT"
+export AWS_ENDPOINT_URL="$VPCWARDEN_MOTO_URL" AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_DEFAULT_REGION=us-east-1
+PY="$ROOT/.venv/bin/python"
+CLI="$CARGO_TARGET_DIR/debug/vpcwarden"
+port=${VPCWARDEN_LAMBDA_URL##*:}
+step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+
+step "5. Elastic IPs in moto: an idle one, one on an instance, one tagged vpcwarden:keep (us-east-1), an idle one in eu-west-1"
+"$PY" - <<'PYEOF'
+import boto3
+for name in ("vpcwarden-standin-data", "vpcwarden-standin-trail"):
+    boto3.client("s3").create_bucket(Bucket=name)
+boto3.client("sns").create_topic(Name="vpcwarden-standin-reports")
+def alloc(ec2, name, extra=()):
+    tags = [{"Key": "Name", "Value": name}, *extra]
+    return ec2.allocate_address(Domain="vpc", TagSpecifications=[{"ResourceType": "elastic-ip", "Tags": tags}])
+east, west = boto3.client("ec2", region_name="us-east-1"), boto3.client("ec2", region_name="eu-west-1")
+a = alloc(east, "forgotten-bastion")
+b = alloc(east, "web-1")
+image = east.describe_images()["Images"][0]["ImageId"]
+inst = east.run_instances(ImageId=image, MinCount=1, MaxCount=1)["Instances"][0]["InstanceId"]
+east.associate_address(AllocationId=b["AllocationId"], InstanceId=inst)
+c = alloc(east, "dr-standby", [{"Key": "vpcwarden:keep", "Value": "disaster recovery"}])
+d = alloc(west, "old-vpn")
+for x, what in ((a, "idle"), (b, f"on {inst}"), (c, "idle, vpcwarden:keep"), (d, "idle, eu-west-1")):
+    print(f"  {x['AllocationId']}  {x['PublicIp']:<15} {what}")
+PYEOF
+
+step "6. The scheduled eip-snapshot function (cargo lambda): every address in every enabled region → S3"
+cargo lambda invoke eip-snapshot -A 127.0.0.1 -P "$port" --data-ascii '{"source":"aws.scheduler"}' >"$OUT/snapshot.json"
+"$PY" -c 'import json,sys; r=json.load(open(sys.argv[1])); print("  s3://vpcwarden-standin-data/%s: %d addresses from %d regions, %d region failures" % (r["key"], r["addresses"], r["regions_read"], len(r["region_failures"])))' "$OUT/snapshot.json"
+
+step "7. A generated CloudTrail trail (100 days, noise from other services) with the stories of 16 more addresses, uploaded to s3://vpcwarden-standin-trail/"
+NOW=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+"$CLI" gen-cloudtrail --out "$OUT/gen" --now "$NOW" --accounts 111122223333 --regions us-east-1 --days 100 --files-per-day 4 --noise-per-file 60 >"$OUT/gen.json"
+"$PY" - "$OUT" <<'PYEOF'
+import json, os, sys, boto3, datetime
+out = sys.argv[1]
+s = json.load(open(f"{out}/gen.json"))
+s3 = boto3.client("s3")
+root = os.path.join(out, "gen", s["cloudtrail"])
+n = 0
+for d, _, files in os.walk(root):
+    for f in files:
+        p = os.path.join(d, f)
+        s3.upload_file(p, "vpcwarden-standin-trail", os.path.relpath(p, root)); n += 1
+print(f"  {n} files, {s['bytes']/1e6:.1f} MB, {s['records']} records ({s['story_records']} of them about Elastic IPs)")
+# The generated addresses join moto's in the newest snapshot (the trail tells their history).
+snap = json.load(open(f"{out}/snapshot.json"))["key"]
+body = s3.get_object(Bucket="vpcwarden-standin-data", Key=snap)["Body"].read()
+body += open(os.path.join(out, "gen", s["snapshot"]), "rb").read()
+later = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(seconds=1)
+s3.put_object(Bucket="vpcwarden-standin-data", Key=later.strftime("snapshots/dt=%Y-%m-%d/%H%M%S.jsonl"), Body=body)
+earlier = datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(days=100)
+s3.put_object(Bucket="vpcwarden-standin-data", Key=earlier.strftime("snapshots/dt=%Y-%m-%d/%H%M%S.jsonl"),
+              Body=open(os.path.join(out, "gen", s["earlier_snapshot"]), "rb").read())
+PYEOF
+sleep 2
+
+step "8. The scheduled eip-report function: local engine over the S3 trail, joined with the newest snapshot, release dry-run"
+cargo lambda invoke eip-report -A 127.0.0.1 -P "$port" --data-ascii '{"source":"aws.scheduler"}' >"$OUT/report.json"
+"$PY" - "$OUT" <<'PYEOF'
+import json, sys, boto3
+out = sys.argv[1]
+r = json.load(open(f"{out}/report.json"))
+e = r["engine"]
+print(f"  engine {e['engine']}: {e['files']} files, {e['input_bytes']/1e6:.1f} MB, {e['lifecycle_events']} lifecycle events, {len(e['unreadable'])} unreadable")
+print(f"  written: " + ", ".join(f"s3://vpcwarden-standin-data/{k}" for k in r["report_keys"]))
+print(f"  SNS summary message {r['sns_message_id']}; metrics (EMF): IdleAddresses={r['metrics']['IdleAddresses']} FlaggedAddresses={r['metrics']['FlaggedAddresses']} MonthlyWasteUSD={r['metrics']['MonthlyWasteUSD']}")
+acts = {}
+for x in r["released"]:
+    acts[x["action"]] = acts.get(x["action"], 0) + 1
+print(f"  release dry-run: {acts}")
+s3 = boto3.client("s3")
+md = s3.get_object(Bucket="vpcwarden-standin-data", Key=r["report_keys"][2])["Body"].read().decode()
+print()
+for line in md.splitlines()[:14]:
+    print("  " + line)
+print(f"  … ({len(md.splitlines())} lines)")
+report = json.loads(s3.get_object(Bucket="vpcwarden-standin-data", Key=r["report_keys"][0])["Body"].read())
+rows = {a["allocation_id"]: a for a in report["addresses"]}
+truth = json.load(open(f"{out}/gen/truth.json"))
+def since(a):
+    s = a.get("idle_since")
+    return s["at"].replace("+00:00", "Z") if isinstance(s, dict) else s
+ok = sum(1 for t in truth["addresses"]
+         if (a := rows.get(t["allocation_id"])) and a["status"] == t["status"] and a["flagged"] == t["flagged"]
+         and a["attachment_count"] == t["attachment_count"] and (since(a) or None) == (t["idle_since"] or None))
+print(f"\n  generated addresses matching the generator's ground truth: {ok}/{len(truth['addresses'])}")
+if ok != len(truth["addresses"]):
+    sys.exit("ERROR: the report disagrees with the ground truth")
+PYEOF
+
+step "9. The same analysis from the CLI, local engine over the generated directory"
+"$CLI" eip report --cloudtrail "$OUT/gen/cloudtrail" --snapshot "$OUT/gen/snapshot-latest.jsonl" --earlier "$OUT/gen/snapshot-earlier.jsonl" --now "$NOW" --format markdown 2>&1 | head -3
+echo
+echo "Generated trail, truth and reports: $OUT"
