@@ -29,7 +29,7 @@ export CARGO_TARGET_DIR ?= $(HOME)/.cache/vpcwarden/target
 export AWS_REGION ?= us-east-1
 export PATH := $(VENV)/bin:$(RUST_TOOLS)/bin:$(PATH)
 
-.PHONY: all tools lint-tools build test unit demo bench fmt lint infra-lint package fuzz fuzz-build clean-tools
+.PHONY: all tools lint-tools build test unit demo bench bench-eip fmt lint infra-lint package fuzz fuzz-build clean-tools
 
 all: build
 
@@ -56,11 +56,14 @@ build:
 test: tools build infra-lint
 	scripts/with-standins.sh cargo test --workspace --no-fail-fast
 
-## The deployment template: cfn-lint, checkov (no network: --skip-download), least-privilege IAM.
+## The deployment template: cfn-lint, checkov (no network: --skip-download), least-privilege IAM,
+## and the DDL/SQL it embeds equal to what the code generates.
 infra-lint: lint-tools
 	$(LINT_VENV)/bin/cfn-lint infra/template.yaml
 	$(LINT_VENV)/bin/checkov -f infra/template.yaml --framework cloudformation --compact --quiet --skip-download
 	$(LINT_VENV)/bin/python infra/check_iam.py infra/template.yaml
+	mkdir -p .run && cargo run --quiet -p vpcwarden -- athena template >.run/athena-template.json
+	$(LINT_VENV)/bin/python infra/check_ddl.py infra/template.yaml .run/athena-template.json
 
 ## Unit and property tests only (no stand-ins needed).
 unit:
@@ -84,6 +87,12 @@ clean-tools:
 bench: tools
 	cargo build --release -p vpcwarden
 	scripts/with-standins.sh $(VENV)/bin/python bench/endpoints_apply.py $(CARGO_TARGET_DIR)/release/vpcwarden $(BENCH_RUNS)
+	bench/eip_throughput.sh $(CARGO_TARGET_DIR)/release/vpcwarden 3
+
+## Only the local-engine throughput benchmark (>= 1 GB of generated CloudTrail vs gzip -dc).
+bench-eip:
+	cargo build --release -p vpcwarden
+	bench/eip_throughput.sh $(CARGO_TARGET_DIR)/release/vpcwarden 3
 
 ## Policy parser fuzzing. cargo-fuzz needs nightly -Z flags: RUSTC_BOOTSTRAP lets the
 ## one stable toolchain here accept them; sanitizers are off (the crate is safe Rust,
@@ -100,7 +109,7 @@ fuzz: fuzz-build
 	cd fuzz && RUSTC_BOOTSTRAP=1 cargo fuzz run --sanitizer none parse_policy -- -max_total_time=$(FUZZ_SECONDS)
 
 ## arm64 Lambda packages: one bootstrap zip per function, sizes printed.
-LAMBDA_FUNCTIONS := endpoint-provisioner
+LAMBDA_FUNCTIONS := endpoint-provisioner eip-snapshot eip-report
 package: tools
 	rustup target list --installed | grep -qx aarch64-unknown-linux-gnu || rustup target add aarch64-unknown-linux-gnu \
 		|| { echo "cannot install the aarch64-unknown-linux-gnu target: 'rustup target add aarch64-unknown-linux-gnu' failed" >&2; exit 1; }

@@ -12,9 +12,17 @@ use vpcwarden_athena::{ddl, lifecycle_query, TrailTable};
 pub struct Table {
     #[arg(long, env = "VPCWARDEN_GLUE_DATABASE", default_value = "vpcwarden")]
     database: String,
-    #[arg(long, env = "VPCWARDEN_CLOUDTRAIL_TABLE", default_value = "cloudtrail_v1")]
+    #[arg(
+        long,
+        env = "VPCWARDEN_CLOUDTRAIL_TABLE",
+        default_value = "cloudtrail_v1"
+    )]
     table: String,
-    #[arg(long, env = "VPCWARDEN_SNAPSHOT_TABLE", default_value = "eip_snapshots_v1")]
+    #[arg(
+        long,
+        env = "VPCWARDEN_SNAPSHOT_TABLE",
+        default_value = "eip_snapshots_v1"
+    )]
     snapshot_table: String,
     /// The trail's bucket.
     #[arg(long, env = "VPCWARDEN_CLOUDTRAIL_BUCKET")]
@@ -26,10 +34,20 @@ pub struct Table {
     #[arg(long, env = "VPCWARDEN_ORGANIZATION_ID")]
     organization_id: Option<String>,
     /// Accounts (comma-separated).
-    #[arg(long, env = "VPCWARDEN_ACCOUNTS", value_delimiter = ',', required = true)]
+    #[arg(
+        long,
+        env = "VPCWARDEN_ACCOUNTS",
+        value_delimiter = ',',
+        required = true
+    )]
     accounts: Vec<String>,
     /// Regions (comma-separated).
-    #[arg(long, env = "VPCWARDEN_REGIONS", value_delimiter = ',', required = true)]
+    #[arg(
+        long,
+        env = "VPCWARDEN_REGIONS",
+        value_delimiter = ',',
+        required = true
+    )]
     regions: Vec<String>,
     /// First projected day (yyyy/MM/dd).
     #[arg(long, env = "VPCWARDEN_PROJECTION_START", default_value = "2020/01/01")]
@@ -62,6 +80,8 @@ impl Table {
 
 #[derive(Subcommand)]
 pub enum Cmd {
+    /// The DDL and SQL with CloudFormation `${…}` substitutions, as JSON (what infra/template.yaml embeds).
+    Template,
     /// The CREATE TABLE statements (CloudTrail with partition projection; snapshots).
     Ddl {
         #[command(flatten)]
@@ -88,14 +108,34 @@ fn time(flag: &str, v: &str) -> Result<DateTime<Utc>> {
 
 pub fn run(cmd: Cmd) -> Result<ExitCode> {
     match cmd {
+        Cmd::Template => {
+            let v = ddl::DdlValues::cloudformation();
+            let doc = serde_json::json!({
+                "cloudtrail_table": ddl::cloudtrail_table(&v),
+                "snapshot_table": ddl::snapshot_table(&v),
+                "lifecycle_query": vpcwarden_athena::lifecycle_sql(&v.database, &v.table),
+            });
+            println!("{}", serde_json::to_string_pretty(&doc)?);
+        }
         Cmd::Ddl { table } => {
             let v = table.resolve()?.ddl_values()?;
-            println!("{};\n\n{};", ddl::cloudtrail_table(&v), ddl::snapshot_table(&v));
+            println!(
+                "{};\n\n{};",
+                ddl::cloudtrail_table(&v),
+                ddl::snapshot_table(&v)
+            );
         }
         Cmd::Sql { table, from, to } => {
-            let q = lifecycle_query(&table.resolve()?, time("--from", &from)?, time("--to", &to)?)?;
+            let q = lifecycle_query(
+                &table.resolve()?,
+                time("--from", &from)?,
+                time("--to", &to)?,
+            )?;
             println!("{};", q.sql);
-            println!("-- execution parameters: {}", q.athena_parameters().join(", "));
+            println!(
+                "-- execution parameters: {}",
+                q.athena_parameters().join(", ")
+            );
         }
     }
     Ok(ExitCode::SUCCESS)

@@ -60,7 +60,7 @@ pub enum Cmd {
         #[arg(long, env = "VPCWARDEN_BUCKET")]
         bucket: String,
         /// Only these regions (comma-separated); default: every enabled region.
-        #[arg(long, env = "VPCWARDEN_REGIONS", value_delimiter = ',')]
+        #[arg(long, env = "VPCWARDEN_SNAPSHOT_REGIONS", value_delimiter = ',')]
         regions: Vec<String>,
     },
     /// Run the scheduled report once, configured by VPCWARDEN_* variables (what eip-report does).
@@ -149,7 +149,9 @@ pub fn run(cmd: Cmd) -> Result<ExitCode> {
     };
     let started = std::time::Instant::now();
     // S3 reads block on a runtime that this thread keeps driving while the scan's threads work.
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
     let source: Box<dyn Source> = if cloudtrail.starts_with("s3://") {
         let uri = vpcwarden_store::S3Uri::parse(&cloudtrail)?;
         let config = runtime.block_on(vpcwarden_aws_setup::load());
@@ -244,7 +246,8 @@ fn scheduled_report() -> Result<ExitCode> {
     let env = vpcwarden_idle_report::from_env(&|k| std::env::var(k).ok())?;
     multi_thread()?.block_on(async {
         let config = vpcwarden_aws_setup::load().await;
-        let store = vpcwarden_store::Bucket::new(aws_sdk_s3::Client::new(&config), env.bucket.clone());
+        let store =
+            vpcwarden_store::Bucket::new(aws_sdk_s3::Client::new(&config), env.bucket.clone());
         let engine = vpcwarden_idle_report::build_engine(&env.engine, &config, 0)?;
         let sns = aws_sdk_sns::Client::new(&config);
         let release = vpcwarden_idle_report::SdkRelease::new(config.clone());

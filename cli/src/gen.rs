@@ -16,7 +16,11 @@ pub struct Gen {
     /// Organization trail layout with this organization id (default: single-account layout).
     #[arg(long)]
     organization_id: Option<String>,
-    #[arg(long, value_delimiter = ',', default_value = "111122223333,444455556666")]
+    #[arg(
+        long,
+        value_delimiter = ',',
+        default_value = "111122223333,444455556666"
+    )]
     accounts: Vec<String>,
     #[arg(long, value_delimiter = ',', default_value = "us-east-1,eu-west-1")]
     regions: Vec<String>,
@@ -41,6 +45,9 @@ pub struct Gen {
     threshold_days: i64,
     #[arg(long, default_value = "vpcwarden:keep")]
     exclude_tag: String,
+    /// Write every file gzip (by default every seventh is plain .json, as some copies of trails are).
+    #[arg(long)]
+    all_gzip: bool,
     /// Compression threads (0: one per core).
     #[arg(long, default_value_t = 0)]
     threads: usize,
@@ -55,14 +62,16 @@ pub fn run(g: Gen) -> Result<ExitCode> {
     };
     let opts = Options {
         root: g.out,
-        layout: g.organization_id.map_or(Layout::SingleAccount, Layout::Organization),
+        layout: g
+            .organization_id
+            .map_or(Layout::SingleAccount, Layout::Organization),
         accounts: g.accounts,
         regions: g.regions,
         days: g.days,
         now,
         files_per_day: g.files_per_day,
         noise_per_file: g.noise_per_file,
-        some_plain_json: true,
+        some_plain_json: !g.all_gzip,
         seed: g.seed,
         window_days: g.window_days,
         threshold_days: g.threshold_days,

@@ -23,7 +23,12 @@ pub fn generated(opts: &Options) -> Summary {
 }
 
 /// Uploads every file below `dir` to `bucket` under `prefix` (keys keep the relative path).
-pub async fn upload_dir(s3: &aws_sdk_s3::Client, bucket: &str, prefix: &str, dir: &Path) -> Result<usize> {
+pub async fn upload_dir(
+    s3: &aws_sdk_s3::Client,
+    bucket: &str,
+    prefix: &str,
+    dir: &Path,
+) -> Result<usize> {
     let mut stack = vec![dir.to_path_buf()];
     let mut n = 0;
     while let Some(d) = stack.pop() {
@@ -54,13 +59,22 @@ pub async fn bucket(s3: &aws_sdk_s3::Client, name: &str) {
 
 /// A bucket name no other test uses (lower case, ≤ 63 chars).
 pub fn bucket_name(prefix: &str) -> String {
-    crate::unique(prefix).to_lowercase().chars().take(63).collect()
+    crate::unique(prefix)
+        .to_lowercase()
+        .chars()
+        .take(63)
+        .collect()
 }
 
 /// Runs `query` (the Athena engine's SQL, unchanged) in DuckDB over the CloudTrail
 /// tree at `root`, through `scripts/athena_duckdb.py`; returns header and rows as
 /// GetQueryResults gives them (text cells, NULL as None).
-pub fn duckdb(root: &Path, database: &str, table: &str, query: &Query) -> Result<(Vec<String>, Vec<Vec<Option<String>>>)> {
+pub fn duckdb(
+    root: &Path,
+    database: &str,
+    table: &str,
+    query: &Query,
+) -> Result<(Vec<String>, Vec<Vec<Option<String>>>)> {
     let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     let python = repo.join(".venv/bin/python");
     let mut child = std::process::Command::new(&python)
@@ -95,10 +109,17 @@ fn since_text(s: &Option<Since>) -> Option<String> {
 pub fn mismatches(rows: &[AddressReport], truth: &Truth) -> Vec<String> {
     let mut out = Vec::new();
     if rows.len() != truth.addresses.len() {
-        out.push(format!("{} rows, truth has {}", rows.len(), truth.addresses.len()));
+        out.push(format!(
+            "{} rows, truth has {}",
+            rows.len(),
+            truth.addresses.len()
+        ));
     }
     for e in &truth.addresses {
-        let Some(r) = rows.iter().find(|r| r.allocation_id.as_str() == e.allocation_id) else {
+        let Some(r) = rows
+            .iter()
+            .find(|r| r.allocation_id.as_str() == e.allocation_id)
+        else {
             out.push(format!("{} ({}): no row", e.allocation_id, e.story));
             continue;
         };
@@ -106,10 +127,29 @@ pub fn mismatches(rows: &[AddressReport], truth: &Truth) -> Vec<String> {
             Status::Idle => "idle",
             Status::InUse { .. } => "in_use",
         };
-        let got = (status, since_text(&r.idle_since), r.attachment_count, r.last_attached_at, r.excluded, r.flagged, r.monthly_cost_usd);
-        let want = (e.status.as_str(), e.idle_since.clone(), e.attachment_count, e.last_attached_at, e.excluded, e.flagged, e.monthly_cost_usd);
+        let got = (
+            status,
+            since_text(&r.idle_since),
+            r.attachment_count,
+            r.last_attached_at,
+            r.excluded,
+            r.flagged,
+            r.monthly_cost_usd,
+        );
+        let want = (
+            e.status.as_str(),
+            e.idle_since.clone(),
+            e.attachment_count,
+            e.last_attached_at,
+            e.excluded,
+            e.flagged,
+            e.monthly_cost_usd,
+        );
         if got != want {
-            out.push(format!("{} ({}):\n   got {got:?}\n  want {want:?}", e.allocation_id, e.story));
+            out.push(format!(
+                "{} ({}):\n   got {got:?}\n  want {want:?}",
+                e.allocation_id, e.story
+            ));
         }
     }
     for released in &truth.released {

@@ -12,7 +12,10 @@ use std::time::Duration;
 
 use chrono::{DateTime, Duration as Days, NaiveDate, Utc};
 use serde_json::{json, Value};
-use vpcwarden_athena::{lifecycle_query, rows_to_events, run, AthenaError, AthenaPort, RunOptions, SdkAthena, TrailTable};
+use vpcwarden_athena::{
+    lifecycle_query, rows_to_events, run, AthenaError, AthenaPort, RunOptions, SdkAthena,
+    TrailTable,
+};
 use vpcwarden_cloudtrail_gen::Options;
 use vpcwarden_e2e::eip::{duckdb, generated, scratch};
 use vpcwarden_e2e::http::post;
@@ -22,9 +25,13 @@ use vpcwarden_trail::{scan, Dir, ScanOptions};
 const REGION: &str = "eu-north-1";
 
 async fn transition(moto: &str, progression: Value) {
-    let (status, _) = post(moto, "/moto-api/state-manager/set-transition", &json!({"model_name": "athena::execution", "transition": progression}))
-        .await
-        .unwrap();
+    let (status, _) = post(
+        moto,
+        "/moto-api/state-manager/set-transition",
+        &json!({"model_name": "athena::execution", "transition": progression}),
+    )
+    .await
+    .unwrap();
     assert!(status < 300);
 }
 
@@ -33,11 +40,21 @@ async fn queue(moto: &str, header: &[String], rows: &[Vec<Option<String>>]) {
         Some(s) => json!({"VarCharValue": s}),
         None => json!({}),
     };
-    let mut all = vec![json!({"Data": header.iter().map(|h| json!({"VarCharValue": h})).collect::<Vec<_>>()})];
-    all.extend(rows.iter().map(|r| json!({"Data": r.iter().map(cell).collect::<Vec<_>>()})));
-    let columns: Vec<Value> = header.iter().map(|h| json!({"Name": h, "Type": "varchar"})).collect();
+    let mut all = vec![
+        json!({"Data": header.iter().map(|h| json!({"VarCharValue": h})).collect::<Vec<_>>()}),
+    ];
+    all.extend(
+        rows.iter()
+            .map(|r| json!({"Data": r.iter().map(cell).collect::<Vec<_>>()})),
+    );
+    let columns: Vec<Value> = header
+        .iter()
+        .map(|h| json!({"Name": h, "Type": "varchar"}))
+        .collect();
     let body = json!({"account_id": "123456789012", "region": REGION, "results": [{"rows": all, "column_info": columns}]});
-    let (status, _) = post(moto, "/moto-api/static/athena/query-results", &body).await.unwrap();
+    let (status, _) = post(moto, "/moto-api/static/athena/query-results", &body)
+        .await
+        .unwrap();
     assert_eq!(status, 201);
 }
 
@@ -48,8 +65,16 @@ async fn athena_lifecycle_failures_and_deadline_against_moto() {
     let client = aws_sdk_athena::Client::new(&config_at(&proxy, REGION).await);
     // A workgroup of this run's own: the CANCELLED step looks for this run's executions only.
     let workgroup = vpcwarden_e2e::unique("vpcwarden");
-    client.create_work_group().name(&workgroup).send().await.unwrap();
-    let port: Arc<dyn AthenaPort> = Arc::new(SdkAthena::new(client.clone(), Some("s3://athena-results/".into())));
+    client
+        .create_work_group()
+        .name(&workgroup)
+        .send()
+        .await
+        .unwrap();
+    let port: Arc<dyn AthenaPort> = Arc::new(SdkAthena::new(
+        client.clone(),
+        Some("s3://athena-results/".into()),
+    ));
     let fast = RunOptions {
         first_poll: Duration::from_millis(20),
         max_poll: Duration::from_millis(80),
@@ -59,7 +84,9 @@ async fn athena_lifecycle_failures_and_deadline_against_moto() {
     };
 
     // The rows: what a SQL engine returns for the lifecycle query over a generated tree.
-    let now: DateTime<Utc> = DateTime::parse_from_rfc3339("2026-11-20T12:00:00Z").unwrap().with_timezone(&Utc);
+    let now: DateTime<Utc> = DateTime::parse_from_rfc3339("2026-11-20T12:00:00Z")
+        .unwrap()
+        .with_timezone(&Utc);
     let root = scratch("athena-moto");
     let opts = Options::small(&root, now);
     let sum = generated(&opts);
@@ -84,27 +111,72 @@ async fn athena_lifecycle_failures_and_deadline_against_moto() {
     // 1. Lifecycle: two polls per state change, so QUEUED and RUNNING are both seen.
     transition(&moto, json!({"progression": "manual", "times": 2})).await;
     queue(&moto, &header, &rows).await;
-    post(&proxy, "/__athena", &json!({"fail": null, "scanned": 123_456_789})).await.unwrap();
+    post(
+        &proxy,
+        "/__athena",
+        &json!({"fail": null, "scanned": 123_456_789}),
+    )
+    .await
+    .unwrap();
     let out = run(port.as_ref(), &q, &fast).await.unwrap();
-    assert!(out.polls >= 4, "QUEUED, RUNNING, RUNNING, SUCCEEDED (moto advances every second poll): {} polls", out.polls);
-    assert_eq!(out.pages as usize, (rows.len() + 1).div_ceil(10), "every page read, header on the first");
+    assert!(
+        out.polls >= 4,
+        "QUEUED, RUNNING, RUNNING, SUCCEEDED (moto advances every second poll): {} polls",
+        out.polls
+    );
+    assert_eq!(
+        out.pages as usize,
+        (rows.len() + 1).div_ceil(10),
+        "every page read, header on the first"
+    );
     assert_eq!(out.header, header);
     assert_eq!(out.rows, rows, "all rows, in order, header not repeated");
     assert_eq!(out.bytes_scanned, Some(123_456_789));
-    let sent = client.get_query_execution().query_execution_id(&out.execution_id).send().await.unwrap();
-    assert_eq!(sent.query_execution().and_then(|e| e.query()), Some(q.sql.as_str()), "the generated SQL is what ran");
+    let sent = client
+        .get_query_execution()
+        .query_execution_id(&out.execution_id)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        sent.query_execution().and_then(|e| e.query()),
+        Some(q.sql.as_str()),
+        "the generated SQL is what ran"
+    );
     let (events, _) = rows_to_events(&out.header, &out.rows).unwrap();
-    let local = scan(&Dir(tree.clone()), &ScanOptions { from, to, threads: 2 }, &()).unwrap();
-    assert_eq!(events, local.events, "through moto, the same events as the local engine");
+    let local = scan(
+        &Dir(tree.clone()),
+        &ScanOptions {
+            from,
+            to,
+            threads: 2,
+        },
+        &(),
+    )
+    .unwrap();
+    assert_eq!(
+        events, local.events,
+        "through moto, the same events as the local engine"
+    );
 
     // 2. FAILED: the reason reaches the caller.
     transition(&moto, json!({"progression": "immediate"})).await;
-    post(&proxy, "/__athena", &json!({"fail": "HIVE_BAD_DATA: Error parsing field value", "scanned": 0})).await.unwrap();
+    post(
+        &proxy,
+        "/__athena",
+        &json!({"fail": "HIVE_BAD_DATA: Error parsing field value", "scanned": 0}),
+    )
+    .await
+    .unwrap();
     match run(port.as_ref(), &q, &fast).await {
-        Err(AthenaError::Failed { reason, .. }) => assert!(reason.contains("HIVE_BAD_DATA"), "{reason}"),
+        Err(AthenaError::Failed { reason, .. }) => {
+            assert!(reason.contains("HIVE_BAD_DATA"), "{reason}")
+        }
         other => panic!("expected FAILED, got {other:?}"),
     }
-    post(&proxy, "/__athena", &json!({"fail": null})).await.unwrap();
+    post(&proxy, "/__athena", &json!({"fail": null}))
+        .await
+        .unwrap();
 
     // 3. CANCELLED by someone else while it is queued.
     transition(&moto, json!({"progression": "manual", "times": 1_000_000})).await;
@@ -114,11 +186,26 @@ async fn athena_lifecycle_failures_and_deadline_against_moto() {
     };
     let id = loop {
         tokio::time::sleep(Duration::from_millis(50)).await;
-        let ids = client.list_query_executions().work_group(&workgroup).send().await.unwrap();
+        let ids = client
+            .list_query_executions()
+            .work_group(&workgroup)
+            .send()
+            .await
+            .unwrap();
         let mut queued = None;
         for id in ids.query_execution_ids() {
-            let e = client.get_query_execution().query_execution_id(id).send().await.unwrap();
-            if e.query_execution().and_then(|e| e.status()).and_then(|s| s.state()).map(|s| s.as_str()) == Some("QUEUED") {
+            let e = client
+                .get_query_execution()
+                .query_execution_id(id)
+                .send()
+                .await
+                .unwrap();
+            if e.query_execution()
+                .and_then(|e| e.status())
+                .and_then(|s| s.state())
+                .map(|s| s.as_str())
+                == Some("QUEUED")
+            {
                 queued = Some(id.to_string());
             }
         }
@@ -126,21 +213,42 @@ async fn athena_lifecycle_failures_and_deadline_against_moto() {
             break id;
         }
     };
-    client.stop_query_execution().query_execution_id(&id).send().await.unwrap();
+    client
+        .stop_query_execution()
+        .query_execution_id(&id)
+        .send()
+        .await
+        .unwrap();
     match runner.await.unwrap() {
         Err(AthenaError::Cancelled { id: got, .. }) => assert_eq!(got, id),
         other => panic!("expected CANCELLED, got {other:?}"),
     }
 
     // 4. Deadline: still queued after it → the runner stops the execution itself.
-    let short = RunOptions { deadline: Duration::from_millis(600), ..fast.clone() };
+    let short = RunOptions {
+        deadline: Duration::from_millis(600),
+        ..fast.clone()
+    };
     let started = std::time::Instant::now();
     match run(port.as_ref(), &q, &short).await {
         Err(AthenaError::Deadline { id, stopped, .. }) => {
             assert!(stopped, "StopQueryExecution was called");
-            let e = client.get_query_execution().query_execution_id(&id).send().await.unwrap();
-            let state = e.query_execution().and_then(|e| e.status()).and_then(|s| s.state()).map(|s| s.as_str().to_string());
-            assert_eq!(state.as_deref(), Some("CANCELLED"), "no execution is left running");
+            let e = client
+                .get_query_execution()
+                .query_execution_id(&id)
+                .send()
+                .await
+                .unwrap();
+            let state = e
+                .query_execution()
+                .and_then(|e| e.status())
+                .and_then(|s| s.state())
+                .map(|s| s.as_str().to_string());
+            assert_eq!(
+                state.as_deref(),
+                Some("CANCELLED"),
+                "no execution is left running"
+            );
         }
         other => panic!("expected the deadline, got {other:?}"),
     }

@@ -10,7 +10,9 @@ use vpcwarden_e2e::eip::{duckdb, generated, scratch};
 use vpcwarden_trail::{scan, Dir, ScanOptions};
 
 fn now() -> DateTime<Utc> {
-    DateTime::parse_from_rfc3339("2026-11-20T12:00:00Z").unwrap().with_timezone(&Utc)
+    DateTime::parse_from_rfc3339("2026-11-20T12:00:00Z")
+        .unwrap()
+        .with_timezone(&Utc)
 }
 
 fn table(org: Option<&str>, accounts: &[String], regions: &[String]) -> TrailTable {
@@ -33,7 +35,16 @@ fn same_rows(opts: &Options, org: Option<&str>, windows: &[(DateTime<Utc>, DateT
     let root = opts.root.join(&sum.cloudtrail);
     let t = table(org, &opts.accounts, &opts.regions);
     for (from, to) in windows {
-        let local = scan(&Dir(root.clone()), &ScanOptions { from: *from, to: *to, threads: 2 }, &()).unwrap();
+        let local = scan(
+            &Dir(root.clone()),
+            &ScanOptions {
+                from: *from,
+                to: *to,
+                threads: 2,
+            },
+            &(),
+        )
+        .unwrap();
         let q = lifecycle_query(&t, *from, *to).unwrap();
         let (header, rows) = duckdb(&root, &t.database, &t.table, &q).unwrap();
         let (events, malformed) = rows_to_events(&header, &rows).unwrap();
@@ -48,21 +59,30 @@ fn same_rows(opts: &Options, org: Option<&str>, windows: &[(DateTime<Utc>, DateT
             parameters: q.parameters.clone(),
         };
         let (_, loose_rows) = duckdb(&root, &t.database, &t.table, &loose).unwrap();
-        assert!(loose_rows.len() > rows.len(), "failed calls are filtered in SQL");
+        assert!(
+            loose_rows.len() > rows.len(),
+            "failed calls are filtered in SQL"
+        );
     }
 }
 
 #[test]
 fn single_account_sql_returns_the_local_engines_rows() {
     let root = scratch("sql-single");
-    let opts = Options { noise_per_file: 40, ..Options::small(&root, now()) };
+    let opts = Options {
+        noise_per_file: 40,
+        ..Options::small(&root, now())
+    };
     // The full window, and one whose edges cut through stories' events (day and time bounds).
     same_rows(
         &opts,
         None,
         &[
             (now() - Duration::days(90), now()),
-            (now() - Duration::days(29) - Duration::hours(5), now() - Duration::days(3) - Duration::hours(2)),
+            (
+                now() - Duration::days(29) - Duration::hours(5),
+                now() - Duration::days(3) - Duration::hours(2),
+            ),
         ],
     );
     std::fs::remove_dir_all(&root).unwrap();
@@ -73,10 +93,18 @@ fn organization_sql_returns_the_local_engines_rows() {
     let root = scratch("sql-org");
     let opts = Options {
         layout: Layout::Organization("o-a1b2c3d4e5".into()),
-        regions: vec!["us-east-1".into(), "eu-central-1".into(), "ap-northeast-1".into()],
+        regions: vec![
+            "us-east-1".into(),
+            "eu-central-1".into(),
+            "ap-northeast-1".into(),
+        ],
         seed: 3,
         ..Options::small(&root, now())
     };
-    same_rows(&opts, Some("o-a1b2c3d4e5"), &[(now() - Duration::days(90), now())]);
+    same_rows(
+        &opts,
+        Some("o-a1b2c3d4e5"),
+        &[(now() - Duration::days(90), now())],
+    );
     std::fs::remove_dir_all(&root).unwrap();
 }

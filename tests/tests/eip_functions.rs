@@ -41,17 +41,36 @@ async fn allocate(ec2: &aws_sdk_ec2::Client, name: &str) -> String {
 }
 
 async fn instance(ec2: &aws_sdk_ec2::Client) -> String {
-    let image = ec2.describe_images().send().await.unwrap().images()[0].image_id().unwrap().to_string();
-    let out = ec2.run_instances().image_id(image).min_count(1).max_count(1).send().await.unwrap();
+    let image = ec2.describe_images().send().await.unwrap().images()[0]
+        .image_id()
+        .unwrap()
+        .to_string();
+    let out = ec2
+        .run_instances()
+        .image_id(image)
+        .min_count(1)
+        .max_count(1)
+        .send()
+        .await
+        .unwrap();
     out.instances()[0].instance_id().unwrap().to_string()
 }
 
 fn lines(bytes: &[u8]) -> Vec<Value> {
-    String::from_utf8_lossy(bytes).lines().map(|l| serde_json::from_str(l).unwrap()).collect()
+    String::from_utf8_lossy(bytes)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
 }
 
 async fn object(s3: &aws_sdk_s3::Client, bucket: &str, key: &str) -> Vec<u8> {
-    let out = s3.get_object().bucket(bucket).key(key).send().await.unwrap();
+    let out = s3
+        .get_object()
+        .bucket(bucket)
+        .key(key)
+        .send()
+        .await
+        .unwrap();
     out.body.collect().await.unwrap().into_bytes().to_vec()
 }
 
@@ -67,56 +86,121 @@ async fn snapshot_then_report_through_lambda() {
     let idle = allocate(&east, "idle-e2e").await;
     let used = allocate(&west, "used-e2e").await;
     let i = instance(&west).await;
-    west.associate_address().allocation_id(&used).instance_id(&i).send().await.unwrap();
+    west.associate_address()
+        .allocation_id(&used)
+        .instance_id(&i)
+        .send()
+        .await
+        .unwrap();
 
-    let out = invoke(&lambda, "eip-snapshot", &json!({"source": "aws.scheduler"})).await.unwrap().expect_ok();
+    let out = invoke(&lambda, "eip-snapshot", &json!({"source": "aws.scheduler"}))
+        .await
+        .unwrap()
+        .expect_ok();
     assert_eq!(out["region_failures"], json!([]), "{out}");
     assert!(out["regions_read"].as_u64().unwrap() >= 2);
     let key = out["key"].as_str().unwrap();
-    assert!(key.starts_with("snapshots/dt=") && key.ends_with(".jsonl"), "{key}");
+    assert!(
+        key.starts_with("snapshots/dt=") && key.ends_with(".jsonl"),
+        "{key}"
+    );
     let snap = lines(&object(&s3, DATA, key).await);
-    let find = |id: &str| snap.iter().find(|l| l["allocation_id"] == id).cloned().unwrap_or_else(|| panic!("{id} not in snapshot"));
+    let find = |id: &str| {
+        snap.iter()
+            .find(|l| l["allocation_id"] == id)
+            .cloned()
+            .unwrap_or_else(|| panic!("{id} not in snapshot"))
+    };
     let (a, b) = (find(&idle), find(&used));
-    assert_eq!((a["region"].as_str(), a["account"].as_str()), (Some("us-east-1"), Some("123456789012")));
+    assert_eq!(
+        (a["region"].as_str(), a["account"].as_str()),
+        (Some("us-east-1"), Some("123456789012"))
+    );
     assert!(a["association_id"].is_null() && a["instance_id"].is_null());
     assert_eq!(a["tags"], json!([["Name", "idle-e2e"]]));
-    assert_eq!((b["region"].as_str(), b["instance_id"].as_str()), (Some("eu-west-1"), Some(i.as_str())));
-    assert!(b["association_id"].as_str().unwrap().starts_with("eipassoc-"));
+    assert_eq!(
+        (b["region"].as_str(), b["instance_id"].as_str()),
+        (Some("eu-west-1"), Some(i.as_str()))
+    );
+    assert!(b["association_id"]
+        .as_str()
+        .unwrap()
+        .starts_with("eipassoc-"));
 
     // The report: a generated trail in the trail bucket and its snapshots as the newest ones.
     let now = whole_seconds(Utc::now());
     let root = scratch("fn-report");
     let sum = generated(&Options::small(&root, now));
     let truth = read_truth(&root.join(&sum.truth)).unwrap();
-    upload_dir(&s3, TRAIL, "", &root.join(&sum.cloudtrail)).await.unwrap();
-    for (file, at) in [(&sum.snapshot, now + Duration::seconds(2)), (&sum.earlier_snapshot, now - Duration::days(100))] {
+    upload_dir(&s3, TRAIL, "", &root.join(&sum.cloudtrail))
+        .await
+        .unwrap();
+    for (file, at) in [
+        (&sum.snapshot, now + Duration::seconds(2)),
+        (&sum.earlier_snapshot, now - Duration::days(100)),
+    ] {
         let body = std::fs::read(root.join(file)).unwrap();
-        s3.put_object().bucket(DATA).key(snapshot_key(at)).body(body.into()).send().await.unwrap();
+        s3.put_object()
+            .bucket(DATA)
+            .key(snapshot_key(at))
+            .body(body.into())
+            .send()
+            .await
+            .unwrap();
     }
-    let sns = aws_sdk_sns::Client::new(&config_at(&standin("VPCWARDEN_MOTO_URL"), "us-east-1").await);
-    sns.create_topic().name("vpcwarden-standin-reports").send().await.unwrap();
+    let sns =
+        aws_sdk_sns::Client::new(&config_at(&standin("VPCWARDEN_MOTO_URL"), "us-east-1").await);
+    sns.create_topic()
+        .name("vpcwarden-standin-reports")
+        .send()
+        .await
+        .unwrap();
     tokio::time::sleep(std::time::Duration::from_secs(3)).await;
 
-    let out = invoke(&lambda, "eip-report", &json!({"source": "aws.scheduler"})).await.unwrap().expect_ok();
-    let keys: Vec<&str> = out["report_keys"].as_array().unwrap().iter().map(|k| k.as_str().unwrap()).collect();
+    let out = invoke(&lambda, "eip-report", &json!({"source": "aws.scheduler"}))
+        .await
+        .unwrap()
+        .expect_ok();
+    let keys: Vec<&str> = out["report_keys"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| k.as_str().unwrap())
+        .collect();
     assert_eq!(keys.len(), 3, "{out}");
     assert!(keys.iter().any(|k| k.ends_with(".csv")) && keys.iter().any(|k| k.ends_with(".md")));
     assert_eq!(out["engine"]["engine"], "local");
     assert_eq!(out["engine"]["unreadable"], json!([]));
-    assert!(out["sns_message_id"].is_string(), "summary published: {out}");
+    assert!(
+        out["sns_message_id"].is_string(),
+        "summary published: {out}"
+    );
     let report: Value = serde_json::from_slice(&object(&s3, DATA, keys[0]).await).unwrap();
     let rows: Vec<AddressReport> = serde_json::from_value(report["addresses"].clone()).unwrap();
     let m = mismatches(&rows, &truth);
     assert!(m.is_empty(), "{}", m.join("\n"));
-    let idle_truth = truth.addresses.iter().filter(|e| e.status == "idle").count();
+    let idle_truth = truth
+        .addresses
+        .iter()
+        .filter(|e| e.status == "idle")
+        .count();
     assert_eq!(out["metrics"]["IdleAddresses"], json!(idle_truth));
-    assert_eq!(out["metrics"]["_aws"]["CloudWatchMetrics"][0]["Namespace"], "vpcwarden");
+    assert_eq!(
+        out["metrics"]["_aws"]["CloudWatchMetrics"][0]["Namespace"],
+        "vpcwarden"
+    );
     // Dry run: the generated addresses are not in moto, so nothing is released.
     for r in out["released"].as_array().unwrap() {
         assert_ne!(r["action"], "released", "{r}");
     }
     let md = String::from_utf8(object(&s3, DATA, keys[2]).await).unwrap();
-    assert!(md.contains(&format!("{idle_truth} of {} Elastic IPs idle", truth.addresses.len())), "{md}");
+    assert!(
+        md.contains(&format!(
+            "{idle_truth} of {} Elastic IPs idle",
+            truth.addresses.len()
+        )),
+        "{md}"
+    );
     std::fs::remove_dir_all(&root).unwrap();
 }
 
@@ -125,31 +209,87 @@ async fn release_is_dry_run_first_and_never_touches_kept_or_reattached_addresses
     let region = "ap-southeast-1";
     let ec2 = ec2(region).await;
     let conf = config_at(&standin("VPCWARDEN_MOTO_URL"), region).await;
-    let (gone, kept, back) = (allocate(&ec2, "gone").await, allocate(&ec2, "kept").await, allocate(&ec2, "back").await);
+    let (gone, kept, back) = (
+        allocate(&ec2, "gone").await,
+        allocate(&ec2, "kept").await,
+        allocate(&ec2, "back").await,
+    );
     let now = Utc::now();
-    let inv = take(&SdkAddresses::new(conf.clone()), "123456789012", Some(&[region.to_string()]), now).await.unwrap();
+    let inv = take(
+        &SdkAddresses::new(conf.clone()),
+        "123456789012",
+        Some(&[region.to_string()]),
+        now,
+    )
+    .await
+    .unwrap();
     // No events in the window: every address idle since before it, flagged.
     let rows = analyse(&inv.addresses, &[], &[], &Settings::new(now));
-    let ours = |id: &str| rows.iter().any(|r| r.allocation_id.as_str() == id && r.flagged);
+    let ours = |id: &str| {
+        rows.iter()
+            .any(|r| r.allocation_id.as_str() == id && r.flagged)
+    };
     assert!(ours(&gone) && ours(&kept) && ours(&back));
-    let rows: Vec<AddressReport> = rows.into_iter().filter(|r| [&gone, &kept, &back].contains(&&r.allocation_id.as_str().to_string())).collect();
+    let rows: Vec<AddressReport> = rows
+        .into_iter()
+        .filter(|r| [&gone, &kept, &back].contains(&&r.allocation_id.as_str().to_string()))
+        .collect();
 
     // After the snapshot: one gets the keep tag, one is attached again.
-    ec2.create_tags().resources(&kept).tags(Tag::builder().key("vpcwarden:keep").value("dr").build()).send().await.unwrap();
+    ec2.create_tags()
+        .resources(&kept)
+        .tags(Tag::builder().key("vpcwarden:keep").value("dr").build())
+        .send()
+        .await
+        .unwrap();
     let i = instance(&ec2).await;
-    ec2.associate_address().allocation_id(&back).instance_id(&i).send().await.unwrap();
+    ec2.associate_address()
+        .allocation_id(&back)
+        .instance_id(&i)
+        .send()
+        .await
+        .unwrap();
 
     let port = SdkRelease::new(conf);
     let threshold = Duration::days(7);
-    let action = |res: &[vpcwarden_idle_report::ReleaseResult], id: &str| res.iter().find(|r| r.allocation_id == id).map(|r| r.action);
-    let dry = release_flagged(&port, &rows, ReleaseMode::DryRun, "vpcwarden:keep", now, threshold).await;
+    let action = |res: &[vpcwarden_idle_report::ReleaseResult], id: &str| {
+        res.iter().find(|r| r.allocation_id == id).map(|r| r.action)
+    };
+    let dry = release_flagged(
+        &port,
+        &rows,
+        ReleaseMode::DryRun,
+        "vpcwarden:keep",
+        now,
+        threshold,
+    )
+    .await;
     assert_eq!(action(&dry, &gone), Some("would_release"), "{dry:?}");
     assert_eq!(action(&dry, &kept), Some("skipped"));
     assert_eq!(action(&dry, &back), Some("skipped"));
-    let present = |ids: Vec<String>| async { ec2.describe_addresses().set_allocation_ids(Some(ids)).send().await.map(|o| o.addresses().len()).unwrap_or(0) };
-    assert_eq!(present(vec![gone.clone()]).await, 1, "a dry run releases nothing");
+    let present = |ids: Vec<String>| async {
+        ec2.describe_addresses()
+            .set_allocation_ids(Some(ids))
+            .send()
+            .await
+            .map(|o| o.addresses().len())
+            .unwrap_or(0)
+    };
+    assert_eq!(
+        present(vec![gone.clone()]).await,
+        1,
+        "a dry run releases nothing"
+    );
 
-    let real = release_flagged(&port, &rows, ReleaseMode::Release, "vpcwarden:keep", now, threshold).await;
+    let real = release_flagged(
+        &port,
+        &rows,
+        ReleaseMode::Release,
+        "vpcwarden:keep",
+        now,
+        threshold,
+    )
+    .await;
     assert_eq!(action(&real, &gone), Some("released"), "{real:?}");
     assert_eq!(action(&real, &kept), Some("skipped"));
     assert_eq!(action(&real, &back), Some("skipped"));
@@ -157,7 +297,19 @@ async fn release_is_dry_run_first_and_never_touches_kept_or_reattached_addresses
     assert_eq!(present(vec![kept.clone(), back.clone()]).await, 2);
 
     // Redelivery of the same run: nothing left to do, nothing fails.
-    let again = release_flagged(&port, &rows, ReleaseMode::Release, "vpcwarden:keep", now, threshold).await;
+    let again = release_flagged(
+        &port,
+        &rows,
+        ReleaseMode::Release,
+        "vpcwarden:keep",
+        now,
+        threshold,
+    )
+    .await;
     let r = again.iter().find(|r| r.allocation_id == gone).unwrap();
-    assert_eq!((r.action, r.reason.as_deref()), ("skipped", Some("already released")), "{again:?}");
+    assert_eq!(
+        (r.action, r.reason.as_deref()),
+        ("skipped", Some("already released")),
+        "{again:?}"
+    );
 }

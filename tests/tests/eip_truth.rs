@@ -13,7 +13,9 @@ use vpcwarden_store::{S3Trail, S3Uri};
 use vpcwarden_trail::{scan, Dir, Scan, ScanOptions, Source};
 
 fn now() -> DateTime<Utc> {
-    DateTime::parse_from_rfc3339("2026-11-20T12:00:00Z").unwrap().with_timezone(&Utc)
+    DateTime::parse_from_rfc3339("2026-11-20T12:00:00Z")
+        .unwrap()
+        .with_timezone(&Utc)
 }
 
 fn snapshot(path: &Path) -> Vec<SnapshotAddress> {
@@ -36,7 +38,16 @@ fn settings(truth: &Truth) -> Settings {
 
 fn scan_with(source: &dyn Source, truth: &Truth) -> Scan {
     let s = settings(truth);
-    scan(source, &ScanOptions { from: s.window_start, to: truth.now, threads: 2 }, &()).unwrap()
+    scan(
+        source,
+        &ScanOptions {
+            from: s.window_start,
+            to: truth.now,
+            threads: 2,
+        },
+        &(),
+    )
+    .unwrap()
 }
 
 fn report(root: &Path, events: &[LifecycleEvent], truth: &Truth) -> Vec<AddressReport> {
@@ -56,14 +67,32 @@ fn single_account_tree_from_a_directory_gives_the_truth() {
     let sum = generated(&Options::small(&root, now()));
     let truth = read_truth(&root.join(&sum.truth)).unwrap();
     let s = scan_with(&Dir(root.join(&sum.cloudtrail)), &truth);
-    assert!(s.unreadable.is_empty() && s.malformed.is_empty(), "{:?} {:?}", s.unreadable, s.malformed);
-    assert!(s.files > 300, "a plain .json file every seventh, gzip the rest: {} files", s.files);
+    assert!(
+        s.unreadable.is_empty() && s.malformed.is_empty(),
+        "{:?} {:?}",
+        s.unreadable,
+        s.malformed
+    );
+    assert!(
+        s.files > 300,
+        "a plain .json file every seventh, gzip the rest: {} files",
+        s.files
+    );
     assert!(s.skipped_files > 0, "noise-only files are skipped whole");
     let rows = report(&root, &s.events, &truth);
     assert_truth(&rows, &truth);
     // Every story is represented, in each account and region.
-    assert_eq!(truth.addresses.len() + truth.released.len(), STORIES.len() * 4);
-    assert!(truth.addresses.iter().any(|e| e.flagged) && truth.addresses.iter().any(|e| !e.flagged && e.status == "idle"));
+    assert_eq!(
+        truth.addresses.len() + truth.released.len(),
+        STORIES.len() * 4
+    );
+    assert!(
+        truth.addresses.iter().any(|e| e.flagged)
+            && truth
+                .addresses
+                .iter()
+                .any(|e| !e.flagged && e.status == "idle")
+    );
     std::fs::remove_dir_all(&root).unwrap();
 }
 
@@ -72,14 +101,24 @@ fn organization_tree_gives_the_truth() {
     let root = scratch("truth-org");
     let opts = Options {
         layout: Layout::Organization("o-a1b2c3d4e5".into()),
-        accounts: vec!["111122223333".into(), "444455556666".into(), "777788889999".into()],
-        regions: vec!["us-east-1".into(), "eu-west-1".into(), "ap-southeast-2".into()],
+        accounts: vec![
+            "111122223333".into(),
+            "444455556666".into(),
+            "777788889999".into(),
+        ],
+        regions: vec![
+            "us-east-1".into(),
+            "eu-west-1".into(),
+            "ap-southeast-2".into(),
+        ],
         seed: 11,
         ..Options::small(&root, now())
     };
     let sum = generated(&opts);
     let truth = read_truth(&root.join(&sum.truth)).unwrap();
-    assert!(root.join("cloudtrail/AWSLogs/o-a1b2c3d4e5/777788889999/CloudTrail/ap-southeast-2").is_dir());
+    assert!(root
+        .join("cloudtrail/AWSLogs/o-a1b2c3d4e5/777788889999/CloudTrail/ap-southeast-2")
+        .is_dir());
     let s = scan_with(&Dir(root.join(&sum.cloudtrail)), &truth);
     assert_truth(&report(&root, &s.events, &truth), &truth);
     std::fs::remove_dir_all(&root).unwrap();
@@ -89,7 +128,10 @@ fn organization_tree_gives_the_truth() {
 fn a_longer_threshold_flags_exactly_what_the_truth_says() {
     // The same stories judged with a 30-day threshold: fewer flags.
     let root = scratch("truth-threshold");
-    let opts = Options { threshold_days: 30, ..Options::small(&root, now()) };
+    let opts = Options {
+        threshold_days: 30,
+        ..Options::small(&root, now())
+    };
     let sum = generated(&opts);
     let truth = read_truth(&root.join(&sum.truth)).unwrap();
     let s = scan_with(&Dir(root.join(&sum.cloudtrail)), &truth);
@@ -98,7 +140,12 @@ fn a_longer_threshold_flags_exactly_what_the_truth_says() {
     let seven = Options::small(scratch("truth-seven"), now());
     let seven_truth = read_truth(&seven.root.join(generated(&seven).truth)).unwrap();
     let flagged = |t: &Truth| t.addresses.iter().filter(|e| e.flagged).count();
-    assert!(flagged(&truth) < flagged(&seven_truth), "{} vs {}", flagged(&truth), flagged(&seven_truth));
+    assert!(
+        flagged(&truth) < flagged(&seven_truth),
+        "{} vs {}",
+        flagged(&truth),
+        flagged(&seven_truth)
+    );
     std::fs::remove_dir_all(&root).unwrap();
     std::fs::remove_dir_all(&seven.root).unwrap();
 }
@@ -115,9 +162,17 @@ async fn s3_prefix_gives_the_same_events_and_the_truth() {
     let s3 = vpcwarden_e2e::moto_s3().await;
     let name = bucket_name("trail");
     bucket(&s3, &name).await;
-    let uploaded = upload_dir(&s3, &name, "org-trail/", &root.join(&sum.cloudtrail)).await.unwrap();
+    let uploaded = upload_dir(&s3, &name, "org-trail/", &root.join(&sum.cloudtrail))
+        .await
+        .unwrap();
     // A stray object outside AWSLogs/ is not listed: the walk follows the trail's layout.
-    s3.put_object().bucket(&name).key("org-trail/README.txt").body(b"x".to_vec().into()).send().await.unwrap();
+    s3.put_object()
+        .bucket(&name)
+        .key("org-trail/README.txt")
+        .body(b"x".to_vec().into())
+        .send()
+        .await
+        .unwrap();
 
     let uri = S3Uri::parse(&format!("s3://{name}/org-trail")).unwrap();
     let trail = S3Trail::new(s3.clone(), &uri, tokio::runtime::Handle::current());
@@ -130,8 +185,14 @@ async fn s3_prefix_gives_the_same_events_and_the_truth() {
     .unwrap();
     assert!(from_s3.unreadable.is_empty(), "{:?}", from_s3.unreadable);
     assert_eq!(from_s3.events, from_dir.events);
-    assert_eq!(from_s3.files, from_dir.files, "the same day folders are kept ({uploaded} uploaded)");
-    assert!(from_s3.files < uploaded, "days before the window are not even listed");
+    assert_eq!(
+        from_s3.files, from_dir.files,
+        "the same day folders are kept ({uploaded} uploaded)"
+    );
+    assert!(
+        from_s3.files < uploaded,
+        "days before the window are not even listed"
+    );
     let truth = read_truth(&root.join(&sum.truth)).unwrap();
     assert_truth(&report(&root, &from_s3.events, &truth), &truth);
     std::fs::remove_dir_all(&root).unwrap();

@@ -8,7 +8,9 @@ use lambda_runtime::{run, service_fn, Error, LambdaEvent};
 use serde_json::Value;
 use tracing::info;
 use vpcwarden_aws_setup::{init_tracing, load, LogFormat};
-use vpcwarden_idle_report::{build_engine, from_env, run as report, Deps, Engine, EnvConfig, Outcome, SdkRelease};
+use vpcwarden_idle_report::{
+    build_engine, from_env, run as report, Deps, Engine, EnvConfig, Outcome, SdkRelease,
+};
 use vpcwarden_store::Bucket;
 
 #[tokio::main]
@@ -20,7 +22,10 @@ async fn main() -> Result<(), Error> {
     let engine = build_engine(&env.engine, &config, 0)?;
     let sns = aws_sdk_sns::Client::new(&config);
     let release = SdkRelease::new(config.clone());
-    run(service_fn(|_: LambdaEvent<Value>| handler(&env, &bucket, &engine, &sns, &release))).await
+    run(service_fn(|_: LambdaEvent<Value>| {
+        handler(&env, &bucket, &engine, &sns, &release)
+    }))
+    .await
 }
 
 async fn handler(

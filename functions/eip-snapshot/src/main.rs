@@ -7,7 +7,7 @@ use lambda_runtime::{run, service_fn, Error, LambdaEvent};
 use serde_json::Value;
 use tracing::{info, warn};
 use vpcwarden_aws_setup::{init_tracing, load, LogFormat};
-use vpcwarden_idle_report::{from_env, snapshot, SnapshotOutcome};
+use vpcwarden_idle_report::{snapshot, snapshot_from_env, SnapshotOutcome};
 use vpcwarden_inventory::{caller_account, SdkAddresses};
 use vpcwarden_store::Bucket;
 
@@ -15,11 +15,10 @@ use vpcwarden_store::Bucket;
 async fn main() -> Result<(), Error> {
     init_tracing(LogFormat::Json);
     let config = load().await;
-    let env = from_env(&|k| std::env::var(k).ok())?;
-    let bucket = Bucket::new(aws_sdk_s3::Client::new(&config), env.bucket.clone());
+    let (bucket, regions) = snapshot_from_env(&|k| std::env::var(k).ok())?;
+    let bucket = Bucket::new(aws_sdk_s3::Client::new(&config), bucket);
     let addresses = SdkAddresses::new(config.clone());
     let account = caller_account(&config).await?;
-    let regions = env.regions.clone();
     run(service_fn(|_: LambdaEvent<Value>| {
         let only = (!regions.is_empty()).then_some(regions.as_slice());
         handler(&addresses, &bucket, &account, only)

@@ -40,7 +40,12 @@ pub struct TrailTable {
     pub snapshot_bucket: String,
 }
 
-fn check(field: &'static str, value: &str, ok: bool, rule: &'static str) -> Result<(), ConfigError> {
+fn check(
+    field: &'static str,
+    value: &str,
+    ok: bool,
+    rule: &'static str,
+) -> Result<(), ConfigError> {
     if ok {
         Ok(())
     } else {
@@ -54,13 +59,17 @@ fn check(field: &'static str, value: &str, ok: bool, rule: &'static str) -> Resu
 
 fn is_ident(s: &str) -> bool {
     (1..=128).contains(&s.len())
-        && s.bytes().next().is_some_and(|b| b.is_ascii_lowercase() || b == b'_')
-        && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+        && s.bytes()
+            .next()
+            .is_some_and(|b| b.is_ascii_lowercase() || b == b'_')
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
 }
 
 fn is_bucket(s: &str) -> bool {
     (3..=63).contains(&s.len())
-        && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'.')
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'.')
         && s.bytes().next().is_some_and(|b| b.is_ascii_alphanumeric())
         && s.bytes().last().is_some_and(|b| b.is_ascii_alphanumeric())
 }
@@ -70,7 +79,9 @@ fn is_region(s: &str) -> bool {
     let parts: Vec<&str> = s.split('-').collect();
     parts.len() >= 3
         && parts[0].len() == 2
-        && parts[..parts.len() - 1].iter().all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_lowercase()))
+        && parts[..parts.len() - 1]
+            .iter()
+            .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_lowercase()))
         && parts[parts.len() - 1].bytes().all(|b| b.is_ascii_digit())
         && !parts[parts.len() - 1].is_empty()
 }
@@ -78,32 +89,80 @@ fn is_region(s: &str) -> bool {
 impl TrailTable {
     /// Checks every value; the first bad one is named.
     pub fn validate(&self) -> Result<(), ConfigError> {
-        check("database", &self.database, is_ident(&self.database), "must be lower-case letters, digits and _")?;
-        check("table", &self.table, is_ident(&self.table), "must be lower-case letters, digits and _")?;
-        check("snapshot_table", &self.snapshot_table, is_ident(&self.snapshot_table), "must be lower-case letters, digits and _")?;
-        check("bucket", &self.bucket, is_bucket(&self.bucket), "is not an S3 bucket name")?;
-        check("snapshot_bucket", &self.snapshot_bucket, is_bucket(&self.snapshot_bucket), "is not an S3 bucket name")?;
+        check(
+            "database",
+            &self.database,
+            is_ident(&self.database),
+            "must be lower-case letters, digits and _",
+        )?;
+        check(
+            "table",
+            &self.table,
+            is_ident(&self.table),
+            "must be lower-case letters, digits and _",
+        )?;
+        check(
+            "snapshot_table",
+            &self.snapshot_table,
+            is_ident(&self.snapshot_table),
+            "must be lower-case letters, digits and _",
+        )?;
+        check(
+            "bucket",
+            &self.bucket,
+            is_bucket(&self.bucket),
+            "is not an S3 bucket name",
+        )?;
+        check(
+            "snapshot_bucket",
+            &self.snapshot_bucket,
+            is_bucket(&self.snapshot_bucket),
+            "is not an S3 bucket name",
+        )?;
         check(
             "prefix",
             &self.prefix,
             (self.prefix.is_empty() || self.prefix.ends_with('/'))
                 && !self.prefix.starts_with('/')
-                && self.prefix.bytes().all(|b| b.is_ascii_alphanumeric() || b"!-_.*()/".contains(&b)),
+                && self
+                    .prefix
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"!-_.*()/".contains(&b)),
             "must be empty or end in '/', with letters, digits and !-_.*()/ only",
         )?;
         if let Some(org) = &self.organization {
             check(
                 "organization",
                 org,
-                org.len() >= 12 && org.len() <= 34 && org.starts_with("o-") && org[2..].bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()),
+                org.len() >= 12
+                    && org.len() <= 34
+                    && org.starts_with("o-")
+                    && org[2..]
+                        .bytes()
+                        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()),
                 "is not an organization id (o- and 10-32 lower-case letters or digits)",
             )?;
         }
-        check("accounts", &self.accounts.join(","), !self.accounts.is_empty(), "must list at least one account")?;
+        check(
+            "accounts",
+            &self.accounts.join(","),
+            !self.accounts.is_empty(),
+            "must list at least one account",
+        )?;
         for a in &self.accounts {
-            check("accounts", a, a.len() == 12 && a.bytes().all(|b| b.is_ascii_digit()), "is not a 12-digit account id")?;
+            check(
+                "accounts",
+                a,
+                a.len() == 12 && a.bytes().all(|b| b.is_ascii_digit()),
+                "is not a 12-digit account id",
+            )?;
         }
-        check("regions", &self.regions.join(","), !self.regions.is_empty(), "must list at least one region")?;
+        check(
+            "regions",
+            &self.regions.join(","),
+            !self.regions.is_empty(),
+            "must list at least one region",
+        )?;
         for r in &self.regions {
             check("regions", r, is_region(r), "is not a region name")?;
         }
@@ -119,7 +178,11 @@ impl TrailTable {
             snapshot_table: self.snapshot_table.clone(),
             bucket: self.bucket.clone(),
             prefix: self.prefix.clone(),
-            org_path: self.organization.as_ref().map(|o| format!("{o}/")).unwrap_or_default(),
+            org_path: self
+                .organization
+                .as_ref()
+                .map(|o| format!("{o}/"))
+                .unwrap_or_default(),
             accounts: self.accounts.join(","),
             regions: self.regions.join(","),
             first_day: self.first_day.format("%Y/%m/%d").to_string(),
@@ -151,16 +214,28 @@ mod tests {
     fn every_injected_value_is_checked_and_named() {
         assert_eq!(table().validate(), Ok(()));
         let cases: Vec<(&str, Box<dyn Fn(&mut TrailTable)>)> = vec![
-            ("database", Box::new(|t| t.database = "db; DROP TABLE x".into())),
+            (
+                "database",
+                Box::new(|t| t.database = "db; DROP TABLE x".into()),
+            ),
             ("table", Box::new(|t| t.table = "Cloud\"Trail".into())),
             ("bucket", Box::new(|t| t.bucket = "a'b".into())),
             ("prefix", Box::new(|t| t.prefix = "x' OR '1'='1/".into())),
             ("prefix", Box::new(|t| t.prefix = "no-slash".into())),
-            ("organization", Box::new(|t| t.organization = Some("o-'x".into()))),
+            (
+                "organization",
+                Box::new(|t| t.organization = Some("o-'x".into())),
+            ),
             ("accounts", Box::new(|t| t.accounts = vec!["1111".into()])),
             ("accounts", Box::new(|t| t.accounts.clear())),
-            ("regions", Box::new(|t| t.regions = vec!["us-east-1','x".into()])),
-            ("snapshot_bucket", Box::new(|t| t.snapshot_bucket = "UP".into())),
+            (
+                "regions",
+                Box::new(|t| t.regions = vec!["us-east-1','x".into()]),
+            ),
+            (
+                "snapshot_bucket",
+                Box::new(|t| t.snapshot_bucket = "UP".into()),
+            ),
         ];
         for (field, change) in cases {
             let mut t = table();

@@ -170,7 +170,12 @@ mod tests {
         let single = cloudtrail_table(&values(None));
         assert!(single.contains("'storage.location.template'='s3://trail-logs/AWSLogs/${account}/CloudTrail/${region}/${day}'"), "{single}");
         let org = cloudtrail_table(&values(Some("o-a1b2c3d4e5")));
-        assert!(org.contains("'s3://trail-logs/AWSLogs/o-a1b2c3d4e5/${account}/CloudTrail/${region}/${day}'"), "{org}");
+        assert!(
+            org.contains(
+                "'s3://trail-logs/AWSLogs/o-a1b2c3d4e5/${account}/CloudTrail/${region}/${day}'"
+            ),
+            "{org}"
+        );
         assert!(org.contains("'projection.account.values'='111122223333,444455556666'"));
         assert!(org.contains("'projection.day.range'='2026/01/01,NOW'"));
     }
@@ -179,6 +184,7 @@ mod tests {
     fn cloudformation_text_has_only_substitutions() {
         let t = cloudtrail_table(&DdlValues::cloudformation());
         assert!(t.contains("LOCATION 's3://${CloudTrailBucket}/${CloudTrailPrefixPath}AWSLogs/${OrganizationPath}'"));
-        assert!(snapshot_table(&DdlValues::cloudformation()).contains("s3://${DataBucket}/snapshots/dt=${dt}/"));
+        assert!(snapshot_table(&DdlValues::cloudformation())
+            .contains("s3://${DataBucket}/snapshots/dt=${dt}/"));
     }
 }

@@ -56,7 +56,13 @@ type Fut<'a, T> = Pin<Box<dyn Future<Output = Result<T, PortError>> + Send + 'a>
 /// The calls.
 pub trait AthenaPort: Send + Sync {
     /// StartQueryExecution; returns the execution id.
-    fn start<'a>(&'a self, sql: &'a str, parameters: &'a [String], workgroup: &'a str, database: &'a str) -> Fut<'a, String>;
+    fn start<'a>(
+        &'a self,
+        sql: &'a str,
+        parameters: &'a [String],
+        workgroup: &'a str,
+        database: &'a str,
+    ) -> Fut<'a, String>;
     /// GetQueryExecution.
     fn status<'a>(&'a self, id: &'a str) -> Fut<'a, ExecStatus>;
     /// GetQueryResults.
@@ -85,30 +91,49 @@ where
     E: aws_sdk_athena::error::ProvideErrorMetadata + std::error::Error + 'static,
 {
     let message = match e.as_service_error() {
-        Some(s) => format!("{}: {}", s.code().unwrap_or("error"), s.message().unwrap_or_default()),
+        Some(s) => format!(
+            "{}: {}",
+            s.code().unwrap_or("error"),
+            s.message().unwrap_or_default()
+        ),
         None => aws_sdk_athena::error::DisplayErrorContext(e).to_string(),
     };
     PortError { operation, message }
 }
 
 impl AthenaPort for SdkAthena {
-    fn start<'a>(&'a self, sql: &'a str, parameters: &'a [String], workgroup: &'a str, database: &'a str) -> Fut<'a, String> {
+    fn start<'a>(
+        &'a self,
+        sql: &'a str,
+        parameters: &'a [String],
+        workgroup: &'a str,
+        database: &'a str,
+    ) -> Fut<'a, String> {
         Box::pin(async move {
             let mut req = self
                 .client
                 .start_query_execution()
                 .query_string(sql)
                 .work_group(workgroup)
-                .query_execution_context(QueryExecutionContext::builder().database(database).build())
+                .query_execution_context(
+                    QueryExecutionContext::builder().database(database).build(),
+                )
                 .set_execution_parameters((!parameters.is_empty()).then(|| parameters.to_vec()));
             if let Some(out) = &self.output {
-                req = req.result_configuration(ResultConfiguration::builder().output_location(out).build());
+                req = req.result_configuration(
+                    ResultConfiguration::builder().output_location(out).build(),
+                );
             }
-            let out = req.send().await.map_err(|e| describe("StartQueryExecution", &e))?;
-            out.query_execution_id().map(str::to_string).ok_or(PortError {
-                operation: "StartQueryExecution",
-                message: "no QueryExecutionId in the response".into(),
-            })
+            let out = req
+                .send()
+                .await
+                .map_err(|e| describe("StartQueryExecution", &e))?;
+            out.query_execution_id()
+                .map(str::to_string)
+                .ok_or(PortError {
+                    operation: "StartQueryExecution",
+                    message: "no QueryExecutionId in the response".into(),
+                })
         })
     }
 
@@ -138,7 +163,10 @@ impl AthenaPort for SdkAthena {
             };
             let reason = status.and_then(|s| {
                 let why = s.state_change_reason().map(str::to_string);
-                let kind = s.athena_error().and_then(|e| e.error_type()).map(|t| format!("error type {t}"));
+                let kind = s
+                    .athena_error()
+                    .and_then(|e| e.error_type())
+                    .map(|t| format!("error type {t}"));
                 match (why, kind) {
                     (Some(w), Some(k)) => Some(format!("{w} ({k})")),
                     (w, k) => w.or(k),
@@ -147,7 +175,9 @@ impl AthenaPort for SdkAthena {
             Ok(ExecStatus {
                 state,
                 reason,
-                bytes_scanned: exec.and_then(|e| e.statistics()).and_then(|s| s.data_scanned_in_bytes()),
+                bytes_scanned: exec
+                    .and_then(|e| e.statistics())
+                    .and_then(|s| s.data_scanned_in_bytes()),
             })
         })
     }
@@ -168,13 +198,21 @@ impl AthenaPort for SdkAthena {
                 .map(|rs| {
                     rs.rows()
                         .iter()
-                        .map(|r| r.data().iter().map(|d| d.var_char_value().map(str::to_string)).collect())
+                        .map(|r| {
+                            r.data()
+                                .iter()
+                                .map(|d| d.var_char_value().map(str::to_string))
+                                .collect()
+                        })
                         .collect()
                 })
                 .unwrap_or_default();
             Ok(Page {
                 rows,
-                next_token: out.next_token().filter(|t| !t.is_empty()).map(str::to_string),
+                next_token: out
+                    .next_token()
+                    .filter(|t| !t.is_empty())
+                    .map(str::to_string),
             })
         })
     }

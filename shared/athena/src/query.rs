@@ -44,24 +44,7 @@ pub fn lifecycle_query(
     to: DateTime<Utc>,
 ) -> Result<Query, ConfigError> {
     t.validate()?;
-    let names = EVENT_NAMES
-        .iter()
-        .map(|n| format!("'{n}'"))
-        .collect::<Vec<_>>()
-        .join(", ");
-    let sql = format!(
-        "SELECT {cols}
-FROM \"{db}\".\"{table}\"
-WHERE day BETWEEN ? AND ?
-  AND eventtime >= ? AND eventtime < ?
-  AND errorcode IS NULL
-  AND eventsource IN ('ec2.amazonaws.com', 'elasticloadbalancing.amazonaws.com')
-  AND eventname IN ({names})
-ORDER BY eventtime, eventid",
-        cols = COLUMNS.join(", "),
-        db = t.database,
-        table = t.table,
-    );
+    let sql = lifecycle_sql(&t.database, &t.table);
     let day = |d: DateTime<Utc>| d.format("%Y/%m/%d").to_string();
     let time = |d: DateTime<Utc>| d.format("%Y-%m-%dT%H:%M:%SZ").to_string();
     Ok(Query {
@@ -73,4 +56,27 @@ ORDER BY eventtime, eventid",
             time(to),
         ],
     })
+}
+
+/// The lifecycle query's text for a database and table (validated names, or
+/// the template's `${…}` substitutions); its four `?` are the window's day and
+/// time bounds.
+pub fn lifecycle_sql(database: &str, table: &str) -> String {
+    let names = EVENT_NAMES
+        .iter()
+        .map(|n| format!("'{n}'"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    format!(
+        "SELECT {cols}
+FROM \"{db}\".\"{table}\"
+WHERE day BETWEEN ? AND ?
+  AND eventtime >= ? AND eventtime < ?
+  AND errorcode IS NULL
+  AND eventsource IN ('ec2.amazonaws.com', 'elasticloadbalancing.amazonaws.com')
+  AND eventname IN ({names})
+ORDER BY eventtime, eventid",
+        cols = COLUMNS.join(", "),
+        db = database,
+    )
 }

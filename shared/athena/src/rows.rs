@@ -73,7 +73,11 @@ pub fn rows_to_events(
             Err(e) => malformed.push(e.to_string()),
         }
     }
-    events.sort_by(|a, b| a.time.cmp(&b.time).then_with(|| a.event_id.cmp(&b.event_id)));
+    events.sort_by(|a, b| {
+        a.time
+            .cmp(&b.time)
+            .then_with(|| a.event_id.cmp(&b.event_id))
+    });
     events.dedup_by(|a, b| a.event_id == b.event_id);
     malformed.sort();
     Ok((events, malformed))

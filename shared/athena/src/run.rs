@@ -63,7 +63,9 @@ pub enum AthenaError {
         reason: Option<String>,
     },
     /// Not done by the deadline; the execution was stopped so it bills no further.
-    #[error("Athena query {id} not finished after {waited:?} (deadline); stop requested: {stopped}")]
+    #[error(
+        "Athena query {id} not finished after {waited:?} (deadline); stop requested: {stopped}"
+    )]
     Deadline {
         /// Execution id.
         id: String,
@@ -92,10 +94,16 @@ pub struct QueryOutput {
 }
 
 /// Runs `query` to completion.
-pub async fn run(port: &dyn AthenaPort, query: &Query, o: &RunOptions) -> Result<QueryOutput, AthenaError> {
+pub async fn run(
+    port: &dyn AthenaPort,
+    query: &Query,
+    o: &RunOptions,
+) -> Result<QueryOutput, AthenaError> {
     let started = Instant::now();
     let params = query.athena_parameters();
-    let id = port.start(&query.sql, &params, &o.workgroup, &o.database).await?;
+    let id = port
+        .start(&query.sql, &params, &o.workgroup, &o.database)
+        .await?;
     tracing::info!(execution_id = %id, "athena query started");
     let mut wait = o.first_poll;
     let mut polls = 0u32;
@@ -110,7 +118,12 @@ pub async fn run(port: &dyn AthenaPort, query: &Query, o: &RunOptions) -> Result
                     reason: s.reason.unwrap_or_else(|| "no reason given".into()),
                 })
             }
-            ExecState::Cancelled => return Err(AthenaError::Cancelled { id, reason: s.reason }),
+            ExecState::Cancelled => {
+                return Err(AthenaError::Cancelled {
+                    id,
+                    reason: s.reason,
+                })
+            }
             ExecState::Queued | ExecState::Running => {}
         }
         // Jitter keeps many reports started by one schedule from polling in step.

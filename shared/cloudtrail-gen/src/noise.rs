@@ -62,13 +62,29 @@ pub fn noise(rng: &mut StdRng, account: &str, region: &str, time: DateTime<Utc>)
             // Failed calls of a relevant name (0.3%): ignored by both engines.
             let c = call("ec2.amazonaws.com", "AssociateAddress", false);
             let req = json!({"allocationId": format!("eipalloc-{}", hex(rng, 17)), "instanceId": format!("i-{}", hex(rng, 17))});
-            record(rng, &c, req, Value::Null, Some(("Client.InvalidAllocationID.NotFound", "The allocation ID does not exist")))
+            record(
+                rng,
+                &c,
+                req,
+                Value::Null,
+                Some((
+                    "Client.InvalidAllocationID.NotFound",
+                    "The allocation ID does not exist",
+                )),
+            )
         }
         9230..=9249 => {
             // A load balancer with AWS-assigned addresses: no Elastic IP involved.
-            let c = call("elasticloadbalancing.amazonaws.com", "CreateLoadBalancer", false);
+            let c = call(
+                "elasticloadbalancing.amazonaws.com",
+                "CreateLoadBalancer",
+                false,
+            );
             let name = format!("alb-{}", hex(rng, 6));
-            let arn = format!("arn:aws:elasticloadbalancing:{region}:{account}:loadbalancer/app/{name}/{}", hex(rng, 16));
+            let arn = format!(
+                "arn:aws:elasticloadbalancing:{region}:{account}:loadbalancer/app/{name}/{}",
+                hex(rng, 16)
+            );
             let req = json!({"name": name, "subnets": [format!("subnet-{}", hex(rng, 17)), format!("subnet-{}", hex(rng, 17))], "scheme": "internet-facing", "type": "application"});
             let resp = json!({"loadBalancers": [{"loadBalancerArn": arn, "type": "application", "loadBalancerName": name}]});
             record(rng, &c, req, resp, None)

@@ -58,8 +58,12 @@ pub fn record(
     response: Value,
     failure: Failure<'_>,
 ) -> Value {
-    let role = ["ops-admin", "terraform-deployer", "platform-ci", "AWSServiceRoleForECS"]
-        [rng.random_range(0..4)];
+    let role = [
+        "ops-admin",
+        "terraform-deployer",
+        "platform-ci",
+        "AWSServiceRoleForECS",
+    ][rng.random_range(0..4)];
     let session = format!("session-{}", hex(rng, 10));
     let principal = format!("AROA{}", upper(rng, 17));
     let agent = [

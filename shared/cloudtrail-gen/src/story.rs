@@ -64,22 +64,180 @@ use Act::*;
 
 /// The catalog; every account × region gets each story once.
 pub const STORIES: &[Story] = &[
-    Story { name: "detached-known-by-association-id", steps: &[(60, Allocate), (50, AssociateInstance), (20, Disassociate)], now: Now::Idle, idle_since: IdleSince::Step(2), attachments: &[1], byoip: false, excluded: false, attached_before_trail: false },
-    Story { name: "instance", steps: &[(40, Allocate), (39, AssociateInstance)], now: Now::Instance, idle_since: IdleSince::NotIdle, attachments: &[1], byoip: false, excluded: false, attached_before_trail: false },
-    Story { name: "nat-gateway", steps: &[(30, Allocate), (29, NatCreate)], now: Now::NatGateway, idle_since: IdleSince::NotIdle, attachments: &[1], byoip: false, excluded: false, attached_before_trail: false },
-    Story { name: "nat-gateway-deleted", steps: &[(80, Allocate), (79, NatCreate), (10, NatDelete)], now: Now::Idle, idle_since: IdleSince::Step(2), attachments: &[1], byoip: false, excluded: false, attached_before_trail: false },
-    Story { name: "network-load-balancer", steps: &[(25, Allocate), (24, NlbCreate)], now: Now::LoadBalancer, idle_since: IdleSince::NotIdle, attachments: &[1], byoip: false, excluded: false, attached_before_trail: false },
-    Story { name: "network-load-balancer-deleted", steps: &[(60, Allocate), (59, NlbCreate), (12, NlbDelete)], now: Now::Idle, idle_since: IdleSince::Step(2), attachments: &[1], byoip: false, excluded: false, attached_before_trail: false },
-    Story { name: "network-interface", steps: &[(15, Allocate), (14, AssociateEni)], now: Now::Eni, idle_since: IdleSince::NotIdle, attachments: &[1], byoip: false, excluded: false, attached_before_trail: false },
-    Story { name: "failed-associate-only", steps: &[(45, Allocate), (44, FailedAssociate)], now: Now::Idle, idle_since: IdleSince::Step(0), attachments: &[], byoip: false, excluded: false, attached_before_trail: false },
-    Story { name: "failed-disassociate", steps: &[(50, Allocate), (49, AssociateInstance), (10, FailedDisassociate)], now: Now::Instance, idle_since: IdleSince::NotIdle, attachments: &[1], byoip: false, excluded: false, attached_before_trail: false },
-    Story { name: "allocated-before-window", steps: &[(95, Allocate)], now: Now::Idle, idle_since: IdleSince::BeforeWindow, attachments: &[], byoip: false, excluded: false, attached_before_trail: false },
-    Story { name: "attached-before-trail", steps: &[(5, Disassociate)], now: Now::Idle, idle_since: IdleSince::Step(0), attachments: &[], byoip: false, excluded: false, attached_before_trail: true },
-    Story { name: "byoip", steps: &[(50, Allocate)], now: Now::Idle, idle_since: IdleSince::Step(0), attachments: &[], byoip: true, excluded: false, attached_before_trail: false },
-    Story { name: "excluded-by-tag", steps: &[(40, Allocate)], now: Now::Idle, idle_since: IdleSince::Step(0), attachments: &[], byoip: false, excluded: true, attached_before_trail: false },
-    Story { name: "released", steps: &[(30, Allocate), (29, AssociateInstance), (28, Disassociate), (27, Release)], now: Now::Released, idle_since: IdleSince::NotIdle, attachments: &[1], byoip: false, excluded: false, attached_before_trail: false },
-    Story { name: "re-associated", steps: &[(70, Allocate), (69, AssociateInstance), (30, Disassociate), (3, AssociateEni)], now: Now::Eni, idle_since: IdleSince::NotIdle, attachments: &[1, 3], byoip: false, excluded: false, attached_before_trail: false },
-    Story { name: "recently-allocated", steps: &[(3, Allocate)], now: Now::Idle, idle_since: IdleSince::Step(0), attachments: &[], byoip: false, excluded: false, attached_before_trail: false },
+    Story {
+        name: "detached-known-by-association-id",
+        steps: &[(60, Allocate), (50, AssociateInstance), (20, Disassociate)],
+        now: Now::Idle,
+        idle_since: IdleSince::Step(2),
+        attachments: &[1],
+        byoip: false,
+        excluded: false,
+        attached_before_trail: false,
+    },
+    Story {
+        name: "instance",
+        steps: &[(40, Allocate), (39, AssociateInstance)],
+        now: Now::Instance,
+        idle_since: IdleSince::NotIdle,
+        attachments: &[1],
+        byoip: false,
+        excluded: false,
+        attached_before_trail: false,
+    },
+    Story {
+        name: "nat-gateway",
+        steps: &[(30, Allocate), (29, NatCreate)],
+        now: Now::NatGateway,
+        idle_since: IdleSince::NotIdle,
+        attachments: &[1],
+        byoip: false,
+        excluded: false,
+        attached_before_trail: false,
+    },
+    Story {
+        name: "nat-gateway-deleted",
+        steps: &[(80, Allocate), (79, NatCreate), (10, NatDelete)],
+        now: Now::Idle,
+        idle_since: IdleSince::Step(2),
+        attachments: &[1],
+        byoip: false,
+        excluded: false,
+        attached_before_trail: false,
+    },
+    Story {
+        name: "network-load-balancer",
+        steps: &[(25, Allocate), (24, NlbCreate)],
+        now: Now::LoadBalancer,
+        idle_since: IdleSince::NotIdle,
+        attachments: &[1],
+        byoip: false,
+        excluded: false,
+        attached_before_trail: false,
+    },
+    Story {
+        name: "network-load-balancer-deleted",
+        steps: &[(60, Allocate), (59, NlbCreate), (12, NlbDelete)],
+        now: Now::Idle,
+        idle_since: IdleSince::Step(2),
+        attachments: &[1],
+        byoip: false,
+        excluded: false,
+        attached_before_trail: false,
+    },
+    Story {
+        name: "network-interface",
+        steps: &[(15, Allocate), (14, AssociateEni)],
+        now: Now::Eni,
+        idle_since: IdleSince::NotIdle,
+        attachments: &[1],
+        byoip: false,
+        excluded: false,
+        attached_before_trail: false,
+    },
+    Story {
+        name: "failed-associate-only",
+        steps: &[(45, Allocate), (44, FailedAssociate)],
+        now: Now::Idle,
+        idle_since: IdleSince::Step(0),
+        attachments: &[],
+        byoip: false,
+        excluded: false,
+        attached_before_trail: false,
+    },
+    Story {
+        name: "failed-disassociate",
+        steps: &[
+            (50, Allocate),
+            (49, AssociateInstance),
+            (10, FailedDisassociate),
+        ],
+        now: Now::Instance,
+        idle_since: IdleSince::NotIdle,
+        attachments: &[1],
+        byoip: false,
+        excluded: false,
+        attached_before_trail: false,
+    },
+    Story {
+        name: "allocated-before-window",
+        steps: &[(95, Allocate)],
+        now: Now::Idle,
+        idle_since: IdleSince::BeforeWindow,
+        attachments: &[],
+        byoip: false,
+        excluded: false,
+        attached_before_trail: false,
+    },
+    Story {
+        name: "attached-before-trail",
+        steps: &[(5, Disassociate)],
+        now: Now::Idle,
+        idle_since: IdleSince::Step(0),
+        attachments: &[],
+        byoip: false,
+        excluded: false,
+        attached_before_trail: true,
+    },
+    Story {
+        name: "byoip",
+        steps: &[(50, Allocate)],
+        now: Now::Idle,
+        idle_since: IdleSince::Step(0),
+        attachments: &[],
+        byoip: true,
+        excluded: false,
+        attached_before_trail: false,
+    },
+    Story {
+        name: "excluded-by-tag",
+        steps: &[(40, Allocate)],
+        now: Now::Idle,
+        idle_since: IdleSince::Step(0),
+        attachments: &[],
+        byoip: false,
+        excluded: true,
+        attached_before_trail: false,
+    },
+    Story {
+        name: "released",
+        steps: &[
+            (30, Allocate),
+            (29, AssociateInstance),
+            (28, Disassociate),
+            (27, Release),
+        ],
+        now: Now::Released,
+        idle_since: IdleSince::NotIdle,
+        attachments: &[1],
+        byoip: false,
+        excluded: false,
+        attached_before_trail: false,
+    },
+    Story {
+        name: "re-associated",
+        steps: &[
+            (70, Allocate),
+            (69, AssociateInstance),
+            (30, Disassociate),
+            (3, AssociateEni),
+        ],
+        now: Now::Eni,
+        idle_since: IdleSince::NotIdle,
+        attachments: &[1, 3],
+        byoip: false,
+        excluded: false,
+        attached_before_trail: false,
+    },
+    Story {
+        name: "recently-allocated",
+        steps: &[(3, Allocate)],
+        now: Now::Idle,
+        idle_since: IdleSince::Step(0),
+        attachments: &[],
+        byoip: false,
+        excluded: false,
+        attached_before_trail: false,
+    },
 ];
 
 /// The answer for one address, as a correct report states it.
@@ -231,7 +389,10 @@ impl Story {
                     ec2("AssociateAddress", false),
                     json!({"allocationId": allocation_id, "instanceId": format!("i-{}", hex(rng, 17))}),
                     Value::Null,
-                    Some(("Client.InvalidInstanceID", "The instance does not exist or is not in a valid state")),
+                    Some((
+                        "Client.InvalidInstanceID",
+                        "The instance does not exist or is not in a valid state",
+                    )),
                 ),
                 Disassociate => (
                     ec2("DisassociateAddress", false),
@@ -243,7 +404,10 @@ impl Story {
                     ec2("DisassociateAddress", false),
                     json!({"associationId": assoc.clone().expect("story associates first")}),
                     Value::Null,
-                    Some(("Client.UnauthorizedOperation", "You are not authorized to perform this operation.")),
+                    Some((
+                        "Client.UnauthorizedOperation",
+                        "You are not authorized to perform this operation.",
+                    )),
                 ),
                 Release => (
                     ec2("ReleaseAddress", false),
@@ -304,7 +468,10 @@ impl Story {
         }
 
         let tags: Vec<(String, String)> = {
-            let mut t = vec![("Name".to_string(), format!("{}-{}", self.name, &allocation_id[9..13]))];
+            let mut t = vec![(
+                "Name".to_string(),
+                format!("{}-{}", self.name, &allocation_id[9..13]),
+            )];
             if self.excluded {
                 t.push((s.exclude_tag.to_string(), "reserved for DR".into()));
             }
@@ -333,13 +500,26 @@ impl Story {
         let latest = match self.now {
             Now::Released => None,
             Now::Idle => Some(line(s.now, None)),
-            Now::Instance => Some(line(s.now, Some((assoc.as_deref().unwrap_or_default(), Some(&instance), &eni, &eni_owner)))),
-            Now::Eni => Some(line(s.now, Some((assoc.as_deref().unwrap_or_default(), None, &eni, &eni_owner)))),
-            Now::NatGateway | Now::LoadBalancer => Some(line(s.now, Some((&managed_assoc, None, &eni, &eni_owner)))),
+            Now::Instance => Some(line(
+                s.now,
+                Some((
+                    assoc.as_deref().unwrap_or_default(),
+                    Some(&instance),
+                    &eni,
+                    &eni_owner,
+                )),
+            )),
+            Now::Eni => Some(line(
+                s.now,
+                Some((assoc.as_deref().unwrap_or_default(), None, &eni, &eni_owner)),
+            )),
+            Now::NatGateway | Now::LoadBalancer => {
+                Some(line(s.now, Some((&managed_assoc, None, &eni, &eni_owner))))
+            }
         };
-        let earlier = earlier_assoc.as_deref().map(|a| {
-            line(s.earlier_at, Some((a, Some(&instance), &eni, &eni_owner)))
-        });
+        let earlier = earlier_assoc
+            .as_deref()
+            .map(|a| line(s.earlier_at, Some((a, Some(&instance), &eni, &eni_owner))));
 
         let step_time = |i: usize| at(self.steps[i].0);
         let window_start = s.now - Duration::days(s.window_days);
@@ -348,9 +528,8 @@ impl Story {
             IdleSince::BeforeWindow => Some(None),
             IdleSince::Step(i) => Some(Some(step_time(i))),
         };
-        let idle_days = idle_since.map(|since| {
-            (s.now - since.unwrap_or(window_start)).num_seconds() as f64 / 86_400.0
-        });
+        let idle_days = idle_since
+            .map(|since| (s.now - since.unwrap_or(window_start)).num_seconds() as f64 / 86_400.0);
         // Attachments that began in the window (the report's definition).
         let in_window = self
             .attachments
@@ -363,7 +542,12 @@ impl Story {
             allocation_id: allocation_id.clone(),
             account: s.account.into(),
             region: s.region.into(),
-            status: if idle_since.is_some() { "idle" } else { "in_use" }.into(),
+            status: if idle_since.is_some() {
+                "idle"
+            } else {
+                "in_use"
+            }
+            .into(),
             idle_since: idle_since.map(|t| match t {
                 Some(t) => t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
                 None => "before_window".into(),
@@ -372,8 +556,7 @@ impl Story {
             last_attached_at: in_window.max(),
             monthly_cost_usd: monthly,
             excluded: self.excluded,
-            flagged: !self.excluded
-                && idle_days.is_some_and(|d| d >= s.threshold_days as f64),
+            flagged: !self.excluded && idle_days.is_some_and(|d| d >= s.threshold_days as f64),
         });
         Told {
             records,

@@ -62,7 +62,10 @@ fn validate(opts: &Options) -> Result<(), GenError> {
         return bad("regions", "one or more region names");
     }
     if opts.days == 0 || opts.files_per_day == 0 || opts.files_per_day > 288 {
-        return bad("days/files_per_day", "at least 1 day; 1 to 288 files per day");
+        return bad(
+            "days/files_per_day",
+            "at least 1 day; 1 to 288 files per day",
+        );
     }
     if let Layout::Organization(org) = &opts.layout {
         if !org.starts_with("o-") || org.len() < 12 {
@@ -215,7 +218,8 @@ fn write_slot(
     stories: Vec<Value>,
 ) -> Result<(u64, u64), GenError> {
     let (account, region) = (&opts.accounts[ai], &opts.regions[ri]);
-    let mut rng = StdRng::seed_from_u64(opts.seed ^ (index as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15));
+    let mut rng =
+        StdRng::seed_from_u64(opts.seed ^ (index as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15));
     let start: DateTime<Utc> = day.and_hms_opt(0, 0, 0).expect("midnight").and_utc()
         + Duration::seconds((s * slice) as i64);
     let mut records: Vec<(DateTime<Utc>, Value)> = (0..opts.noise_per_file)
@@ -265,7 +269,10 @@ fn write_slot(
     let stored = if plain {
         body
     } else {
-        let mut gz = GzEncoder::new(Vec::with_capacity(body.len() / 6), flate2::Compression::default());
+        let mut gz = GzEncoder::new(
+            Vec::with_capacity(body.len() / 6),
+            flate2::Compression::default(),
+        );
         gz.write_all(&body).map_err(io(&path))?;
         gz.finish().map_err(io(&path))?
     };

@@ -46,12 +46,14 @@ pub struct EnvConfig {
     pub job: JobConfig,
     /// Engine.
     pub engine: EngineSpec,
-    /// Regions to snapshot (empty: every enabled region).
-    pub regions: Vec<String>,
 }
 
 fn list(v: &str) -> Vec<String> {
-    v.split(',').map(str::trim).filter(|s| !s.is_empty()).map(str::to_string).collect()
+    v.split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+        .collect()
 }
 
 /// Reads the configuration through `get` (e.g. `std::env::var(..).ok()`).
@@ -71,12 +73,18 @@ pub fn from_env(get: &dyn Fn(&str) -> Option<String>) -> Result<EnvConfig, EnvEr
                 .parse::<i64>()
                 .ok()
                 .filter(|n| *n >= min)
-                .ok_or(EnvError { variable: k, message: format!("{v:?} is not a whole number >= {min}") }),
+                .ok_or(EnvError {
+                    variable: k,
+                    message: format!("{v:?} is not a whole number >= {min}"),
+                }),
         }
     };
     let bucket = need("VPCWARDEN_BUCKET")?;
     let release = ReleaseMode::parse(opt("VPCWARDEN_RELEASE").as_deref().unwrap_or("off"))
-        .map_err(|m| EnvError { variable: "VPCWARDEN_RELEASE", message: m })?;
+        .map_err(|m| EnvError {
+            variable: "VPCWARDEN_RELEASE",
+            message: m,
+        })?;
     let job = JobConfig {
         window_days: number("VPCWARDEN_LOOKBACK_DAYS", 90, 1)?,
         threshold_days: number("VPCWARDEN_IDLE_THRESHOLD_DAYS", 7, 0)?,
@@ -85,15 +93,16 @@ pub fn from_env(get: &dyn Fn(&str) -> Option<String>) -> Result<EnvConfig, EnvEr
         sns_topic: opt("VPCWARDEN_SNS_TOPIC_ARN"),
         earlier_snapshots: number("VPCWARDEN_EARLIER_SNAPSHOTS", 30, 0)? as usize,
     };
-    let regions = opt("VPCWARDEN_REGIONS").map(|v| list(&v)).unwrap_or_default();
     let engine = match opt("VPCWARDEN_ENGINE").as_deref().unwrap_or("athena") {
         "athena" => {
             let first_day = match opt("VPCWARDEN_PROJECTION_START") {
                 None => NaiveDate::from_ymd_opt(2020, 1, 1).expect("valid date"),
-                Some(v) => NaiveDate::parse_from_str(v.trim(), "%Y/%m/%d").map_err(|_| EnvError {
-                    variable: "VPCWARDEN_PROJECTION_START",
-                    message: format!("{v:?} is not yyyy/MM/dd"),
-                })?,
+                Some(v) => {
+                    NaiveDate::parse_from_str(v.trim(), "%Y/%m/%d").map_err(|_| EnvError {
+                        variable: "VPCWARDEN_PROJECTION_START",
+                        message: format!("{v:?} is not yyyy/MM/dd"),
+                    })?
+                }
             };
             let mut prefix = opt("VPCWARDEN_CLOUDTRAIL_PREFIX").unwrap_or_default();
             if !prefix.is_empty() && !prefix.ends_with('/') {
@@ -102,29 +111,59 @@ pub fn from_env(get: &dyn Fn(&str) -> Option<String>) -> Result<EnvConfig, EnvEr
             let table = TrailTable {
                 database: opt("VPCWARDEN_GLUE_DATABASE").unwrap_or_else(|| "vpcwarden".into()),
                 table: opt("VPCWARDEN_CLOUDTRAIL_TABLE").unwrap_or_else(|| "cloudtrail_v1".into()),
-                snapshot_table: opt("VPCWARDEN_SNAPSHOT_TABLE").unwrap_or_else(|| "eip_snapshots_v1".into()),
+                snapshot_table: opt("VPCWARDEN_SNAPSHOT_TABLE")
+                    .unwrap_or_else(|| "eip_snapshots_v1".into()),
                 bucket: need("VPCWARDEN_CLOUDTRAIL_BUCKET")?,
                 prefix,
                 organization: opt("VPCWARDEN_ORGANIZATION_ID"),
                 accounts: list(&need("VPCWARDEN_ACCOUNTS")?),
-                regions: if regions.is_empty() { list(&need("VPCWARDEN_REGIONS")?) } else { regions.clone() },
+                regions: list(&need("VPCWARDEN_REGIONS")?),
                 first_day,
                 snapshot_bucket: bucket.clone(),
             };
             // Checked here so a bad value fails before any call is made.
-            table.validate().map_err(|e| EnvError { variable: env_of(e.field), message: e.to_string() })?;
+            table.validate().map_err(|e| EnvError {
+                variable: env_of(e.field),
+                message: e.to_string(),
+            })?;
             EngineSpec::Athena {
                 table,
                 workgroup: opt("VPCWARDEN_ATHENA_WORKGROUP").unwrap_or_else(|| "primary".into()),
                 deadline_secs: number("VPCWARDEN_ATHENA_DEADLINE_SECS", 600, 1)? as u64,
             }
         }
-        "local" => EngineSpec::Local { location: need("VPCWARDEN_CLOUDTRAIL_URI")? },
+        "local" => EngineSpec::Local {
+            location: need("VPCWARDEN_CLOUDTRAIL_URI")?,
+        },
         other => {
-            return Err(EnvError { variable: "VPCWARDEN_ENGINE", message: format!("{other:?}: expected athena or local") })
+            return Err(EnvError {
+                variable: "VPCWARDEN_ENGINE",
+                message: format!("{other:?}: expected athena or local"),
+            })
         }
     };
-    Ok(EnvConfig { bucket, job, engine, regions })
+    Ok(EnvConfig {
+        bucket,
+        job,
+        engine,
+    })
+}
+
+/// The snapshot function's settings: the data bucket, and optionally a region
+/// list (`VPCWARDEN_SNAPSHOT_REGIONS`; default every enabled region).
+pub fn snapshot_from_env(
+    get: &dyn Fn(&str) -> Option<String>,
+) -> Result<(String, Vec<String>), EnvError> {
+    let bucket = get("VPCWARDEN_BUCKET")
+        .filter(|v| !v.trim().is_empty())
+        .ok_or(EnvError {
+            variable: "VPCWARDEN_BUCKET",
+            message: "is required".into(),
+        })?;
+    let regions = get("VPCWARDEN_SNAPSHOT_REGIONS")
+        .map(|v| list(&v))
+        .unwrap_or_default();
+    Ok((bucket, regions))
 }
 
 fn env_of(field: &str) -> &'static str {
@@ -147,7 +186,10 @@ mod tests {
     use std::collections::HashMap;
 
     fn cfg(pairs: &[(&str, &str)]) -> Result<EnvConfig, EnvError> {
-        let m: HashMap<String, String> = pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let m: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
         from_env(&|k| m.get(k).cloned())
     }
 
@@ -161,8 +203,16 @@ mod tests {
     #[test]
     fn defaults_are_the_documented_ones() {
         let c = cfg(ATHENA).unwrap();
-        assert_eq!((c.job.window_days, c.job.threshold_days, c.job.release), (90, 7, ReleaseMode::Off));
-        let EngineSpec::Athena { table, workgroup, .. } = c.engine else { panic!("athena by default") };
+        assert_eq!(
+            (c.job.window_days, c.job.threshold_days, c.job.release),
+            (90, 7, ReleaseMode::Off)
+        );
+        let EngineSpec::Athena {
+            table, workgroup, ..
+        } = c.engine
+        else {
+            panic!("athena by default")
+        };
         assert_eq!(table.accounts, ["111122223333", "444455556666"]);
         assert_eq!(workgroup, "primary");
     }
@@ -171,13 +221,29 @@ mod tests {
     fn each_bad_value_names_its_variable() {
         let cases: &[(&str, &str, &str)] = &[
             ("VPCWARDEN_LOOKBACK_DAYS", "0", "VPCWARDEN_LOOKBACK_DAYS"),
-            ("VPCWARDEN_IDLE_THRESHOLD_DAYS", "seven", "VPCWARDEN_IDLE_THRESHOLD_DAYS"),
+            (
+                "VPCWARDEN_IDLE_THRESHOLD_DAYS",
+                "seven",
+                "VPCWARDEN_IDLE_THRESHOLD_DAYS",
+            ),
             ("VPCWARDEN_RELEASE", "yes", "VPCWARDEN_RELEASE"),
             ("VPCWARDEN_ENGINE", "spark", "VPCWARDEN_ENGINE"),
             ("VPCWARDEN_ACCOUNTS", "1234", "VPCWARDEN_ACCOUNTS"),
-            ("VPCWARDEN_CLOUDTRAIL_PREFIX", "a' OR 1=1", "VPCWARDEN_CLOUDTRAIL_PREFIX"),
-            ("VPCWARDEN_ORGANIZATION_ID", "org-1", "VPCWARDEN_ORGANIZATION_ID"),
-            ("VPCWARDEN_PROJECTION_START", "2026-01-01", "VPCWARDEN_PROJECTION_START"),
+            (
+                "VPCWARDEN_CLOUDTRAIL_PREFIX",
+                "a' OR 1=1",
+                "VPCWARDEN_CLOUDTRAIL_PREFIX",
+            ),
+            (
+                "VPCWARDEN_ORGANIZATION_ID",
+                "org-1",
+                "VPCWARDEN_ORGANIZATION_ID",
+            ),
+            (
+                "VPCWARDEN_PROJECTION_START",
+                "2026-01-01",
+                "VPCWARDEN_PROJECTION_START",
+            ),
         ];
         for (k, v, named) in cases {
             let mut pairs = ATHENA.to_vec();
@@ -188,7 +254,9 @@ mod tests {
         }
         assert_eq!(cfg(&[]).unwrap_err().variable, "VPCWARDEN_BUCKET");
         assert_eq!(
-            cfg(&[("VPCWARDEN_BUCKET", "b"), ("VPCWARDEN_ENGINE", "local")]).unwrap_err().variable,
+            cfg(&[("VPCWARDEN_BUCKET", "b"), ("VPCWARDEN_ENGINE", "local")])
+                .unwrap_err()
+                .variable,
             "VPCWARDEN_CLOUDTRAIL_URI"
         );
     }

@@ -4,7 +4,9 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
-use vpcwarden_athena::{ddl, lifecycle_query, rows_to_events, run, AthenaPort, RunOptions, TrailTable};
+use vpcwarden_athena::{
+    ddl, lifecycle_query, rows_to_events, run, AthenaPort, RunOptions, TrailTable,
+};
 use vpcwarden_eip::LifecycleEvent;
 use vpcwarden_trail::{scan, ScanOptions, Source};
 
@@ -56,14 +58,25 @@ pub struct EngineOutput {
 
 impl Engine {
     /// The window's events.
-    pub async fn events(&self, from: DateTime<Utc>, to: DateTime<Utc>) -> Result<EngineOutput, JobError> {
+    pub async fn events(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<EngineOutput, JobError> {
         match self {
-            Engine::Athena { port, table, options } => {
+            Engine::Athena {
+                port,
+                table,
+                options,
+            } => {
                 let values = table.ddl_values()?;
                 // Idempotent (IF NOT EXISTS): a new deployment needs no manual step,
                 // and a failed DDL fails the run loudly instead of reporting success.
                 for statement in [ddl::cloudtrail_table(&values), ddl::snapshot_table(&values)] {
-                    let q = vpcwarden_athena::Query { sql: statement, parameters: vec![] };
+                    let q = vpcwarden_athena::Query {
+                        sql: statement,
+                        parameters: vec![],
+                    };
                     run(port.as_ref(), &q, options).await?;
                 }
                 let q = lifecycle_query(table, from, to)?;
@@ -81,7 +94,11 @@ impl Engine {
             }
             Engine::Local { source, threads } => {
                 let source = Arc::clone(source);
-                let opts = ScanOptions { from, to, threads: *threads };
+                let opts = ScanOptions {
+                    from,
+                    to,
+                    threads: *threads,
+                };
                 // The scan blocks (file I/O, or S3 reads through the runtime handle).
                 let s = tokio::task::spawn_blocking(move || scan(source.as_ref(), &opts, &()))
                     .await
@@ -104,11 +121,22 @@ impl Engine {
 
 /// Builds the engine a configuration names, with SDK clients from `config`.
 /// A local location is `s3://bucket/prefix` or a directory.
-pub fn build_engine(spec: &crate::config::EngineSpec, config: &aws_config::SdkConfig, threads: usize) -> Result<Engine, JobError> {
+pub fn build_engine(
+    spec: &crate::config::EngineSpec,
+    config: &aws_config::SdkConfig,
+    threads: usize,
+) -> Result<Engine, JobError> {
     use crate::config::EngineSpec;
     Ok(match spec {
-        EngineSpec::Athena { table, workgroup, deadline_secs } => Engine::Athena {
-            port: Arc::new(vpcwarden_athena::SdkAthena::new(aws_sdk_athena::Client::new(config), None)),
+        EngineSpec::Athena {
+            table,
+            workgroup,
+            deadline_secs,
+        } => Engine::Athena {
+            port: Arc::new(vpcwarden_athena::SdkAthena::new(
+                aws_sdk_athena::Client::new(config),
+                None,
+            )),
             table: table.clone(),
             options: RunOptions {
                 deadline: std::time::Duration::from_secs(*deadline_secs),
@@ -119,7 +147,11 @@ pub fn build_engine(spec: &crate::config::EngineSpec, config: &aws_config::SdkCo
             let uri = vpcwarden_store::S3Uri::parse(location)?;
             let s3 = aws_sdk_s3::Client::new(config);
             Engine::Local {
-                source: Arc::new(vpcwarden_store::S3Trail::new(s3, &uri, tokio::runtime::Handle::current())),
+                source: Arc::new(vpcwarden_store::S3Trail::new(
+                    s3,
+                    &uri,
+                    tokio::runtime::Handle::current(),
+                )),
                 threads,
             }
         }

@@ -132,7 +132,13 @@ fn parse_snapshot(key: &str, bytes: &[u8]) -> Result<Vec<SnapshotAddress>, JobEr
 }
 
 /// The JSON report document (the CLI writes the same shape).
-pub fn json_document(now: DateTime<Utc>, window_start: DateTime<Utc>, rows: &[vpcwarden_eip::AddressReport], engine: &impl Serialize, released: &[ReleaseResult]) -> Value {
+pub fn json_document(
+    now: DateTime<Utc>,
+    window_start: DateTime<Utc>,
+    rows: &[vpcwarden_eip::AddressReport],
+    engine: &impl Serialize,
+    released: &[ReleaseResult],
+) -> Value {
     json!({
         "generated_at": now,
         "window_start": window_start,
@@ -144,10 +150,17 @@ pub fn json_document(now: DateTime<Utc>, window_start: DateTime<Utc>, rows: &[vp
 }
 
 /// Runs one report at `now`.
-pub async fn run(deps: &Deps<'_>, cfg: &JobConfig, now: DateTime<Utc>) -> Result<Outcome, JobError> {
+pub async fn run(
+    deps: &Deps<'_>,
+    cfg: &JobConfig,
+    now: DateTime<Utc>,
+) -> Result<Outcome, JobError> {
     // Whole seconds: Athena compares eventtime text at second precision.
     let now = DateTime::<Utc>::from_timestamp(now.timestamp(), 0).unwrap_or(now);
-    let keys = deps.bucket.newest(SNAPSHOTS, ".jsonl", 1 + cfg.earlier_snapshots).await?;
+    let keys = deps
+        .bucket
+        .newest(SNAPSHOTS, ".jsonl", 1 + cfg.earlier_snapshots)
+        .await?;
     let Some(latest_key) = keys.first().cloned() else {
         return Err(JobError::NoSnapshot(deps.bucket.name().into()));
     };
@@ -169,28 +182,55 @@ pub async fn run(deps: &Deps<'_>, cfg: &JobConfig, now: DateTime<Utc>) -> Result
     let released = match (cfg.release, deps.release) {
         (ReleaseMode::Off, _) | (_, None) => Vec::new(),
         (mode, Some(port)) => {
-            release_flagged(port, &rows, mode, &cfg.exclude_tag, now, settings.idle_threshold).await
+            release_flagged(
+                port,
+                &rows,
+                mode,
+                &cfg.exclude_tag,
+                now,
+                settings.idle_threshold,
+            )
+            .await
         }
     };
 
     let markdown = render::markdown(&rows);
     let documents = [
-        (ReportFormat::Json, serde_json::to_string_pretty(&json_document(now, settings.window_start, &rows, &engine, &released)).expect("report serializes")),
+        (
+            ReportFormat::Json,
+            serde_json::to_string_pretty(&json_document(
+                now,
+                settings.window_start,
+                &rows,
+                &engine,
+                &released,
+            ))
+            .expect("report serializes"),
+        ),
         (ReportFormat::Csv, render::csv(&rows)),
         (ReportFormat::Markdown, markdown.clone()),
     ];
     let mut report_keys = Vec::new();
     for (format, body) in documents {
         let key = report_key(now, format);
-        deps.bucket.put(&key, body.into_bytes(), format.content_type()).await?;
+        deps.bucket
+            .put(&key, body.into_bytes(), format.content_type())
+            .await?;
         report_keys.push(key);
     }
 
     let sns_message_id = match (&cfg.sns_topic, deps.sns) {
         (Some(topic), Some(sns)) => {
-            let subject = format!("vpcwarden: {} idle Elastic IPs, {} flagged (${:.2}/month)", summary.idle, summary.flagged, summary.flagged_monthly_usd);
+            let subject = format!(
+                "vpcwarden: {} idle Elastic IPs, {} flagged (${:.2}/month)",
+                summary.idle, summary.flagged, summary.flagged_monthly_usd
+            );
             let first_line = markdown.lines().next().unwrap_or_default();
-            let message = format!("{first_line}\n\nReport: s3://{}/{}\n", deps.bucket.name(), report_keys[2]);
+            let message = format!(
+                "{first_line}\n\nReport: s3://{}/{}\n",
+                deps.bucket.name(),
+                report_keys[2]
+            );
             let out = sns
                 .publish()
                 .topic_arn(topic)
@@ -198,13 +238,22 @@ pub async fn run(deps: &Deps<'_>, cfg: &JobConfig, now: DateTime<Utc>) -> Result
                 .message(message)
                 .send()
                 .await
-                .map_err(|e| JobError::Notify { topic: topic.clone(), message: aws_sdk_sns::error::DisplayErrorContext(&e).to_string() })?;
+                .map_err(|e| JobError::Notify {
+                    topic: topic.clone(),
+                    message: aws_sdk_sns::error::DisplayErrorContext(&e).to_string(),
+                })?;
             out.message_id().map(str::to_string)
         }
         _ => None,
     };
 
-    let metrics = emf(now, summary.idle, summary.flagged, summary.flagged_monthly_usd, engine.bytes_scanned);
+    let metrics = emf(
+        now,
+        summary.idle,
+        summary.flagged,
+        summary.flagged_monthly_usd,
+        engine.bytes_scanned,
+    );
     Ok(Outcome {
         snapshot_key: latest_key,
         report_keys,

@@ -8,14 +8,16 @@
 
 mod config;
 mod engine;
+mod job;
 mod metrics;
 mod release;
 mod snapshot;
-mod job;
 
-pub use config::{from_env, EngineSpec, EnvConfig, EnvError};
+pub use config::{from_env, snapshot_from_env, EngineSpec, EnvConfig, EnvError};
 pub use engine::{build_engine, Engine, EngineOutput};
 pub use job::{json_document, run, Deps, JobConfig, JobError, Outcome};
 pub use metrics::emf;
+pub use release::{
+    candidates, release_flagged, Live, ReleaseMode, ReleasePort, ReleaseResult, SdkRelease,
+};
 pub use snapshot::{snapshot, SnapshotOutcome};
-pub use release::{candidates, release_flagged, Live, ReleaseMode, ReleasePort, ReleaseResult, SdkRelease};

@@ -6,7 +6,13 @@ use chrono::{DateTime, Utc};
 use serde_json::{json, Value};
 
 /// The EMF document for one report.
-pub fn emf(at: DateTime<Utc>, idle: usize, flagged: usize, monthly_waste_usd: f64, bytes_scanned: Option<i64>) -> Value {
+pub fn emf(
+    at: DateTime<Utc>,
+    idle: usize,
+    flagged: usize,
+    monthly_waste_usd: f64,
+    bytes_scanned: Option<i64>,
+) -> Value {
     json!({
         "_aws": {
             "Timestamp": at.timestamp_millis(),

@@ -31,7 +31,9 @@ impl ReleaseMode {
             "off" | "" => Ok(ReleaseMode::Off),
             "dry-run" => Ok(ReleaseMode::DryRun),
             "release" => Ok(ReleaseMode::Release),
-            other => Err(format!("release mode {other:?}: expected off, dry-run or release")),
+            other => Err(format!(
+                "release mode {other:?}: expected off, dry-run or release"
+            )),
         }
     }
 }
@@ -52,7 +54,8 @@ pub trait ReleasePort: Send + Sync {
     /// The address now (`None`: gone).
     fn live<'a>(&'a self, region: &'a str, allocation_id: &'a str) -> Fut<'a, Option<Live>>;
     /// ReleaseAddress (with `DryRun` when asked; a dry run that would succeed is `Ok`).
-    fn release<'a>(&'a self, region: &'a str, allocation_id: &'a str, dry_run: bool) -> Fut<'a, ()>;
+    fn release<'a>(&'a self, region: &'a str, allocation_id: &'a str, dry_run: bool)
+        -> Fut<'a, ()>;
 }
 
 /// What happened to one candidate.
@@ -71,7 +74,11 @@ pub struct ReleaseResult {
 }
 
 /// Flagged, idle, not excluded, and not attached within the threshold.
-pub fn candidates<'a>(rows: &'a [AddressReport], now: DateTime<Utc>, threshold: Duration) -> impl Iterator<Item = &'a AddressReport> {
+pub fn candidates<'a>(
+    rows: &'a [AddressReport],
+    now: DateTime<Utc>,
+    threshold: Duration,
+) -> impl Iterator<Item = &'a AddressReport> {
     rows.iter().filter(move |r| {
         r.flagged
             && !r.excluded
@@ -105,11 +112,17 @@ pub async fn release_flagged(
         let res = match port.live(&r.region, id).await {
             Err(e) => result("failed", Some(format!("DescribeAddresses: {e}"))),
             Ok(None) => result("skipped", Some("already released".into())),
-            Ok(Some(l)) if l.associated => result("skipped", Some("attached since the snapshot".into())),
-            Ok(Some(l)) if l.tag_keys.iter().any(|k| k == exclude_tag) => {
-                result("skipped", Some(format!("tagged {exclude_tag} since the snapshot")))
+            Ok(Some(l)) if l.associated => {
+                result("skipped", Some("attached since the snapshot".into()))
             }
-            Ok(Some(_)) => match port.release(&r.region, id, mode == ReleaseMode::DryRun).await {
+            Ok(Some(l)) if l.tag_keys.iter().any(|k| k == exclude_tag) => result(
+                "skipped",
+                Some(format!("tagged {exclude_tag} since the snapshot")),
+            ),
+            Ok(Some(_)) => match port
+                .release(&r.region, id, mode == ReleaseMode::DryRun)
+                .await
+            {
                 Ok(()) if mode == ReleaseMode::DryRun => result("would_release", None),
                 Ok(()) => result("released", None),
                 Err(e) => result("failed", Some(e)),
@@ -147,7 +160,14 @@ where
     E: aws_sdk_ec2::error::ProvideErrorMetadata + std::error::Error + 'static,
 {
     match e.as_service_error() {
-        Some(s) => (s.code().map(str::to_string), format!("{}: {}", s.code().unwrap_or("error"), s.message().unwrap_or_default())),
+        Some(s) => (
+            s.code().map(str::to_string),
+            format!(
+                "{}: {}",
+                s.code().unwrap_or("error"),
+                s.message().unwrap_or_default()
+            ),
+        ),
         None => (None, aws_sdk_ec2::error::DisplayErrorContext(e).to_string()),
     }
 }
@@ -155,12 +175,22 @@ where
 impl ReleasePort for SdkRelease {
     fn live<'a>(&'a self, region: &'a str, allocation_id: &'a str) -> Fut<'a, Option<Live>> {
         Box::pin(async move {
-            match self.client(region).describe_addresses().allocation_ids(allocation_id).send().await {
+            match self
+                .client(region)
+                .describe_addresses()
+                .allocation_ids(allocation_id)
+                .send()
+                .await
+            {
                 Ok(out) => Ok(out.addresses().first().map(|a| Live {
                     associated: a.association_id().is_some_and(|s| !s.is_empty())
                         || a.instance_id().is_some_and(|s| !s.is_empty())
                         || a.network_interface_id().is_some_and(|s| !s.is_empty()),
-                    tag_keys: a.tags().iter().filter_map(|t| t.key().map(str::to_string)).collect(),
+                    tag_keys: a
+                        .tags()
+                        .iter()
+                        .filter_map(|t| t.key().map(str::to_string))
+                        .collect(),
                 })),
                 Err(e) => match code(&e) {
                     (Some(c), _) if c == "InvalidAllocationID.NotFound" => Ok(None),
@@ -170,9 +200,21 @@ impl ReleasePort for SdkRelease {
         })
     }
 
-    fn release<'a>(&'a self, region: &'a str, allocation_id: &'a str, dry_run: bool) -> Fut<'a, ()> {
+    fn release<'a>(
+        &'a self,
+        region: &'a str,
+        allocation_id: &'a str,
+        dry_run: bool,
+    ) -> Fut<'a, ()> {
         Box::pin(async move {
-            match self.client(region).release_address().allocation_id(allocation_id).dry_run(dry_run).send().await {
+            match self
+                .client(region)
+                .release_address()
+                .allocation_id(allocation_id)
+                .dry_run(dry_run)
+                .send()
+                .await
+            {
                 Ok(_) => Ok(()),
                 // EC2's answer to a dry run that would have succeeded.
                 Err(e) => match code(&e) {

@@ -65,7 +65,10 @@ pub async fn take(
     only: Option<&[String]>,
     now: DateTime<Utc>,
 ) -> Result<Inventory, String> {
-    let mut regions = source.regions().await.map_err(|e| format!("DescribeRegions: {e}"))?;
+    let mut regions = source
+        .regions()
+        .await
+        .map_err(|e| format!("DescribeRegions: {e}"))?;
     if let Some(only) = only {
         regions.retain(|r| only.contains(r));
     }
@@ -104,6 +107,7 @@ pub async fn take(
     }
     inv.regions_read.sort();
     inv.region_failures.sort();
-    inv.addresses.sort_by(|a, b| (&a.region, &a.allocation_id).cmp(&(&b.region, &b.allocation_id)));
+    inv.addresses
+        .sort_by(|a, b| (&a.region, &a.allocation_id).cmp(&(&b.region, &b.allocation_id)));
     Ok(inv)
 }

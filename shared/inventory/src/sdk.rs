@@ -12,7 +12,11 @@ where
     E: aws_sdk_ec2::error::ProvideErrorMetadata + std::error::Error + 'static,
 {
     match e.as_service_error() {
-        Some(s) => format!("{}: {}", s.code().unwrap_or("error"), s.message().unwrap_or_default()),
+        Some(s) => format!(
+            "{}: {}",
+            s.code().unwrap_or("error"),
+            s.message().unwrap_or_default()
+        ),
         None => aws_sdk_ec2::error::DisplayErrorContext(e).to_string(),
     }
 }
@@ -44,8 +48,15 @@ pub async fn caller_account(config: &SdkConfig) -> Result<String, String> {
         .get_caller_identity()
         .send()
         .await
-        .map_err(|e| format!("sts:GetCallerIdentity: {}", aws_sdk_sts::error::DisplayErrorContext(&e)))?;
-    out.account().map(str::to_string).ok_or_else(|| "sts:GetCallerIdentity returned no account".into())
+        .map_err(|e| {
+            format!(
+                "sts:GetCallerIdentity: {}",
+                aws_sdk_sts::error::DisplayErrorContext(&e)
+            )
+        })?;
+    out.account()
+        .map(str::to_string)
+        .ok_or_else(|| "sts:GetCallerIdentity returned no account".into())
 }
 
 fn non_empty(s: Option<&str>) -> Option<String> {
@@ -59,11 +70,21 @@ impl AddressSource for SdkAddresses {
                 .client(None)
                 .describe_regions()
                 .all_regions(false)
-                .filters(Filter::builder().name("opt-in-status").values("opt-in-not-required").values("opted-in").build())
+                .filters(
+                    Filter::builder()
+                        .name("opt-in-status")
+                        .values("opt-in-not-required")
+                        .values("opted-in")
+                        .build(),
+                )
                 .send()
                 .await
                 .map_err(|e| describe(&e))?;
-            Ok(out.regions().iter().filter_map(|r| r.region_name().map(str::to_string)).collect())
+            Ok(out
+                .regions()
+                .iter()
+                .filter_map(|r| r.region_name().map(str::to_string))
+                .collect())
         })
     }
 
@@ -86,7 +107,10 @@ impl AddressSource for SdkAddresses {
                     public_ip: a.public_ip().unwrap_or_default().to_string(),
                     region: region.to_string(),
                     account: String::new(),
-                    association_id: a.association_id().filter(|s| !s.is_empty()).and_then(|s| AssociationId::parse(s).ok()),
+                    association_id: a
+                        .association_id()
+                        .filter(|s| !s.is_empty())
+                        .and_then(|s| AssociationId::parse(s).ok()),
                     instance_id: non_empty(a.instance_id()),
                     network_interface_id: non_empty(a.network_interface_id()),
                     network_interface_owner_id: non_empty(a.network_interface_owner_id()),
@@ -94,7 +118,12 @@ impl AddressSource for SdkAddresses {
                     tags: a
                         .tags()
                         .iter()
-                        .map(|t| (t.key().unwrap_or_default().to_string(), t.value().unwrap_or_default().to_string()))
+                        .map(|t| {
+                            (
+                                t.key().unwrap_or_default().to_string(),
+                                t.value().unwrap_or_default().to_string(),
+                            )
+                        })
                         .collect(),
                     private_ip: non_empty(a.private_ip_address()),
                     domain: a.domain().map(|d| d.as_str().to_string()),

@@ -69,7 +69,12 @@ impl Bucket {
     }
 
     /// Writes an object (server-side encryption is the bucket's default).
-    pub async fn put(&self, key: &str, body: Vec<u8>, content_type: &str) -> Result<(), StoreError> {
+    pub async fn put(
+        &self,
+        key: &str,
+        body: Vec<u8>,
+        content_type: &str,
+    ) -> Result<(), StoreError> {
         self.client
             .put_object()
             .bucket(&self.name)
@@ -146,7 +151,12 @@ impl Bucket {
     }
 
     /// The newest `n` keys under `prefix` ending in `suffix` (dated keys sort by time), newest first.
-    pub async fn newest(&self, prefix: &str, suffix: &str, n: usize) -> Result<Vec<String>, StoreError> {
+    pub async fn newest(
+        &self,
+        prefix: &str,
+        suffix: &str,
+        n: usize,
+    ) -> Result<Vec<String>, StoreError> {
         let mut keys: Vec<String> = self
             .list(prefix)
             .await?
@@ -158,5 +168,4 @@ impl Bucket {
         keys.truncate(n);
         Ok(keys)
     }
-
 }

@@ -39,7 +39,10 @@ impl S3Trail {
         }
     }
 
-    async fn list_async(&self, keep_day: &dyn Fn(NaiveDate) -> bool) -> Result<Vec<Item>, StoreError> {
+    async fn list_async(
+        &self,
+        keep_day: &dyn Fn(NaiveDate) -> bool,
+    ) -> Result<Vec<Item>, StoreError> {
         let base = format!("{}AWSLogs/", self.prefix);
         let top = self.bucket.folders(&base).await?;
         if top.is_empty() {
@@ -50,12 +53,19 @@ impl S3Trail {
                 .await?
                 .into_iter()
                 .filter(|(k, _)| is_log(k) && keep_key(k, keep_day))
-                .map(|(key, size)| Item { key, size: Some(size) })
+                .map(|(key, size)| Item {
+                    key,
+                    size: Some(size),
+                })
                 .collect());
         }
         let mut accounts = Vec::new();
         for t in top {
-            let name = t.trim_end_matches('/').rsplit('/').next().unwrap_or_default();
+            let name = t
+                .trim_end_matches('/')
+                .rsplit('/')
+                .next()
+                .unwrap_or_default();
             if name.starts_with("o-") {
                 accounts.extend(self.bucket.folders(&t).await?);
             } else {
@@ -64,19 +74,34 @@ impl S3Trail {
         }
         let mut days = Vec::new();
         for account in accounts {
-            for region in self.bucket.folders(&format!("{account}CloudTrail/")).await? {
+            for region in self
+                .bucket
+                .folders(&format!("{account}CloudTrail/"))
+                .await?
+            {
                 for year in self.bucket.folders(&region).await? {
-                    let Some(y) = last_number(&year) else { continue };
+                    let Some(y) = last_number(&year) else {
+                        continue;
+                    };
                     let any_day = |from: NaiveDate, to: NaiveDate| {
                         from.iter_days().take_while(|d| *d <= to).any(keep_day)
                     };
-                    let (Some(jan1), Some(dec31)) = (NaiveDate::from_ymd_opt(y, 1, 1), NaiveDate::from_ymd_opt(y, 12, 31)) else { continue };
+                    let (Some(jan1), Some(dec31)) = (
+                        NaiveDate::from_ymd_opt(y, 1, 1),
+                        NaiveDate::from_ymd_opt(y, 12, 31),
+                    ) else {
+                        continue;
+                    };
                     if !any_day(jan1, dec31) {
                         continue;
                     }
                     for month in self.bucket.folders(&year).await? {
-                        let Some(m) = last_number(&month) else { continue };
-                        let Some(first) = NaiveDate::from_ymd_opt(y, m as u32, 1) else { continue };
+                        let Some(m) = last_number(&month) else {
+                            continue;
+                        };
+                        let Some(first) = NaiveDate::from_ymd_opt(y, m as u32, 1) else {
+                            continue;
+                        };
                         let last = first
                             .checked_add_months(chrono::Months::new(1))
                             .and_then(|d| d.pred_opt())
@@ -102,7 +127,10 @@ impl S3Trail {
             .into_iter()
             .flatten()
             .filter(|(k, _)| is_log(k))
-            .map(|(key, size)| Item { key, size: Some(size) })
+            .map(|(key, size)| Item {
+                key,
+                size: Some(size),
+            })
             .collect();
         items.sort_by(|a, b| a.key.cmp(&b.key));
         Ok(items)
@@ -110,7 +138,12 @@ impl S3Trail {
 }
 
 fn last_number(folder: &str) -> Option<i32> {
-    folder.trim_end_matches('/').rsplit('/').next()?.parse().ok()
+    folder
+        .trim_end_matches('/')
+        .rsplit('/')
+        .next()?
+        .parse()
+        .ok()
 }
 
 impl Source for S3Trail {
@@ -134,4 +167,3 @@ impl Source for S3Trail {
         format!("s3://{}/{}", self.bucket.name(), self.prefix)
     }
 }
-

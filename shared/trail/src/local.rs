@@ -168,7 +168,9 @@ fn records(text: &[u8], opts: &ScanOptions, out: &mut Scan) -> serde_json::Resul
     if !text_may_be_relevant(text) {
         // Still check that it is a log file, so a wrong prefix is not a silent empty report.
         let head = text.trim_ascii_start();
-        if !head.starts_with(b"{") || memchr::memmem::find(&head[..head.len().min(64)], b"\"Records\"").is_none() {
+        if !head.starts_with(b"{")
+            || memchr::memmem::find(&head[..head.len().min(64)], b"\"Records\"").is_none()
+        {
             return Err(serde::de::Error::custom("no Records array at the start"));
         }
         out.skipped_files += 1;
