@@ -74,7 +74,7 @@ pub fn duckdb(
     database: &str,
     table: &str,
     query: &Query,
-) -> Result<(Vec<String>, Vec<Vec<Option<String>>>)> {
+) -> Result<(Vec<String>, vpcwarden_athena::Rows)> {
     let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     let python = repo.join(".venv/bin/python");
     let mut child = std::process::Command::new(&python)

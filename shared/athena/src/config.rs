@@ -213,7 +213,8 @@ mod tests {
     #[test]
     fn every_injected_value_is_checked_and_named() {
         assert_eq!(table().validate(), Ok(()));
-        let cases: Vec<(&str, Box<dyn Fn(&mut TrailTable)>)> = vec![
+        type Change = Box<dyn Fn(&mut TrailTable)>;
+        let cases: Vec<(&str, Change)> = vec![
             (
                 "database",
                 Box::new(|t| t.database = "db; DROP TABLE x".into()),

@@ -21,7 +21,7 @@ mod rows;
 mod run;
 
 pub use config::{ConfigError, TrailTable};
-pub use port::{AthenaPort, ExecState, ExecStatus, Page, PortError, SdkAthena};
+pub use port::{AthenaPort, ExecState, ExecStatus, Page, PortError, Rows, SdkAthena};
 pub use query::{lifecycle_query, lifecycle_sql, Query, COLUMNS};
 pub use rows::{rows_to_events, RowError};
 pub use run::{run, AthenaError, QueryOutput, RunOptions};

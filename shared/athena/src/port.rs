@@ -42,11 +42,14 @@ pub struct ExecStatus {
     pub bytes_scanned: Option<i64>,
 }
 
+/// Result rows: cells as text, `None` for SQL NULL (GetQueryResults' VarCharValue).
+pub type Rows = Vec<Vec<Option<String>>>;
+
 /// One page of GetQueryResults.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Page {
     /// Rows, cells as text (`None` for SQL NULL). The first page's first row is the header.
-    pub rows: Vec<Vec<Option<String>>>,
+    pub rows: Rows,
     /// Next page, if any.
     pub next_token: Option<String>,
 }

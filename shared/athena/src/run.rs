@@ -84,7 +84,7 @@ pub struct QueryOutput {
     /// Column names.
     pub header: Vec<String>,
     /// Rows after the header.
-    pub rows: Vec<Vec<Option<String>>>,
+    pub rows: crate::port::Rows,
     /// DataScannedInBytes.
     pub bytes_scanned: Option<i64>,
     /// GetQueryExecution calls made.

@@ -24,7 +24,7 @@ pub enum EngineSpec {
     /// Athena.
     Athena {
         /// Table and locations.
-        table: TrailTable,
+        table: Box<TrailTable>,
         /// Workgroup.
         workgroup: String,
         /// Deadline in seconds.
@@ -127,7 +127,7 @@ pub fn from_env(get: &dyn Fn(&str) -> Option<String>) -> Result<EnvConfig, EnvEr
                 message: e.to_string(),
             })?;
             EngineSpec::Athena {
-                table,
+                table: Box::new(table),
                 workgroup: opt("VPCWARDEN_ATHENA_WORKGROUP").unwrap_or_else(|| "primary".into()),
                 deadline_secs: number("VPCWARDEN_ATHENA_DEADLINE_SECS", 600, 1)? as u64,
             }

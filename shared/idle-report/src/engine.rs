@@ -19,9 +19,9 @@ pub enum Engine {
         /// Calls.
         port: Arc<dyn AthenaPort>,
         /// Table and locations.
-        table: TrailTable,
+        table: Box<TrailTable>,
         /// Workgroup, polling, deadline.
-        options: RunOptions,
+        options: Box<RunOptions>,
     },
     /// The local engine over files (a directory or an S3 prefix).
     Local {
@@ -138,10 +138,10 @@ pub fn build_engine(
                 None,
             )),
             table: table.clone(),
-            options: RunOptions {
+            options: Box::new(RunOptions {
                 deadline: std::time::Duration::from_secs(*deadline_secs),
                 ..RunOptions::new(workgroup.clone(), table.database.clone())
-            },
+            }),
         },
         EngineSpec::Local { location } if location.starts_with("s3://") => {
             let uri = vpcwarden_store::S3Uri::parse(location)?;

@@ -74,11 +74,11 @@ pub struct ReleaseResult {
 }
 
 /// Flagged, idle, not excluded, and not attached within the threshold.
-pub fn candidates<'a>(
-    rows: &'a [AddressReport],
+pub fn candidates(
+    rows: &[AddressReport],
     now: DateTime<Utc>,
     threshold: Duration,
-) -> impl Iterator<Item = &'a AddressReport> {
+) -> impl Iterator<Item = &AddressReport> {
     rows.iter().filter(move |r| {
         r.flagged
             && !r.excluded
