@@ -16,7 +16,7 @@ if [ ! -f "$TRAIL/.done" ]; then
   "$BIN" gen-cloudtrail --out "$TRAIL" --now "$NOW" --all-gzip \
     --accounts 111122223333,444455556666,777788889999,123412341234 \
     --regions us-east-1,us-west-2,eu-west-1,ap-southeast-2 \
-    --days 30 --files-per-day 24 --noise-per-file 260 --seed 42 >"$TRAIL.summary.json"
+    --days 30 --files-per-day 24 --noise-per-file "${BENCH_NOISE:-600}" --seed 42 >"$TRAIL.summary.json"
   touch "$TRAIL/.done"
 fi
 ROOT=$TRAIL/cloudtrail

@@ -58,7 +58,8 @@ fn report_from_files_flags_the_idle_address() {
     let report: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(report["summary"]["idle"], 1);
     assert_eq!(report["summary"]["flagged"], 1);
-    assert_eq!(report["scan"]["lifecycle_events"], 2);
+    assert_eq!(report["engine"]["engine"], "local");
+    assert_eq!(report["engine"]["lifecycle_events"], 2);
     let first = &report["addresses"][0];
     assert_eq!(first["allocation_id"], "eipalloc-01");
     assert_eq!(first["idle_since"]["at"], "2026-11-01T12:00:00Z");

@@ -160,6 +160,26 @@ pub fn mismatches(rows: &[AddressReport], truth: &Truth) -> Vec<String> {
     out
 }
 
+/// The table the tests query: the generator's accounts and regions, default names.
+pub fn trail_table(
+    org: Option<&str>,
+    accounts: &[String],
+    regions: &[String],
+) -> vpcwarden_athena::TrailTable {
+    vpcwarden_athena::TrailTable {
+        database: "vpcwarden".into(),
+        table: "cloudtrail_v1".into(),
+        snapshot_table: "eip_snapshots_v1".into(),
+        bucket: "trail-logs".into(),
+        prefix: String::new(),
+        organization: org.map(str::to_string),
+        accounts: accounts.to_vec(),
+        regions: regions.to_vec(),
+        first_day: chrono::NaiveDate::from_ymd_opt(2020, 1, 1).expect("valid date"),
+        snapshot_bucket: "vpcwarden-data".into(),
+    }
+}
+
 /// `now` as the generator and the report agree on it: whole seconds.
 pub fn whole_seconds(t: DateTime<Utc>) -> DateTime<Utc> {
     DateTime::from_timestamp(t.timestamp(), 0).expect("representable")

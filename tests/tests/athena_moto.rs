@@ -10,14 +10,13 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use chrono::{DateTime, Duration as Days, NaiveDate, Utc};
+use chrono::{DateTime, Duration as Days, Utc};
 use serde_json::{json, Value};
 use vpcwarden_athena::{
     lifecycle_query, rows_to_events, run, AthenaError, AthenaPort, RunOptions, SdkAthena,
-    TrailTable,
 };
 use vpcwarden_cloudtrail_gen::Options;
-use vpcwarden_e2e::eip::{duckdb, generated, scratch};
+use vpcwarden_e2e::eip::{duckdb, generated, scratch, trail_table};
 use vpcwarden_e2e::http::post;
 use vpcwarden_e2e::{config_at, standin};
 use vpcwarden_trail::{scan, Dir, ScanOptions};
@@ -91,18 +90,7 @@ async fn athena_lifecycle_failures_and_deadline_against_moto() {
     let opts = Options::small(&root, now);
     let sum = generated(&opts);
     let tree = root.join(&sum.cloudtrail);
-    let table = TrailTable {
-        database: "vpcwarden".into(),
-        table: "cloudtrail_v1".into(),
-        snapshot_table: "eip_snapshots_v1".into(),
-        bucket: "trail-logs".into(),
-        prefix: String::new(),
-        organization: None,
-        accounts: opts.accounts.clone(),
-        regions: opts.regions.clone(),
-        first_day: NaiveDate::from_ymd_opt(2020, 1, 1).unwrap(),
-        snapshot_bucket: "vpcwarden-data".into(),
-    };
+    let table = trail_table(None, &opts.accounts, &opts.regions);
     let (from, to) = (now - Days::days(90), now);
     let q = lifecycle_query(&table, from, to).unwrap();
     let (header, rows) = duckdb(&tree, "vpcwarden", "cloudtrail_v1", &q).unwrap();

@@ -3,10 +3,10 @@
 //! like the generated table) on the same files returns the same rows as the
 //! local engine: same events, same malformed records.
 
-use chrono::{DateTime, Duration, NaiveDate, Utc};
-use vpcwarden_athena::{lifecycle_query, rows_to_events, TrailTable};
+use chrono::{DateTime, Duration, Utc};
+use vpcwarden_athena::{lifecycle_query, rows_to_events};
 use vpcwarden_cloudtrail_gen::{Layout, Options};
-use vpcwarden_e2e::eip::{duckdb, generated, scratch};
+use vpcwarden_e2e::eip::{duckdb, generated, scratch, trail_table};
 use vpcwarden_trail::{scan, Dir, ScanOptions};
 
 fn now() -> DateTime<Utc> {
@@ -15,25 +15,10 @@ fn now() -> DateTime<Utc> {
         .with_timezone(&Utc)
 }
 
-fn table(org: Option<&str>, accounts: &[String], regions: &[String]) -> TrailTable {
-    TrailTable {
-        database: "vpcwarden".into(),
-        table: "cloudtrail_v1".into(),
-        snapshot_table: "eip_snapshots_v1".into(),
-        bucket: "trail-logs".into(),
-        prefix: String::new(),
-        organization: org.map(str::to_string),
-        accounts: accounts.to_vec(),
-        regions: regions.to_vec(),
-        first_day: NaiveDate::from_ymd_opt(2020, 1, 1).unwrap(),
-        snapshot_bucket: "vpcwarden-data".into(),
-    }
-}
-
 fn same_rows(opts: &Options, org: Option<&str>, windows: &[(DateTime<Utc>, DateTime<Utc>)]) {
     let sum = generated(opts);
     let root = opts.root.join(&sum.cloudtrail);
-    let t = table(org, &opts.accounts, &opts.regions);
+    let t = trail_table(org, &opts.accounts, &opts.regions);
     for (from, to) in windows {
         let local = scan(
             &Dir(root.clone()),

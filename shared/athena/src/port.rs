@@ -93,15 +93,10 @@ fn describe<E>(operation: &'static str, e: &aws_sdk_athena::error::SdkError<E>) 
 where
     E: aws_sdk_athena::error::ProvideErrorMetadata + std::error::Error + 'static,
 {
-    let message = match e.as_service_error() {
-        Some(s) => format!(
-            "{}: {}",
-            s.code().unwrap_or("error"),
-            s.message().unwrap_or_default()
-        ),
-        None => aws_sdk_athena::error::DisplayErrorContext(e).to_string(),
-    };
-    PortError { operation, message }
+    PortError {
+        operation,
+        message: vpcwarden_aws_setup::error_text(e),
+    }
 }
 
 impl AthenaPort for SdkAthena {

@@ -3,7 +3,29 @@
 //! (no PutMetricData permission, no extra call).
 
 use chrono::{DateTime, Utc};
-use serde_json::{json, Value};
+use serde_json::{json, Map, Value};
+
+/// An EMF document: namespace `vpcwarden`, dimension `Function`, and
+/// `(name, unit, value)` metrics.
+pub fn emf_document(function: &str, at: DateTime<Utc>, metrics: &[(&str, &str, Value)]) -> Value {
+    let mut doc = Map::new();
+    doc.insert(
+        "_aws".into(),
+        json!({
+            "Timestamp": at.timestamp_millis(),
+            "CloudWatchMetrics": [{
+                "Namespace": "vpcwarden",
+                "Dimensions": [["Function"]],
+                "Metrics": metrics.iter().map(|(n, u, _)| json!({"Name": n, "Unit": u})).collect::<Vec<_>>(),
+            }]
+        }),
+    );
+    doc.insert("Function".into(), function.into());
+    for (name, _, value) in metrics {
+        doc.insert((*name).into(), value.clone());
+    }
+    Value::Object(doc)
+}
 
 /// The EMF document for one report.
 pub fn emf(
@@ -13,24 +35,18 @@ pub fn emf(
     monthly_waste_usd: f64,
     bytes_scanned: Option<i64>,
 ) -> Value {
-    json!({
-        "_aws": {
-            "Timestamp": at.timestamp_millis(),
-            "CloudWatchMetrics": [{
-                "Namespace": "vpcwarden",
-                "Dimensions": [["Function"]],
-                "Metrics": [
-                    {"Name": "IdleAddresses", "Unit": "Count"},
-                    {"Name": "FlaggedAddresses", "Unit": "Count"},
-                    {"Name": "MonthlyWasteUSD", "Unit": "None"},
-                    {"Name": "BytesScanned", "Unit": "Bytes"}
-                ]
-            }]
-        },
-        "Function": "eip-report",
-        "IdleAddresses": idle,
-        "FlaggedAddresses": flagged,
-        "MonthlyWasteUSD": (monthly_waste_usd * 100.0).round() / 100.0,
-        "BytesScanned": bytes_scanned.unwrap_or(0),
-    })
+    emf_document(
+        "eip-report",
+        at,
+        &[
+            ("IdleAddresses", "Count", idle.into()),
+            ("FlaggedAddresses", "Count", flagged.into()),
+            (
+                "MonthlyWasteUSD",
+                "None",
+                ((monthly_waste_usd * 100.0).round() / 100.0).into(),
+            ),
+            ("BytesScanned", "Bytes", bytes_scanned.unwrap_or(0).into()),
+        ],
+    )
 }

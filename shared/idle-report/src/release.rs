@@ -155,23 +155,6 @@ impl SdkRelease {
     }
 }
 
-fn code<E>(e: &aws_sdk_ec2::error::SdkError<E>) -> (Option<String>, String)
-where
-    E: aws_sdk_ec2::error::ProvideErrorMetadata + std::error::Error + 'static,
-{
-    match e.as_service_error() {
-        Some(s) => (
-            s.code().map(str::to_string),
-            format!(
-                "{}: {}",
-                s.code().unwrap_or("error"),
-                s.message().unwrap_or_default()
-            ),
-        ),
-        None => (None, aws_sdk_ec2::error::DisplayErrorContext(e).to_string()),
-    }
-}
-
 impl ReleasePort for SdkRelease {
     fn live<'a>(&'a self, region: &'a str, allocation_id: &'a str) -> Fut<'a, Option<Live>> {
         Box::pin(async move {
@@ -192,10 +175,13 @@ impl ReleasePort for SdkRelease {
                         .filter_map(|t| t.key().map(str::to_string))
                         .collect(),
                 })),
-                Err(e) => match code(&e) {
-                    (Some(c), _) if c == "InvalidAllocationID.NotFound" => Ok(None),
-                    (_, m) => Err(m),
-                },
+                Err(e)
+                    if vpcwarden_aws_setup::error_code(&e)
+                        == Some("InvalidAllocationID.NotFound") =>
+                {
+                    Ok(None)
+                }
+                Err(e) => Err(vpcwarden_aws_setup::error_text(&e)),
             }
         })
     }
@@ -217,10 +203,13 @@ impl ReleasePort for SdkRelease {
             {
                 Ok(_) => Ok(()),
                 // EC2's answer to a dry run that would have succeeded.
-                Err(e) => match code(&e) {
-                    (Some(c), _) if dry_run && c == "DryRunOperation" => Ok(()),
-                    (_, m) => Err(m),
-                },
+                Err(e)
+                    if dry_run
+                        && vpcwarden_aws_setup::error_code(&e) == Some("DryRunOperation") =>
+                {
+                    Ok(())
+                }
+                Err(e) => Err(vpcwarden_aws_setup::error_text(&e)),
             }
         })
     }

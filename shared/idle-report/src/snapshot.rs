@@ -2,11 +2,12 @@
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
-use serde_json::{json, Value};
+use serde_json::Value;
 use vpcwarden_inventory::{take, AddressSource};
 use vpcwarden_store::{snapshot_key, Bucket};
 
 use crate::job::JobError;
+use crate::metrics::emf_document;
 
 /// What a snapshot run did.
 #[derive(Debug, Clone, Serialize)]
@@ -38,22 +39,14 @@ pub async fn snapshot(
     bucket
         .put(&key, inv.to_jsonl().into_bytes(), "application/x-ndjson")
         .await?;
-    let metrics = json!({
-        "_aws": {
-            "Timestamp": now.timestamp_millis(),
-            "CloudWatchMetrics": [{
-                "Namespace": "vpcwarden",
-                "Dimensions": [["Function"]],
-                "Metrics": [
-                    {"Name": "AddressesRecorded", "Unit": "Count"},
-                    {"Name": "RegionFailures", "Unit": "Count"}
-                ]
-            }]
-        },
-        "Function": "eip-snapshot",
-        "AddressesRecorded": inv.addresses.len(),
-        "RegionFailures": inv.region_failures.len(),
-    });
+    let metrics = emf_document(
+        "eip-snapshot",
+        now,
+        &[
+            ("AddressesRecorded", "Count", inv.addresses.len().into()),
+            ("RegionFailures", "Count", inv.region_failures.len().into()),
+        ],
+    );
     Ok(SnapshotOutcome {
         key,
         addresses: inv.addresses.len(),

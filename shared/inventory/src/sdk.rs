@@ -7,20 +7,6 @@ use vpcwarden_eip::{AllocationId, AssociationId, SnapshotAddress};
 
 use crate::{AddressSource, Fut};
 
-fn describe<E>(e: &aws_sdk_ec2::error::SdkError<E>) -> String
-where
-    E: aws_sdk_ec2::error::ProvideErrorMetadata + std::error::Error + 'static,
-{
-    match e.as_service_error() {
-        Some(s) => format!(
-            "{}: {}",
-            s.code().unwrap_or("error"),
-            s.message().unwrap_or_default()
-        ),
-        None => aws_sdk_ec2::error::DisplayErrorContext(e).to_string(),
-    }
-}
-
 /// Reads addresses with the SDK.
 #[derive(Debug, Clone)]
 pub struct SdkAddresses {
@@ -79,7 +65,7 @@ impl AddressSource for SdkAddresses {
                 )
                 .send()
                 .await
-                .map_err(|e| describe(&e))?;
+                .map_err(|e| vpcwarden_aws_setup::error_text(&e))?;
             Ok(out
                 .regions()
                 .iter()
@@ -95,7 +81,7 @@ impl AddressSource for SdkAddresses {
                 .describe_addresses()
                 .send()
                 .await
-                .map_err(|e| describe(&e))?;
+                .map_err(|e| vpcwarden_aws_setup::error_text(&e))?;
             let mut list = Vec::new();
             for a in out.addresses() {
                 // EC2-Classic leftovers have no allocation id; they are not VPC addresses.

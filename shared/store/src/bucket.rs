@@ -24,20 +24,6 @@ pub enum StoreError {
     BadUri(String, String),
 }
 
-fn describe<E>(e: &aws_sdk_s3::error::SdkError<E>) -> String
-where
-    E: aws_sdk_s3::error::ProvideErrorMetadata + std::error::Error + 'static,
-{
-    match e.as_service_error() {
-        Some(s) => format!(
-            "{}: {}",
-            s.code().unwrap_or("error"),
-            s.message().unwrap_or_default()
-        ),
-        None => aws_sdk_s3::error::DisplayErrorContext(e).to_string(),
-    }
-}
-
 /// One bucket.
 #[derive(Debug, Clone)]
 pub struct Bucket {
@@ -83,7 +69,7 @@ impl Bucket {
             .body(ByteStream::from(body))
             .send()
             .await
-            .map_err(|e| self.err("PutObject", key, describe(&e)))?;
+            .map_err(|e| self.err("PutObject", key, vpcwarden_aws_setup::error_text(&e)))?;
         Ok(())
     }
 
@@ -96,7 +82,7 @@ impl Bucket {
             .key(key)
             .send()
             .await
-            .map_err(|e| self.err("GetObject", key, describe(&e)))?;
+            .map_err(|e| self.err("GetObject", key, vpcwarden_aws_setup::error_text(&e)))?;
         let bytes = out
             .body
             .collect()
@@ -108,21 +94,13 @@ impl Bucket {
     /// Every key under `prefix` with its size, in key order.
     pub async fn list(&self, prefix: &str) -> Result<Vec<(String, u64)>, StoreError> {
         let mut out = Vec::new();
-        let mut pages = self
-            .client
-            .list_objects_v2()
-            .bucket(&self.name)
-            .prefix(prefix)
-            .into_paginator()
-            .send();
-        while let Some(page) = pages.next().await {
-            let page = page.map_err(|e| self.err("ListObjectsV2", prefix, describe(&e)))?;
-            for o in page.contents() {
-                if let Some(k) = o.key() {
-                    out.push((k.to_string(), o.size().unwrap_or(0).max(0) as u64));
-                }
-            }
-        }
+        self.pages(prefix, None, |page| {
+            out.extend(page.contents().iter().filter_map(|o| {
+                o.key()
+                    .map(|k| (k.to_string(), o.size().unwrap_or(0).max(0) as u64))
+            }))
+        })
+        .await?;
         out.sort();
         Ok(out)
     }
@@ -130,24 +108,39 @@ impl Bucket {
     /// The "folders" right below `prefix` (ListObjectsV2 with a `/` delimiter).
     pub async fn folders(&self, prefix: &str) -> Result<Vec<String>, StoreError> {
         let mut out = Vec::new();
+        self.pages(prefix, Some("/"), |page| {
+            out.extend(
+                page.common_prefixes()
+                    .iter()
+                    .filter_map(|p| p.prefix().map(str::to_string)),
+            )
+        })
+        .await?;
+        out.sort();
+        Ok(out)
+    }
+
+    /// Every ListObjectsV2 page under `prefix`.
+    async fn pages(
+        &self,
+        prefix: &str,
+        delimiter: Option<&str>,
+        mut each: impl FnMut(&aws_sdk_s3::operation::list_objects_v2::ListObjectsV2Output),
+    ) -> Result<(), StoreError> {
         let mut pages = self
             .client
             .list_objects_v2()
             .bucket(&self.name)
             .prefix(prefix)
-            .delimiter("/")
+            .set_delimiter(delimiter.map(str::to_string))
             .into_paginator()
             .send();
         while let Some(page) = pages.next().await {
-            let page = page.map_err(|e| self.err("ListObjectsV2", prefix, describe(&e)))?;
-            out.extend(
-                page.common_prefixes()
-                    .iter()
-                    .filter_map(|p| p.prefix().map(str::to_string)),
-            );
+            each(&page.map_err(|e| {
+                self.err("ListObjectsV2", prefix, vpcwarden_aws_setup::error_text(&e))
+            })?);
         }
-        out.sort();
-        Ok(out)
+        Ok(())
     }
 
     /// The newest `n` keys under `prefix` ending in `suffix` (dated keys sort by time), newest first.
