@@ -147,8 +147,70 @@ async fn athena_lifecycle_failures_and_deadline_against_moto() {
         "through moto, the same events as the local engine"
     );
 
-    // 2. FAILED: the reason reaches the caller.
+    // 1b. The report's Athena engine: the DDL (create, bring the projection in step,
+    // snapshot table) then the query; DDL answers with empty result sets, as Athena's do.
     transition(&moto, json!({"progression": "immediate"})).await;
+    for _ in 0..4 {
+        queue(&moto, &[], &[]).await;
+    }
+    queue(&moto, &header, &rows).await;
+    let engine = vpcwarden_idle_report::Engine::Athena {
+        port: Arc::clone(&port),
+        table: Box::new(table.clone()),
+        options: Box::new(fast.clone()),
+    };
+    let got = engine.events(from, to).await.unwrap();
+    assert_eq!(
+        got.events, local.events,
+        "the engine path gives the local engine's events"
+    );
+    assert_eq!(got.bytes_scanned, Some(123_456_789));
+    let ids = client
+        .list_query_executions()
+        .work_group(&workgroup)
+        .send()
+        .await
+        .unwrap();
+    let mut statements = Vec::new();
+    for id in ids.query_execution_ids() {
+        let e = client
+            .get_query_execution()
+            .query_execution_id(id)
+            .send()
+            .await
+            .unwrap();
+        statements.push(
+            e.query_execution()
+                .and_then(|e| e.query())
+                .unwrap_or_default()
+                .to_string(),
+        );
+    }
+    let first_words = |prefix: &str| statements.iter().filter(|q| q.starts_with(prefix)).count();
+    assert_eq!(
+        first_words("CREATE EXTERNAL TABLE IF NOT EXISTS `vpcwarden`.`cloudtrail_v1`"),
+        1,
+        "{statements:#?}"
+    );
+    assert_eq!(
+        first_words("ALTER TABLE `vpcwarden`.`cloudtrail_v1` SET TBLPROPERTIES"),
+        1
+    );
+    assert_eq!(
+        first_words("ALTER TABLE `vpcwarden`.`cloudtrail_v1` SET LOCATION"),
+        1
+    );
+    assert_eq!(
+        first_words("CREATE EXTERNAL TABLE IF NOT EXISTS `vpcwarden`.`eip_snapshots_v1`"),
+        1
+    );
+    assert_eq!(
+        first_words("SELECT eventtime"),
+        2,
+        "the runner's query, then the engine's"
+    );
+
+    // 2. FAILED: the reason reaches the caller.
     post(
         &proxy,
         "/__athena",

@@ -105,6 +105,38 @@ TBLPROPERTIES (
     )
 }
 
+/// Brings an existing CloudTrail table's projection and location in step with
+/// the settings (`CREATE … IF NOT EXISTS` leaves an existing table as it was,
+/// so a new account or region would otherwise never be queried).
+pub fn cloudtrail_table_sync(v: &DdlValues) -> [String; 2] {
+    [
+        format!(
+            "ALTER TABLE `{db}`.`{table}` SET TBLPROPERTIES (
+  'projection.account.values'='{accounts}',
+  'projection.region.values'='{regions}',
+  'projection.day.range'='{first},NOW',
+  'storage.location.template'='s3://{bucket}/{prefix}AWSLogs/{org}${{account}}/CloudTrail/${{region}}/${{day}}'
+)",
+            db = v.database,
+            table = v.table,
+            accounts = v.accounts,
+            regions = v.regions,
+            first = v.first_day,
+            bucket = v.bucket,
+            prefix = v.prefix,
+            org = v.org_path,
+        ),
+        format!(
+            "ALTER TABLE `{db}`.`{table}` SET LOCATION 's3://{bucket}/{prefix}AWSLogs/{org}'",
+            db = v.database,
+            table = v.table,
+            bucket = v.bucket,
+            prefix = v.prefix,
+            org = v.org_path,
+        ),
+    ]
+}
+
 /// The snapshot table over `snapshots/dt=YYYY-MM-DD/*.jsonl`, for ad-hoc
 /// questions ("which addresses did we hold on 1 March?").
 pub fn snapshot_table(v: &DdlValues) -> String {

@@ -91,7 +91,7 @@ pub fn from_env(get: &dyn Fn(&str) -> Option<String>) -> Result<EnvConfig, EnvEr
         exclude_tag: opt("VPCWARDEN_EXCLUDE_TAG").unwrap_or_else(|| "vpcwarden:keep".into()),
         release,
         sns_topic: opt("VPCWARDEN_SNS_TOPIC_ARN"),
-        earlier_snapshots: number("VPCWARDEN_EARLIER_SNAPSHOTS", 30, 0)? as usize,
+        earlier_snapshots: number("VPCWARDEN_EARLIER_SNAPSHOTS", 400, 0)? as usize,
     };
     let engine = match opt("VPCWARDEN_ENGINE").as_deref().unwrap_or("athena") {
         "athena" => {

@@ -70,9 +70,16 @@ impl Engine {
                 options,
             } => {
                 let values = table.ddl_values()?;
-                // Idempotent (IF NOT EXISTS): a new deployment needs no manual step,
-                // and a failed DDL fails the run loudly instead of reporting success.
-                for statement in [ddl::cloudtrail_table(&values), ddl::snapshot_table(&values)] {
+                // Idempotent: a new deployment needs no manual step, a changed account or
+                // region list reaches the projection, and a failed DDL fails the run loudly
+                // instead of reporting success.
+                let [properties, location] = ddl::cloudtrail_table_sync(&values);
+                for statement in [
+                    ddl::cloudtrail_table(&values),
+                    properties,
+                    location,
+                    ddl::snapshot_table(&values),
+                ] {
                     let q = vpcwarden_athena::Query {
                         sql: statement,
                         parameters: vec![],

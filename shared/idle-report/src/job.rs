@@ -5,7 +5,7 @@ use serde::Serialize;
 use serde_json::{json, Value};
 use thiserror::Error;
 use vpcwarden_eip::{analyse, render, Settings, SnapshotAddress};
-use vpcwarden_store::{report_key, Bucket, ReportFormat, StoreError, SNAPSHOTS};
+use vpcwarden_store::{pick_snapshots, report_key, Bucket, ReportFormat, StoreError, SNAPSHOTS};
 
 use crate::engine::{Engine, EngineOutput};
 use crate::metrics::emf;
@@ -65,7 +65,8 @@ pub struct JobConfig {
     pub release: ReleaseMode,
     /// Topic for the summary, if any.
     pub sns_topic: Option<String>,
-    /// Older snapshots read to map association ids from before the window.
+    /// At most this many earlier snapshots (one per day of the window, plus the
+    /// last before it) map association ids of attachments made before the window.
     pub earlier_snapshots: usize,
 }
 
@@ -77,7 +78,7 @@ impl Default for JobConfig {
             exclude_tag: "vpcwarden:keep".into(),
             release: ReleaseMode::Off,
             sns_topic: None,
-            earlier_snapshots: 30,
+            earlier_snapshots: 400,
         }
     }
 }
@@ -157,24 +158,31 @@ pub async fn run(
 ) -> Result<Outcome, JobError> {
     // Whole seconds: Athena compares eventtime text at second precision.
     let now = DateTime::<Utc>::from_timestamp(now.timestamp(), 0).unwrap_or(now);
-    let keys = deps
-        .bucket
-        .newest(SNAPSHOTS, ".jsonl", 1 + cfg.earlier_snapshots)
-        .await?;
-    let Some(latest_key) = keys.first().cloned() else {
-        return Err(JobError::NoSnapshot(deps.bucket.name().into()));
-    };
-    let latest = parse_snapshot(&latest_key, &deps.bucket.get(&latest_key).await?)?;
-    let mut earlier = Vec::new();
-    for k in &keys[1..] {
-        earlier.extend(parse_snapshot(k, &deps.bucket.get(k).await?)?);
-    }
     let settings = Settings {
         window_start: now - Duration::days(cfg.window_days),
         idle_threshold: Duration::days(cfg.threshold_days),
         exclude_tag: cfg.exclude_tag.clone(),
         ..Settings::new(now)
     };
+    let all: Vec<String> = deps
+        .bucket
+        .list(SNAPSHOTS)
+        .await?
+        .into_iter()
+        .map(|(k, _)| k)
+        .collect();
+    let Some((latest_key, earlier_keys)) = pick_snapshots(
+        &all,
+        settings.window_start.date_naive(),
+        cfg.earlier_snapshots,
+    ) else {
+        return Err(JobError::NoSnapshot(deps.bucket.name().into()));
+    };
+    let latest = parse_snapshot(&latest_key, &deps.bucket.get(&latest_key).await?)?;
+    let mut earlier = Vec::new();
+    for k in &earlier_keys {
+        earlier.extend(parse_snapshot(k, &deps.bucket.get(k).await?)?);
+    }
     let engine = deps.engine.events(settings.window_start, now).await?;
     let rows = analyse(&latest, &earlier, &engine.events, &settings);
     let summary = render::summary(&rows);

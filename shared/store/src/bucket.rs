@@ -142,23 +142,4 @@ impl Bucket {
         }
         Ok(())
     }
-
-    /// The newest `n` keys under `prefix` ending in `suffix` (dated keys sort by time), newest first.
-    pub async fn newest(
-        &self,
-        prefix: &str,
-        suffix: &str,
-        n: usize,
-    ) -> Result<Vec<String>, StoreError> {
-        let mut keys: Vec<String> = self
-            .list(prefix)
-            .await?
-            .into_iter()
-            .map(|(k, _)| k)
-            .filter(|k| k.ends_with(suffix))
-            .collect();
-        keys.reverse();
-        keys.truncate(n);
-        Ok(keys)
-    }
 }

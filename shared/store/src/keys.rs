@@ -52,10 +52,75 @@ pub fn report_key(at: DateTime<Utc>, format: ReportFormat) -> String {
     )
 }
 
+/// The snapshots a report reads, from every snapshot key (any order): the
+/// newest, and as earlier ones the last of each day since `window_start_day`
+/// plus the last one before it (the state when the window began) — at most
+/// `max_earlier`, newest first. Associations made before the window and ended
+/// inside it are mapped through these; one per day is enough, because an
+/// association stays visible in every snapshot until it ends.
+pub fn pick_snapshots(
+    keys: &[String],
+    window_start_day: chrono::NaiveDate,
+    max_earlier: usize,
+) -> Option<(String, Vec<String>)> {
+    let mut keys: Vec<&String> = keys.iter().filter(|k| k.ends_with(".jsonl")).collect();
+    keys.sort();
+    let latest = keys.pop()?.clone();
+    let day_of = |k: &str| {
+        k.split('/')
+            .find_map(|p| p.strip_prefix("dt="))
+            .and_then(|d| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
+    };
+    let mut earlier: Vec<String> = Vec::new();
+    let mut last_day = None;
+    for k in keys.iter().rev() {
+        let Some(day) = day_of(k) else { continue };
+        if last_day == Some(day) {
+            continue;
+        }
+        last_day = Some(day);
+        earlier.push((*k).clone());
+        if day < window_start_day {
+            break;
+        }
+    }
+    earlier.truncate(max_earlier);
+    Some((latest, earlier))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use chrono::TimeZone;
+
+    #[test]
+    fn one_snapshot_per_day_in_the_window_and_the_one_before_it() {
+        let keys: Vec<String> = [
+            "snapshots/dt=2026-07-01/000000.jsonl", // older than the one before the window: not read
+            "snapshots/dt=2026-08-20/060000.jsonl",
+            "snapshots/dt=2026-08-20/180000.jsonl", // last before the window
+            "snapshots/dt=2026-09-01/060000.jsonl",
+            "snapshots/dt=2026-09-01/120000.jsonl", // last of its day
+            "snapshots/dt=2026-11-22/060000.jsonl",
+            "snapshots/dt=2026-11-22/120000.jsonl", // the newest
+            "snapshots/README.txt",
+        ]
+        .map(String::from)
+        .to_vec();
+        let start = chrono::NaiveDate::from_ymd_opt(2026, 8, 24).unwrap();
+        let (latest, earlier) = pick_snapshots(&keys, start, 100).unwrap();
+        assert_eq!(latest, "snapshots/dt=2026-11-22/120000.jsonl");
+        assert_eq!(
+            earlier,
+            [
+                "snapshots/dt=2026-11-22/060000.jsonl",
+                "snapshots/dt=2026-09-01/120000.jsonl",
+                "snapshots/dt=2026-08-20/180000.jsonl"
+            ]
+        );
+        assert_eq!(pick_snapshots(&keys, start, 1).unwrap().1.len(), 1);
+        assert_eq!(pick_snapshots(&[], start, 10), None);
+    }
 
     #[test]
     fn keys_sort_by_time() {

@@ -9,6 +9,6 @@ mod trail;
 mod uri;
 
 pub use bucket::{Bucket, StoreError};
-pub use keys::{report_key, snapshot_key, ReportFormat, REPORTS, SNAPSHOTS};
+pub use keys::{pick_snapshots, report_key, snapshot_key, ReportFormat, REPORTS, SNAPSHOTS};
 pub use trail::S3Trail;
 pub use uri::S3Uri;
