@@ -57,6 +57,43 @@ async fn queue(moto: &str, header: &[String], rows: &[Vec<Option<String>>]) {
     assert_eq!(status, 201);
 }
 
+/// One execution as moto holds it: (query text, state).
+async fn execution(client: &aws_sdk_athena::Client, id: &str) -> (String, String) {
+    let out = client
+        .get_query_execution()
+        .query_execution_id(id)
+        .send()
+        .await
+        .unwrap();
+    let e = out.query_execution();
+    (
+        e.and_then(|e| e.query()).unwrap_or_default().to_string(),
+        e.and_then(|e| e.status())
+            .and_then(|s| s.state())
+            .map(|s| s.as_str().to_string())
+            .unwrap_or_default(),
+    )
+}
+
+/// The workgroup's executions: (id, query text, state).
+async fn executions(
+    client: &aws_sdk_athena::Client,
+    workgroup: &str,
+) -> Vec<(String, String, String)> {
+    let ids = client
+        .list_query_executions()
+        .work_group(workgroup)
+        .send()
+        .await
+        .unwrap();
+    let mut out = Vec::new();
+    for id in ids.query_execution_ids() {
+        let (query, state) = execution(client, id).await;
+        out.push((id.to_string(), query, state));
+    }
+    out
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn athena_lifecycle_failures_and_deadline_against_moto() {
     let moto = standin("VPCWARDEN_MOTO_URL");
@@ -120,15 +157,9 @@ async fn athena_lifecycle_failures_and_deadline_against_moto() {
     assert_eq!(out.header, header);
     assert_eq!(out.rows, rows, "all rows, in order, header not repeated");
     assert_eq!(out.bytes_scanned, Some(123_456_789));
-    let sent = client
-        .get_query_execution()
-        .query_execution_id(&out.execution_id)
-        .send()
-        .await
-        .unwrap();
     assert_eq!(
-        sent.query_execution().and_then(|e| e.query()),
-        Some(q.sql.as_str()),
+        execution(&client, &out.execution_id).await.0,
+        q.sql,
         "the generated SQL is what ran"
     );
     let (events, _) = rows_to_events(&out.header, &out.rows).unwrap();
@@ -165,27 +196,11 @@ async fn athena_lifecycle_failures_and_deadline_against_moto() {
         "the engine path gives the local engine's events"
     );
     assert_eq!(got.bytes_scanned, Some(123_456_789));
-    let ids = client
-        .list_query_executions()
-        .work_group(&workgroup)
-        .send()
+    let statements: Vec<String> = executions(&client, &workgroup)
         .await
-        .unwrap();
-    let mut statements = Vec::new();
-    for id in ids.query_execution_ids() {
-        let e = client
-            .get_query_execution()
-            .query_execution_id(id)
-            .send()
-            .await
-            .unwrap();
-        statements.push(
-            e.query_execution()
-                .and_then(|e| e.query())
-                .unwrap_or_default()
-                .to_string(),
-        );
-    }
+        .into_iter()
+        .map(|(_, query, _)| query)
+        .collect();
     let first_words = |prefix: &str| statements.iter().filter(|q| q.starts_with(prefix)).count();
     assert_eq!(
         first_words("CREATE EXTERNAL TABLE IF NOT EXISTS `vpcwarden`.`cloudtrail_v1`"),
@@ -236,30 +251,11 @@ async fn athena_lifecycle_failures_and_deadline_against_moto() {
     };
     let id = loop {
         tokio::time::sleep(Duration::from_millis(50)).await;
-        let ids = client
-            .list_query_executions()
-            .work_group(&workgroup)
-            .send()
+        let queued = executions(&client, &workgroup)
             .await
-            .unwrap();
-        let mut queued = None;
-        for id in ids.query_execution_ids() {
-            let e = client
-                .get_query_execution()
-                .query_execution_id(id)
-                .send()
-                .await
-                .unwrap();
-            if e.query_execution()
-                .and_then(|e| e.status())
-                .and_then(|s| s.state())
-                .map(|s| s.as_str())
-                == Some("QUEUED")
-            {
-                queued = Some(id.to_string());
-            }
-        }
-        if let Some(id) = queued {
+            .into_iter()
+            .find(|(_, _, state)| state == "QUEUED");
+        if let Some((id, _, _)) = queued {
             break id;
         }
     };
@@ -283,20 +279,9 @@ async fn athena_lifecycle_failures_and_deadline_against_moto() {
     match run(port.as_ref(), &q, &short).await {
         Err(AthenaError::Deadline { id, stopped, .. }) => {
             assert!(stopped, "StopQueryExecution was called");
-            let e = client
-                .get_query_execution()
-                .query_execution_id(&id)
-                .send()
-                .await
-                .unwrap();
-            let state = e
-                .query_execution()
-                .and_then(|e| e.status())
-                .and_then(|s| s.state())
-                .map(|s| s.as_str().to_string());
             assert_eq!(
-                state.as_deref(),
-                Some("CANCELLED"),
+                execution(&client, &id).await.1,
+                "CANCELLED",
                 "no execution is left running"
             );
         }

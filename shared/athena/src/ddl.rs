@@ -47,6 +47,19 @@ impl DdlValues {
     }
 }
 
+/// Where the table's data starts: the trail's `AWSLogs/[org/]`.
+fn location(v: &DdlValues) -> String {
+    format!("s3://{}/{}AWSLogs/{}", v.bucket, v.prefix, v.org_path)
+}
+
+/// Partition projection's key template (Athena fills `${account}` and the rest).
+fn location_template(v: &DdlValues) -> String {
+    format!(
+        "{}${{account}}/CloudTrail/${{region}}/${{day}}",
+        location(v)
+    )
+}
+
 /// The CloudTrail table: CloudTrail's own input format, JSON SerDe, and
 /// partition projection over account, region and day, so a query that
 /// restricts `day` reads only those days' folders and no crawler or
@@ -80,7 +93,7 @@ PARTITIONED BY (account STRING, region STRING, day STRING)
 ROW FORMAT SERDE 'org.apache.hive.hcatalog.data.JsonSerDe'
 STORED AS INPUTFORMAT 'com.amazon.emr.cloudtrail.CloudTrailInputFormat'
 OUTPUTFORMAT 'org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat'
-LOCATION 's3://{bucket}/{prefix}AWSLogs/{org}'
+LOCATION '{location}'
 TBLPROPERTIES (
   'projection.enabled'='true',
   'projection.account.type'='enum',
@@ -92,13 +105,12 @@ TBLPROPERTIES (
   'projection.day.range'='{first},NOW',
   'projection.day.interval'='1',
   'projection.day.interval.unit'='DAYS',
-  'storage.location.template'='s3://{bucket}/{prefix}AWSLogs/{org}${{account}}/CloudTrail/${{region}}/${{day}}'
+  'storage.location.template'='{template}'
 )",
         db = v.database,
         table = v.table,
-        bucket = v.bucket,
-        prefix = v.prefix,
-        org = v.org_path,
+        location = location(v),
+        template = location_template(v),
         accounts = v.accounts,
         regions = v.regions,
         first = v.first_day,
@@ -115,24 +127,20 @@ pub fn cloudtrail_table_sync(v: &DdlValues) -> [String; 2] {
   'projection.account.values'='{accounts}',
   'projection.region.values'='{regions}',
   'projection.day.range'='{first},NOW',
-  'storage.location.template'='s3://{bucket}/{prefix}AWSLogs/{org}${{account}}/CloudTrail/${{region}}/${{day}}'
+  'storage.location.template'='{template}'
 )",
             db = v.database,
             table = v.table,
             accounts = v.accounts,
             regions = v.regions,
             first = v.first_day,
-            bucket = v.bucket,
-            prefix = v.prefix,
-            org = v.org_path,
+            template = location_template(v),
         ),
         format!(
-            "ALTER TABLE `{db}`.`{table}` SET LOCATION 's3://{bucket}/{prefix}AWSLogs/{org}'",
+            "ALTER TABLE `{db}`.`{table}` SET LOCATION '{location}'",
             db = v.database,
             table = v.table,
-            bucket = v.bucket,
-            prefix = v.prefix,
-            org = v.org_path,
+            location = location(v),
         ),
     ]
 }
