@@ -37,7 +37,7 @@ step "6. The scheduled eip-snapshot function (cargo lambda): every address in ev
 cargo lambda invoke eip-snapshot -A 127.0.0.1 -P "$port" --data-ascii '{"source":"aws.scheduler"}' >"$OUT/snapshot.json"
 "$PY" -c 'import json,sys; r=json.load(open(sys.argv[1])); print("  s3://vpcwarden-standin-data/%s: %d addresses from %d regions, %d region failures" % (r["key"], r["addresses"], r["regions_read"], len(r["region_failures"])))' "$OUT/snapshot.json"
 
-step "7. A generated CloudTrail trail (100 days, noise from other services) with the stories of 16 more addresses, uploaded to s3://vpcwarden-standin-trail/"
+step "7. A generated CloudTrail trail (100 days, noise from other services) with the stories of more addresses (the generator's catalog), uploaded to s3://vpcwarden-standin-trail/"
 NOW=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 "$CLI" gen-cloudtrail --out "$OUT/gen" --now "$NOW" --accounts 111122223333 --regions us-east-1 --days 100 --files-per-day 4 --noise-per-file 60 >"$OUT/gen.json"
 "$PY" - "$OUT" <<'PYEOF'

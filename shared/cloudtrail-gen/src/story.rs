@@ -169,6 +169,26 @@ pub const STORIES: &[Story] = &[
         attached_before_trail: false,
     },
     Story {
+        name: "nat-gateway-before-window",
+        steps: &[(150, Allocate), (140, NatCreate), (20, NatDelete)],
+        now: Now::Idle,
+        idle_since: IdleSince::Step(2),
+        attachments: &[],
+        byoip: false,
+        excluded: false,
+        attached_before_trail: true,
+    },
+    Story {
+        name: "network-load-balancer-before-window",
+        steps: &[(160, Allocate), (130, NlbCreate), (15, NlbDelete)],
+        now: Now::Idle,
+        idle_since: IdleSince::Step(2),
+        attachments: &[],
+        byoip: false,
+        excluded: false,
+        attached_before_trail: true,
+    },
+    Story {
         name: "attached-before-trail",
         steps: &[(5, Disassociate)],
         now: Now::Idle,
@@ -497,7 +517,13 @@ impl Story {
         };
         // Managed attachments (NAT, NLB) have association ids that no AssociateAddress call names.
         let managed_assoc = format!("eipassoc-{}", hex(rng, 17));
-        let latest = match self.now {
+        // What a NAT gateway's or NLB's interface description names (see vpcwarden-inventory).
+        let held_by: Option<String> = nat.clone().or_else(|| {
+            nlb.as_deref()
+                .and_then(|a| a.split_once("loadbalancer/"))
+                .map(|(_, r)| r.to_string())
+        });
+        let mut latest = match self.now {
             Now::Released => None,
             Now::Idle => Some(line(s.now, None)),
             Now::Instance => Some(line(
@@ -517,9 +543,18 @@ impl Story {
                 Some(line(s.now, Some((&managed_assoc, None, &eni, &eni_owner))))
             }
         };
-        let earlier = earlier_assoc
-            .as_deref()
-            .map(|a| line(s.earlier_at, Some((a, Some(&instance), &eni, &eni_owner))));
+        if matches!(self.now, Now::NatGateway | Now::LoadBalancer) {
+            if let Some(l) = latest.as_mut() {
+                l["held_by"] = json!(held_by);
+            }
+        }
+        // Attached since before the trail began: by an instance, or held by a NAT gateway / NLB.
+        let earlier = earlier_assoc.as_deref().map(|a| {
+            let on_instance = held_by.is_none().then_some(instance.as_str());
+            let mut l = line(s.earlier_at, Some((a, on_instance, &eni, &eni_owner)));
+            l["held_by"] = json!(held_by);
+            l
+        });
 
         let step_time = |i: usize| at(self.steps[i].0);
         let window_start = s.now - Duration::days(s.window_days);

@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use crate::event::{EventKind, LifecycleEvent, Target};
 use crate::ids::{AllocationId, AssociationId};
-use crate::SnapshotAddress;
+use crate::{holder_key, SnapshotAddress};
 
 /// One period during which an address was attached.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -103,11 +103,20 @@ pub fn reconstruct<'a>(
     order.dedup_by(|a, b| a.event_id == b.event_id);
 
     let mut out = Reconstruction::default();
-    let mut association: HashMap<AssociationId, AllocationId> = snapshots
-        .into_iter()
-        .filter_map(|s| Some((s.association_id.clone()?, s.allocation_id.clone())))
-        .collect();
+    let mut association: HashMap<AssociationId, AllocationId> = HashMap::new();
+    // Holds that began before the events, as snapshots saw them.
     let mut holders: HashMap<String, Vec<AllocationId>> = HashMap::new();
+    for s in snapshots {
+        if let Some(a) = &s.association_id {
+            association.insert(a.clone(), s.allocation_id.clone());
+        }
+        if let Some(h) = s.held_by.as_deref().filter(|h| !h.is_empty()) {
+            let held = holders.entry(holder_key(h).to_string()).or_default();
+            if !held.contains(&s.allocation_id) {
+                held.push(s.allocation_id.clone());
+            }
+        }
+    }
 
     for ev in order {
         let t = ev.time;
@@ -162,17 +171,26 @@ pub fn reconstruct<'a>(
                         .or_default()
                         .open(target.clone(), t);
                 }
-                holders.insert(holder.clone(), allocations.clone());
+                holders.insert(holder_key(holder).to_string(), allocations.clone());
             }
             EventKind::NatGatewayDelete {
                 nat_gateway: holder,
             }
             | EventKind::LoadBalancerDelete {
                 load_balancer: holder,
-            } => match holders.remove(holder) {
+            } => match holders.remove(holder_key(holder)) {
                 Some(allocs) => {
+                    let target = match &ev.kind {
+                        EventKind::NatGatewayDelete { .. } => Target::NatGateway(holder.clone()),
+                        _ => Target::LoadBalancer(holder.clone()),
+                    };
                     for a in allocs {
-                        out.histories.entry(a).or_default().close(t);
+                        // Closes the hold opened by the create, or records one that
+                        // began before the events (known from a snapshot).
+                        out.histories
+                            .entry(a)
+                            .or_default()
+                            .detach(t, Some(target.clone()));
                     }
                 }
                 None => out.unmapped_deletions.push(holder.clone()),

@@ -20,6 +20,7 @@ pub use classify::{
 pub use event::{EventKind, LifecycleEvent, Target};
 pub use extract::{extract, ExtractError};
 pub use history::{reconstruct, Attachment, History, Reconstruction};
+
 pub use ids::{AllocationId, AssociationId, IdError};
 
 /// One address as the snapshot function recorded it (DescribeAddresses).
@@ -57,6 +58,19 @@ pub struct SnapshotAddress {
     /// When the snapshot function saw it.
     #[serde(default)]
     pub snapshot_time: Option<chrono::DateTime<chrono::Utc>>,
+    /// The NAT gateway (`nat-…`) or network load balancer (`net/<name>/<id>`)
+    /// holding it, read from its network interface's description. Lets a
+    /// deletion in the window end a hold that began before it.
+    #[serde(default)]
+    pub held_by: Option<String>,
+}
+
+/// The key a holder is known by in both events and snapshots: a NAT gateway
+/// id as is; a load balancer ARN reduced to its `net/<name>/<id>` part.
+pub fn holder_key(holder: &str) -> &str {
+    holder
+        .split_once("loadbalancer/")
+        .map_or(holder, |(_, rest)| rest)
 }
 
 impl SnapshotAddress {

@@ -51,6 +51,7 @@ fn addr(id: &str, ip: &str) -> SnapshotAddress {
         domain: Some("vpc".into()),
         network_border_group: Some("us-east-1".into()),
         snapshot_time: None,
+        held_by: None,
     }
 }
 

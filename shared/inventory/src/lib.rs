@@ -15,7 +15,7 @@ use futures::stream::{self, StreamExt};
 use serde::Serialize;
 use vpcwarden_eip::SnapshotAddress;
 
-pub use sdk::{caller_account, SdkAddresses};
+pub use sdk::{caller_account, holder_from_description, SdkAddresses};
 
 /// Regions read at once.
 pub const REGION_CONCURRENCY: usize = 8;

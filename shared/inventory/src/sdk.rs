@@ -115,9 +115,96 @@ impl AddressSource for SdkAddresses {
                     domain: a.domain().map(|d| d.as_str().to_string()),
                     network_border_group: non_empty(a.network_border_group()),
                     snapshot_time: None,
+                    held_by: None,
                 });
             }
+            self.fill_holders(region, &mut list).await;
             Ok(list)
         })
+    }
+}
+
+/// The holder a managed network interface's description names: `nat-…` for
+/// "Interface for NAT Gateway nat-…", `net/<name>/<id>` for "ELB net/<name>/<id>".
+pub fn holder_from_description(description: &str) -> Option<String> {
+    if let Some(rest) = description.strip_prefix("Interface for NAT Gateway ") {
+        return Some(rest.trim().to_string()).filter(|n| n.starts_with("nat-"));
+    }
+    description
+        .strip_prefix("ELB ")
+        .filter(|r| r.starts_with("net/"))
+        .map(|r| r.trim().to_string())
+}
+
+impl SdkAddresses {
+    /// Reads the descriptions of the interfaces that hold addresses without an
+    /// instance (NAT gateways, load balancers). Best effort: without them the
+    /// snapshot is still complete, only less precise about holds that began
+    /// before the report's window.
+    async fn fill_holders(&self, region: &str, list: &mut [SnapshotAddress]) {
+        let enis: Vec<String> = list
+            .iter()
+            .filter(|a| a.instance_id.is_none())
+            .filter_map(|a| a.network_interface_id.clone())
+            .collect();
+        if enis.is_empty() {
+            return;
+        }
+        // A filter (unlike NetworkInterfaceIds) does not fail on an interface deleted meanwhile.
+        let got = self
+            .client(Some(region))
+            .describe_network_interfaces()
+            .filters(
+                Filter::builder()
+                    .name("network-interface-id")
+                    .set_values(Some(enis))
+                    .build(),
+            )
+            .send()
+            .await;
+        let out = match got {
+            Ok(out) => out,
+            Err(e) => {
+                tracing::warn!(region, error = %vpcwarden_aws_setup::error_text(&e), "interface descriptions not read");
+                return;
+            }
+        };
+        for ni in out.network_interfaces() {
+            let (Some(id), Some(holder)) = (
+                ni.network_interface_id(),
+                ni.description().and_then(holder_from_description),
+            ) else {
+                continue;
+            };
+            for a in list
+                .iter_mut()
+                .filter(|a| a.network_interface_id.as_deref() == Some(id))
+            {
+                a.held_by = Some(holder.clone());
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::holder_from_description;
+
+    #[test]
+    fn holders_from_managed_interface_descriptions() {
+        assert_eq!(
+            holder_from_description("Interface for NAT Gateway nat-0a1b2c3d4e5f67890").as_deref(),
+            Some("nat-0a1b2c3d4e5f67890")
+        );
+        assert_eq!(
+            holder_from_description("ELB net/edge-nlb/50dc6c495c0c9188").as_deref(),
+            Some("net/edge-nlb/50dc6c495c0c9188")
+        );
+        assert_eq!(
+            holder_from_description("ELB app/web/50dc6c495c0c9188"),
+            None,
+            "ALBs hold no Elastic IP"
+        );
+        assert_eq!(holder_from_description("Primary network interface"), None);
     }
 }

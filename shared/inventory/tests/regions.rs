@@ -28,6 +28,7 @@ fn address(id: &str) -> SnapshotAddress {
         domain: Some("vpc".into()),
         network_border_group: None,
         snapshot_time: None,
+        held_by: None,
     }
 }
 
