@@ -39,6 +39,7 @@ cargo lambda invoke eip-snapshot -A 127.0.0.1 -P "$port" --data-ascii '{"source"
 
 step "7. A generated CloudTrail trail (100 days, noise from other services) with the stories of more addresses (the generator's catalog), uploaded to s3://vpcwarden-standin-trail/"
 NOW=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+FROM=$(date -u -d "$(date -u -d "$NOW" +%Y-%m-%d\ %H:%M:%S) UTC 90 days ago" +%Y-%m-%dT%H:%M:%SZ)
 "$CLI" gen-cloudtrail --out "$OUT/gen" --now "$NOW" --accounts 111122223333 --regions us-east-1 --days 100 --files-per-day 4 --noise-per-file 60 >"$OUT/gen.json"
 "$PY" - "$OUT" <<'PYEOF'
 import json, os, sys, boto3, datetime
@@ -100,5 +101,10 @@ PYEOF
 
 step "9. The same analysis from the CLI, local engine over the generated directory"
 "$CLI" eip report --cloudtrail "$OUT/gen/cloudtrail" --snapshot "$OUT/gen/snapshot-latest.jsonl" --earlier "$OUT/gen/snapshot-earlier.jsonl" --now "$NOW" --format markdown 2>&1 | head -3
+
+step "10. The Athena engine (production) for an organization trail: the generated table's partition projection, and the query with its execution parameters"
+TABLE=(--cloudtrail-bucket org-trail-logs --organization-id o-a1b2c3d4e5 --accounts 111122223333,444455556666 --regions us-east-1,eu-west-1 --data-bucket vpcwarden-standin-data)
+"$CLI" athena ddl "${TABLE[@]}" | awk '/^TBLPROPERTIES/ {f = 1} f {print "  " $0} f && /^\)/ {exit}'
+"$CLI" athena sql "${TABLE[@]}" --from "$FROM" --to "$NOW" | sed 's/^/  /'
 echo
 echo "Generated trail, truth and reports: $OUT"
