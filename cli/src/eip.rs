@@ -149,9 +149,7 @@ pub fn run(cmd: Cmd) -> Result<ExitCode> {
     };
     let started = std::time::Instant::now();
     // S3 reads block on a runtime that this thread keeps driving while the scan's threads work.
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()?;
+    let runtime = multi_thread()?;
     let source: Box<dyn Source> = if cloudtrail.starts_with("s3://") {
         let uri = vpcwarden_store::S3Uri::parse(&cloudtrail)?;
         let config = runtime.block_on(vpcwarden_aws_setup::load());

@@ -60,6 +60,33 @@ fn location_template(v: &DdlValues) -> String {
     )
 }
 
+/// The CloudTrail table's properties, in DDL order, each marked whether it
+/// follows the settings (and so is re-applied to an existing table).
+fn cloudtrail_properties(v: &DdlValues) -> [(&'static str, String, bool); 11] {
+    let fixed = |k, val: &str| (k, val.to_string(), false);
+    [
+        fixed("projection.enabled", "true"),
+        fixed("projection.account.type", "enum"),
+        ("projection.account.values", v.accounts.clone(), true),
+        fixed("projection.region.type", "enum"),
+        ("projection.region.values", v.regions.clone(), true),
+        fixed("projection.day.type", "date"),
+        fixed("projection.day.format", "yyyy/MM/dd"),
+        ("projection.day.range", format!("{},NOW", v.first_day), true),
+        fixed("projection.day.interval", "1"),
+        fixed("projection.day.interval.unit", "DAYS"),
+        ("storage.location.template", location_template(v), true),
+    ]
+}
+
+/// `TBLPROPERTIES`' list: `'key'='value'` lines.
+fn property_lines<'a>(props: impl Iterator<Item = &'a (&'static str, String, bool)>) -> String {
+    props
+        .map(|(k, val, _)| format!("  '{k}'='{val}'"))
+        .collect::<Vec<_>>()
+        .join(",\n")
+}
+
 /// The CloudTrail table: CloudTrail's own input format, JSON SerDe, and
 /// partition projection over account, region and day, so a query that
 /// restricts `day` reads only those days' folders and no crawler or
@@ -95,25 +122,12 @@ STORED AS INPUTFORMAT 'com.amazon.emr.cloudtrail.CloudTrailInputFormat'
 OUTPUTFORMAT 'org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat'
 LOCATION '{location}'
 TBLPROPERTIES (
-  'projection.enabled'='true',
-  'projection.account.type'='enum',
-  'projection.account.values'='{accounts}',
-  'projection.region.type'='enum',
-  'projection.region.values'='{regions}',
-  'projection.day.type'='date',
-  'projection.day.format'='yyyy/MM/dd',
-  'projection.day.range'='{first},NOW',
-  'projection.day.interval'='1',
-  'projection.day.interval.unit'='DAYS',
-  'storage.location.template'='{template}'
+{properties}
 )",
         db = v.database,
         table = v.table,
         location = location(v),
-        template = location_template(v),
-        accounts = v.accounts,
-        regions = v.regions,
-        first = v.first_day,
+        properties = property_lines(cloudtrail_properties(v).iter()),
     )
 }
 
@@ -123,18 +137,14 @@ TBLPROPERTIES (
 pub fn cloudtrail_table_sync(v: &DdlValues) -> [String; 2] {
     [
         format!(
-            "ALTER TABLE `{db}`.`{table}` SET TBLPROPERTIES (
-  'projection.account.values'='{accounts}',
-  'projection.region.values'='{regions}',
-  'projection.day.range'='{first},NOW',
-  'storage.location.template'='{template}'
-)",
+            "ALTER TABLE `{db}`.`{table}` SET TBLPROPERTIES (\n{properties}\n)",
             db = v.database,
             table = v.table,
-            accounts = v.accounts,
-            regions = v.regions,
-            first = v.first_day,
-            template = location_template(v),
+            properties = property_lines(
+                cloudtrail_properties(v)
+                    .iter()
+                    .filter(|(_, _, synced)| *synced)
+            ),
         ),
         format!(
             "ALTER TABLE `{db}`.`{table}` SET LOCATION '{location}'",

@@ -76,11 +76,9 @@ pub fn holder_key(holder: &str) -> &str {
 impl SnapshotAddress {
     /// Attached to something now.
     pub fn is_associated(&self) -> bool {
-        // moto (and some SDK versions) report "" for absent values: empty is absent.
-        let present = |v: &Option<String>| v.as_deref().is_some_and(|s| !s.is_empty());
         self.association_id.is_some()
-            || present(&self.instance_id)
-            || present(&self.network_interface_id)
+            || non_empty(&self.instance_id).is_some()
+            || non_empty(&self.network_interface_id).is_some()
     }
 
     /// Brought-your-own-IP addresses carry no public IPv4 charge.

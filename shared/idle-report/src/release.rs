@@ -11,6 +11,7 @@ use aws_sdk_ec2::config::Region;
 use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
 use vpcwarden_eip::{AddressReport, Status};
+use vpcwarden_inventory::snapshot_address;
 
 /// What to do with flagged addresses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -165,16 +166,15 @@ impl ReleasePort for SdkRelease {
                 .send()
                 .await
             {
-                Ok(out) => Ok(out.addresses().first().map(|a| Live {
-                    associated: a.association_id().is_some_and(|s| !s.is_empty())
-                        || a.instance_id().is_some_and(|s| !s.is_empty())
-                        || a.network_interface_id().is_some_and(|s| !s.is_empty()),
-                    tag_keys: a
-                        .tags()
-                        .iter()
-                        .filter_map(|t| t.key().map(str::to_string))
-                        .collect(),
-                })),
+                // Read as the snapshot reads it, so "attached" means the same to both.
+                Ok(out) => Ok(out
+                    .addresses()
+                    .first()
+                    .and_then(|a| snapshot_address(a, region))
+                    .map(|s| Live {
+                        associated: s.is_associated(),
+                        tag_keys: s.tags.into_iter().map(|(k, _)| k).collect(),
+                    })),
                 Err(e)
                     if vpcwarden_aws_setup::error_code(&e)
                         == Some("InvalidAllocationID.NotFound") =>

@@ -15,7 +15,7 @@ use futures::stream::{self, StreamExt};
 use serde::Serialize;
 use vpcwarden_eip::SnapshotAddress;
 
-pub use sdk::{caller_account, holder_from_description, SdkAddresses};
+pub use sdk::{caller_account, holder_from_description, snapshot_address, SdkAddresses};
 
 /// Regions read at once.
 pub const REGION_CONCURRENCY: usize = 8;

@@ -82,46 +82,51 @@ impl AddressSource for SdkAddresses {
                 .send()
                 .await
                 .map_err(|e| vpcwarden_aws_setup::error_text(&e))?;
-            let mut list = Vec::new();
-            for a in out.addresses() {
-                // EC2-Classic leftovers have no allocation id; they are not VPC addresses.
-                let Some(Ok(allocation_id)) = a.allocation_id().map(AllocationId::parse) else {
-                    continue;
-                };
-                list.push(SnapshotAddress {
-                    allocation_id,
-                    public_ip: a.public_ip().unwrap_or_default().to_string(),
-                    region: region.to_string(),
-                    account: String::new(),
-                    association_id: a
-                        .association_id()
-                        .filter(|s| !s.is_empty())
-                        .and_then(|s| AssociationId::parse(s).ok()),
-                    instance_id: non_empty(a.instance_id()),
-                    network_interface_id: non_empty(a.network_interface_id()),
-                    network_interface_owner_id: non_empty(a.network_interface_owner_id()),
-                    public_ipv4_pool: non_empty(a.public_ipv4_pool()),
-                    tags: a
-                        .tags()
-                        .iter()
-                        .map(|t| {
-                            (
-                                t.key().unwrap_or_default().to_string(),
-                                t.value().unwrap_or_default().to_string(),
-                            )
-                        })
-                        .collect(),
-                    private_ip: non_empty(a.private_ip_address()),
-                    domain: a.domain().map(|d| d.as_str().to_string()),
-                    network_border_group: non_empty(a.network_border_group()),
-                    snapshot_time: None,
-                    held_by: None,
-                });
-            }
+            let mut list: Vec<SnapshotAddress> = out
+                .addresses()
+                .iter()
+                .filter_map(|a| snapshot_address(a, region))
+                .collect();
             self.fill_holders(region, &mut list).await;
             Ok(list)
         })
     }
+}
+
+/// One DescribeAddresses entry as a snapshot line (account, snapshot time and
+/// holder are filled in later). `None` for EC2-Classic leftovers: they have no
+/// allocation id and are not VPC addresses.
+pub fn snapshot_address(a: &aws_sdk_ec2::types::Address, region: &str) -> Option<SnapshotAddress> {
+    let allocation_id = AllocationId::parse(a.allocation_id()?).ok()?;
+    Some(SnapshotAddress {
+        allocation_id,
+        public_ip: a.public_ip().unwrap_or_default().to_string(),
+        region: region.to_string(),
+        account: String::new(),
+        association_id: a
+            .association_id()
+            .filter(|s| !s.is_empty())
+            .and_then(|s| AssociationId::parse(s).ok()),
+        instance_id: non_empty(a.instance_id()),
+        network_interface_id: non_empty(a.network_interface_id()),
+        network_interface_owner_id: non_empty(a.network_interface_owner_id()),
+        public_ipv4_pool: non_empty(a.public_ipv4_pool()),
+        tags: a
+            .tags()
+            .iter()
+            .map(|t| {
+                (
+                    t.key().unwrap_or_default().to_string(),
+                    t.value().unwrap_or_default().to_string(),
+                )
+            })
+            .collect(),
+        private_ip: non_empty(a.private_ip_address()),
+        domain: a.domain().map(|d| d.as_str().to_string()),
+        network_border_group: non_empty(a.network_border_group()),
+        snapshot_time: None,
+        held_by: None,
+    })
 }
 
 /// The holder a managed network interface's description names: `nat-…` for

@@ -75,6 +75,13 @@ impl Bucket {
 
     /// Reads a whole object.
     pub async fn get(&self, key: &str) -> Result<Vec<u8>, StoreError> {
+        let mut body = Vec::new();
+        self.get_into(key, &mut body).await?;
+        Ok(body)
+    }
+
+    /// Reads a whole object into `buf` (cleared first), copying it once.
+    pub async fn get_into(&self, key: &str, buf: &mut Vec<u8>) -> Result<(), StoreError> {
         let out = self
             .client
             .get_object()
@@ -88,7 +95,11 @@ impl Bucket {
             .collect()
             .await
             .map_err(|e| self.err("GetObject", key, e.to_string()))?;
-        Ok(bytes.into_bytes().to_vec())
+        buf.clear();
+        for segment in bytes.into_segments() {
+            buf.extend_from_slice(&segment);
+        }
+        Ok(())
     }
 
     /// Every key under `prefix` with its size, in key order.

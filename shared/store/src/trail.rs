@@ -152,15 +152,9 @@ impl Source for S3Trail {
     }
 
     fn read(&self, item: &Item, buf: &mut Vec<u8>) -> std::io::Result<()> {
-        let key = item.key.clone();
-        let bucket = self.bucket.clone();
-        let bytes = self
-            .runtime
-            .block_on(async move { bucket.get(&key).await })
-            .map_err(io)?;
-        buf.clear();
-        buf.extend_from_slice(&bytes);
-        Ok(())
+        self.runtime
+            .block_on(self.bucket.get_into(&item.key, buf))
+            .map_err(io)
     }
 
     fn describe(&self) -> String {

@@ -156,12 +156,14 @@ fn read_file(
 ) -> std::io::Result<u64> {
     text.clear();
     source.read(item, raw)?;
+    let stored = raw.len() as u64;
     if item.is_gzip() {
         MultiGzDecoder::new(&raw[..]).read_to_end(text)?;
     } else {
-        text.extend_from_slice(raw);
+        // Plain JSON is already the text: hand the buffer over instead of copying it.
+        std::mem::swap(raw, text);
     }
-    Ok(raw.len() as u64)
+    Ok(stored)
 }
 
 fn records(text: &[u8], opts: &ScanOptions, out: &mut Scan) -> serde_json::Result<()> {
