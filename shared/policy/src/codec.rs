@@ -32,6 +32,17 @@ impl Policy {
         Policy::from_value(&value)
     }
 
+    /// Parses a `Condition` block on its own (`{"StringEquals":{"aws:PrincipalOrgID":"o-…"}}`),
+    /// as settings give one; errors name the path under `$`.
+    pub fn parse_condition(text: &str) -> Result<Condition, ParseError> {
+        let value: Value = serde_json::from_str(text).map_err(|e| ParseError::NotJson {
+            line: e.line(),
+            column: e.column(),
+            message: e.to_string(),
+        })?;
+        parse_condition(&value, "$")
+    }
+
     /// Builds the model from an already parsed JSON value.
     pub fn from_value(value: &Value) -> Result<Policy, ParseError> {
         let obj = as_object(value, "$")?;

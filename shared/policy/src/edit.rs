@@ -6,7 +6,8 @@ use serde::Serialize;
 use crate::arn::is_valid_resource;
 use crate::error::EditError;
 use crate::eval::{Caller, Decision, Request};
-use crate::model::{Effect, OneOrMany, Policy, Principal, Statement};
+use crate::model::{Condition, Effect, OneOrMany, Policy, Principal, Statement};
+use crate::perimeter::{describe, same};
 use crate::wildcard::{matches, Case};
 
 /// What a statement added by [`Policy::allow_resource`] looks like.
@@ -18,6 +19,10 @@ pub struct AllowSpec<'a> {
     /// Deterministic Sid for a statement this crate adds, and the statement
     /// preferred for appending.
     pub sid: &'a str,
+    /// Conditions a statement granting the resource must carry. `None`: the
+    /// perimeter every existing Allow shares ([`Policy::perimeter`]), so an
+    /// edit never admits callers the policy kept out.
+    pub condition: Option<&'a Condition>,
 }
 
 /// The result of an edit.
@@ -41,6 +46,8 @@ pub enum EditOutcome {
         sid: Option<String>,
         /// Why this statement was chosen.
         reason: String,
+        /// The conditions the grant carries (the statement's perimeter).
+        conditions: Vec<String>,
     },
     /// A new statement was added.
     AddedStatement {
@@ -48,6 +55,8 @@ pub enum EditOutcome {
         statement: usize,
         /// The new statement's Sid.
         sid: String,
+        /// The conditions the new statement carries (the policy's perimeter).
+        conditions: Vec<String>,
     },
     /// The ARN was removed from a statement.
     Removed {
@@ -75,11 +84,14 @@ impl EditOutcome {
 impl Policy {
     /// Makes the policy allow `spec.actions` on `arn` for everyone the policy admits.
     ///
-    /// A no-op when an unconditional Allow already covers every action (by `*`,
-    /// a wildcard, or the ARN itself). Otherwise appends to the statement with
-    /// Sid `spec.sid`, else to the first unconditional Allow whose principal is
-    /// everyone and whose actions cover `spec.actions` and that lists resources;
-    /// else adds a statement with Sid `spec.sid`.
+    /// Every action is evaluated first: an explicit Deny of any one is an
+    /// error and nothing changes. A no-op when Allows already cover every
+    /// action (by `*`, a wildcard, or the ARN itself) for callers inside the
+    /// perimeter (`spec.condition`, else [`Policy::perimeter`]). Otherwise
+    /// appends to the statement with Sid `spec.sid`, else to the first Allow
+    /// whose principal is everyone, whose conditions are exactly the perimeter,
+    /// whose actions cover `spec.actions` and that lists resources; else adds
+    /// a statement with Sid `spec.sid` carrying the perimeter conditions.
     pub fn allow_resource(
         &mut self,
         arn: &str,
@@ -88,33 +100,23 @@ impl Policy {
         if arn == "*" || !is_valid_resource(arn) {
             return Err(EditError::NotAnArn(arn.to_string()));
         }
-        let mut covering = None;
+        let perimeter = match spec.condition {
+            Some(c) => c.clone(),
+            None => self.perimeter(Some(spec.sid))?,
+        };
+        // Every action is decided before anything changes: one denied action
+        // refuses the whole edit (a half-working grant is worse than none).
+        let mut grants = Vec::with_capacity(spec.actions.len());
         for action in spec.actions {
             let req = Request {
                 caller: Caller::Anyone,
                 action,
                 resource: arn,
             };
-            match self.evaluate(&req) {
-                Decision::ExplicitDeny { statement } => {
-                    return Err(EditError::DeniedBy {
-                        index: statement,
-                        sid: self.statements()[statement]
-                            .sid
-                            .clone()
-                            .unwrap_or_else(|| "(no Sid)".into()),
-                        action: action.to_string(),
-                        resource: arn.to_string(),
-                    })
-                }
-                Decision::Allowed { statement } => covering = covering.or(Some(statement)),
-                _ => {
-                    covering = None;
-                    break;
-                }
-            }
+            grants.push(self.granted_by(&req, &perimeter)?);
         }
-        if let Some(i) = covering {
+        let covering: Option<Vec<usize>> = grants.into_iter().collect();
+        if let Some(&i) = covering.as_ref().and_then(|all| all.first()) {
             let st = &self.statements()[i];
             let by = st
                 .resource
@@ -133,7 +135,7 @@ impl Policy {
         let own = self
             .statements()
             .iter()
-            .position(|s| s.sid.as_deref() == Some(spec.sid) && fits(s, spec));
+            .position(|s| s.sid.as_deref() == Some(spec.sid) && fits(s, spec, &perimeter));
         let chosen = own
             .map(|i| {
                 (
@@ -144,12 +146,12 @@ impl Policy {
             .or_else(|| {
                 self.statements()
                     .iter()
-                    .position(|s| fits(s, spec))
+                    .position(|s| fits(s, spec, &perimeter))
                     .map(|i| {
                         (
                             i,
                             format!(
-                            "first unconditional Allow for every principal whose actions cover {}",
+                            "first Allow for every principal, with the policy's perimeter conditions only, whose actions cover {}",
                             spec.actions.join(", ")
                         ),
                         )
@@ -164,9 +166,17 @@ impl Policy {
                 statement: i,
                 sid: st.sid.clone(),
                 reason,
+                conditions: describe(&perimeter),
             });
         }
 
+        let conditions = describe(&perimeter);
+        let mut order = ["Sid", "Effect", "Principal", "Action", "Resource"]
+            .map(String::from)
+            .to_vec();
+        if !perimeter.is_empty() {
+            order.push("Condition".into());
+        }
         let new = Statement {
             sid: Some(spec.sid.to_string()),
             effect: Some(Effect::Allow),
@@ -175,9 +185,8 @@ impl Policy {
                 spec.actions.iter().map(|a| a.to_string()).collect(),
             )),
             resource: Some(OneOrMany::Many(vec![arn.to_string()])),
-            order: ["Sid", "Effect", "Principal", "Action", "Resource"]
-                .map(String::from)
-                .to_vec(),
+            condition: (!perimeter.is_empty()).then_some(perimeter),
+            order,
             ..Statement::default()
         };
         let statements = self
@@ -187,6 +196,7 @@ impl Policy {
         Ok(EditOutcome::AddedStatement {
             statement: statements.len() - 1,
             sid: spec.sid.to_string(),
+            conditions,
         })
     }
 
@@ -241,6 +251,34 @@ impl Policy {
         outcomes
     }
 
+    /// The statement that grants `req` to a caller inside `perimeter`, if
+    /// any; an explicit Deny for such a caller is an error.
+    fn granted_by(
+        &self,
+        req: &Request<'_>,
+        perimeter: &Condition,
+    ) -> Result<Option<usize>, EditError> {
+        match self.evaluate_assuming(req, perimeter) {
+            Decision::ExplicitDeny { statement } => Err(EditError::DeniedBy {
+                index: statement,
+                sid: self.statements()[statement]
+                    .sid
+                    .clone()
+                    .unwrap_or_else(|| "(no Sid)".into()),
+                action: req.action.to_string(),
+                resource: req.resource.to_string(),
+            }),
+            Decision::Allowed { statement } => Ok(Some(statement)),
+            // A Deny that depends on conditions (e.g. "not from our
+            // organization") is the owner's own guard: it stays in force and
+            // does not stop an Allow inside the perimeter from counting.
+            Decision::Conditional { allows, .. } => Ok(allows
+                .into_iter()
+                .find(|i| self.statements()[*i].condition_within(perimeter))),
+            Decision::ImplicitDeny => Ok(None),
+        }
+    }
+
     fn statement_mut(&mut self, i: usize) -> &mut Statement {
         match self.statement.as_mut() {
             Some(OneOrMany::One(s)) => s,
@@ -250,10 +288,12 @@ impl Policy {
     }
 }
 
-/// An Allow this tool may append to without widening anything else it grants.
-fn fits(st: &Statement, spec: &AllowSpec<'_>) -> bool {
+/// An Allow this tool may append to without widening anything else it grants:
+/// its conditions are exactly the perimeter, no more (the grant would not
+/// work) and no fewer (it would admit callers the policy keeps out).
+fn fits(st: &Statement, spec: &AllowSpec<'_>, perimeter: &Condition) -> bool {
     st.effect == Some(Effect::Allow)
-        && st.condition.as_ref().is_none_or(|c| c.is_empty())
+        && same(st.condition.as_ref(), perimeter)
         && st.not_resource.is_none()
         && st.not_action.is_none()
         && st.not_principal.is_none()

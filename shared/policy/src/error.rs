@@ -52,6 +52,10 @@ pub enum EditError {
         /// The resource denied.
         resource: String,
     },
+    /// Allow statements limit callers by different perimeters (say two
+    /// organizations); a new grant could carry either, and choosing is a person's call.
+    #[error("the policy's Allow statements draw different perimeters (aws:PrincipalOrgID, aws:SourceVpc, …) with no condition in common; name the conditions the grant must carry (--condition, or VPCWARDEN_STATEMENT_CONDITION)")]
+    NoCommonPerimeter,
     /// The resource to add is not an ARN.
     #[error("{0:?} is not an ARN (expected arn:partition:service:region:account:resource)")]
     NotAnArn(String),

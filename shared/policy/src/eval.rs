@@ -4,7 +4,7 @@
 
 use serde::Serialize;
 
-use crate::model::{Effect, OneOrMany, Policy, Principal, Statement};
+use crate::model::{Condition, Effect, OneOrMany, Policy, Principal, Statement};
 use crate::wildcard::{matches, Case};
 
 /// Who is asking.
@@ -63,6 +63,13 @@ impl Decision {
 impl Policy {
     /// Evaluates one request against this policy alone.
     pub fn evaluate(&self, req: &Request<'_>) -> Decision {
+        self.evaluate_assuming(req, &Condition::new())
+    }
+
+    /// Evaluates one request for a caller known to meet `assumed`: a statement
+    /// whose every condition is among them counts as unconditional. This is how
+    /// "a caller inside the data perimeter" is asked (see [`Policy::perimeter`]).
+    pub fn evaluate_assuming(&self, req: &Request<'_>, assumed: &Condition) -> Decision {
         let mut allow_unconditional = None;
         let mut allows = Vec::new();
         let mut conditional_denies = Vec::new();
@@ -70,7 +77,7 @@ impl Policy {
             if !st.applies_to(req) {
                 continue;
             }
-            let conditional = st.condition.as_ref().is_some_and(|c| !c.is_empty());
+            let conditional = !st.condition_within(assumed);
             match (&st.effect, conditional) {
                 (Some(Effect::Deny), false) => return Decision::ExplicitDeny { statement: i },
                 (Some(Effect::Deny), true) => conditional_denies.push(i),
@@ -100,6 +107,14 @@ impl Policy {
 }
 
 impl Statement {
+    /// True when the statement has no condition, or every one of its
+    /// conditions (operator, key, values) is among `assumed`.
+    pub fn condition_within(&self, assumed: &Condition) -> bool {
+        self.condition
+            .as_ref()
+            .is_none_or(|c| crate::perimeter::is_subset(c, assumed))
+    }
+
     /// Do action, resource and principal elements all match (conditions aside)?
     pub fn applies_to(&self, req: &Request<'_>) -> bool {
         self.matches_action(req.action)

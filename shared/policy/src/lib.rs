@@ -6,6 +6,8 @@
 //! - [`Policy::evaluate`] answers "is action A on resource R allowed", with
 //!   explicit Deny, `NotAction`/`NotResource` and conditional statements.
 //! - [`Policy::allow_resource`] / [`Policy::remove_resource`] edit and say what they did.
+//! - [`Policy::perimeter`] finds the identity perimeter (`aws:PrincipalOrgID`, …) every
+//!   Allow shares; edits carry it, so they never admit callers the policy keeps out.
 //! - [`validate()`] reports findings shaped like IAM Access Analyzer's.
 #![deny(missing_docs)]
 
@@ -17,6 +19,7 @@ mod edit;
 mod error;
 mod eval;
 mod model;
+pub mod perimeter;
 pub mod validate;
 pub mod wildcard;
 

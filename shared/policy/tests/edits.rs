@@ -1,12 +1,15 @@
 //! allow_resource / remove_resource on every policy shape the provisioner meets.
 
-use vpcwarden_policy::{diff, AllowSpec, Change, EditError, EditOutcome, Policy};
+use vpcwarden_policy::{
+    diff, AllowSpec, Caller, Change, EditError, EditOutcome, ParseError, Policy, Request,
+};
 
 const Q: &str = "arn:aws:sqs:us-east-1:123456789012:airflow-celery-abc";
 const ACTIONS: &[&str] = &["sqs:SendMessage", "sqs:ReceiveMessage"];
 const SPEC: AllowSpec<'static> = AllowSpec {
     actions: ACTIONS,
     sid: "VpcwardenMwaaQueues",
+    condition: None,
 };
 
 fn allow(text: &str) -> (Policy, EditOutcome) {
@@ -69,14 +72,15 @@ fn covered_by_wildcard_or_star_is_a_no_op() {
 }
 
 #[test]
-fn conditional_allow_does_not_count_and_is_not_appended_to() {
-    let text = r#"{"Statement":[{"Effect":"Allow","Principal":"*","Action":"sqs:*","Resource":["arn:aws:sqs:*:*:x"],"Condition":{"StringEquals":{"aws:PrincipalOrgID":"o-1"}}}]}"#;
+fn a_condition_that_is_not_the_perimeter_does_not_count_and_is_not_appended_to() {
+    let text = r#"{"Statement":[{"Effect":"Allow","Principal":"*","Action":"sqs:*","Resource":["arn:aws:sqs:*:*:x"],"Condition":{"Bool":{"aws:SecureTransport":"true"}}}]}"#;
     let (p, out) = allow(text);
     assert_eq!(
         out,
         EditOutcome::AddedStatement {
             statement: 1,
-            sid: SPEC.sid.into()
+            sid: SPEC.sid.into(),
+            conditions: vec![],
         }
     );
     assert_eq!(p.statements().len(), 2);
@@ -84,6 +88,7 @@ fn conditional_allow_does_not_count_and_is_not_appended_to() {
         p.statements()[0].resource.as_ref().unwrap().len() == 1,
         "conditional statement untouched"
     );
+    assert!(p.statements()[1].condition.is_none());
 }
 
 #[test]
@@ -107,7 +112,8 @@ fn own_statement_is_preferred_and_removed_when_empty() {
         out,
         EditOutcome::AddedStatement {
             statement: 1,
-            sid: SPEC.sid.into()
+            sid: SPEC.sid.into(),
+            conditions: vec![],
         }
     );
     let second = "arn:aws:sqs:us-east-1:123456789012:airflow-celery-def";
@@ -164,7 +170,8 @@ fn missing_statement_gets_an_array() {
         out,
         EditOutcome::AddedStatement {
             statement: 0,
-            sid: SPEC.sid.into()
+            sid: SPEC.sid.into(),
+            conditions: vec![],
         }
     );
     assert!(p
@@ -188,4 +195,151 @@ fn diff_lists_added_arn_by_path() {
         }]
     );
     assert!(diff(&before, &before).is_empty());
+}
+
+/// The issue's case: a Deny on one Celery action next to an Allow for another.
+/// The old loop stopped at the first action that was neither allowed nor
+/// denied and never saw the Deny.
+#[test]
+fn a_deny_on_any_one_action_refuses_the_whole_edit() {
+    for denied in ACTIONS {
+        let text = format!(
+            r#"{{"Statement":[
+            {{"Sid":"Recv","Effect":"Allow","Principal":"*","Action":"sqs:ReceiveMessage","Resource":"{Q}"}},
+            {{"Sid":"NoSend","Effect":"Deny","Principal":"*","Action":"{denied}","Resource":"{Q}"}}]}}"#
+        );
+        let mut p = Policy::parse(&text).unwrap();
+        let before = p.clone();
+        let err = p.allow_resource(Q, &SPEC).unwrap_err();
+        assert!(
+            matches!(err, EditError::DeniedBy { index: 1, ref sid, ref action, .. } if sid == "NoSend" && action == denied),
+            "{err:?}"
+        );
+        assert_eq!(p, before, "nothing changed");
+    }
+}
+
+/// AWS's data-perimeter endpoint policy: every Allow is limited to the
+/// organization. The queue grant must stay inside it.
+const PERIMETER: &str = r#"{"Version":"2012-10-17","Statement":[
+  {"Sid":"AllowRequestsByOrgsIdentitiesToOrgsResources","Effect":"Allow","Principal":{"AWS":"*"},"Action":"*","Resource":"*",
+   "Condition":{"StringEquals":{"aws:PrincipalOrgID":"o-abcd1234","aws:ResourceOrgID":"o-abcd1234"}}},
+  {"Sid":"AllowRequestsByAWSServicePrincipals","Effect":"Allow","Principal":{"AWS":"*"},"Action":"*","Resource":"*",
+   "Condition":{"Bool":{"aws:PrincipalIsAWSService":"true"}}}]}"#;
+
+#[test]
+fn a_new_statement_carries_the_perimeter_every_allow_shares() {
+    // Two Allows with different perimeters share none: the first alone has one.
+    let one = r#"{"Version":"2012-10-17","Statement":[
+      {"Sid":"Org","Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::b/*",
+       "Condition":{"StringEquals":{"aws:PrincipalOrgID":"o-abcd1234","aws:ResourceOrgID":"o-abcd1234"}}},
+      {"Sid":"OrgToo","Effect":"Allow","Principal":"*","Action":"sqs:SendMessage","Resource":"arn:aws:sqs:us-east-1:123456789012:x",
+       "Condition":{"StringEquals":{"AWS:PrincipalOrgId":["o-abcd1234"]},"Bool":{"aws:SecureTransport":"true"}}}]}"#;
+    let (p, out) = allow(one);
+    assert_eq!(
+        out,
+        EditOutcome::AddedStatement {
+            statement: 2,
+            sid: SPEC.sid.into(),
+            conditions: vec!["StringEquals aws:PrincipalOrgID = o-abcd1234".into()],
+        }
+    );
+    let added = &p.statements()[2];
+    assert!(p.to_json().contains(
+        r#""Resource":["arn:aws:sqs:us-east-1:123456789012:airflow-celery-abc"],"Condition":{"StringEquals":{"aws:PrincipalOrgID":"o-abcd1234"}}}"#
+    ), "{}", p.to_json());
+    // Inside the perimeter the queue is allowed; for anyone at all it is not.
+    let req = |action| Request { caller: Caller::Anyone, action, resource: Q };
+    for a in ACTIONS {
+        assert!(p.evaluate_assuming(&req(a), added.condition.as_ref().unwrap()).is_allowed());
+        assert!(!p.evaluate(&req(a)).is_allowed());
+    }
+    // A second queue goes into the same statement, and its removal restores the text.
+    let mut p2 = p.clone();
+    let q2 = "arn:aws:sqs:us-east-1:123456789012:airflow-celery-def";
+    assert!(matches!(p2.allow_resource(q2, &SPEC).unwrap(), EditOutcome::Appended { statement: 2, .. }));
+    p2.remove_resource(q2, Some(SPEC.sid));
+    p2.remove_resource(Q, Some(SPEC.sid));
+    assert_eq!(p2.to_json(), Policy::parse(one).unwrap().to_json());
+}
+
+#[test]
+fn a_perimeter_statement_that_lists_queues_is_appended_to() {
+    let text = r#"{"Statement":[{"Sid":"Queues","Effect":"Allow","Principal":"*","Action":"sqs:*","Resource":[],
+      "Condition":{"StringEquals":{"aws:PrincipalOrgID":"o-abcd1234"}}}]}"#;
+    let (p, out) = allow(text);
+    assert!(matches!(out, EditOutcome::Appended { statement: 0, ref conditions, .. }
+        if conditions == &["StringEquals aws:PrincipalOrgID = o-abcd1234".to_string()]), "{out:?}");
+    assert_eq!(p.statements().len(), 1);
+    // Now covered inside the perimeter: a second edit is a no-op.
+    let mut again = p.clone();
+    assert!(matches!(again.allow_resource(Q, &SPEC).unwrap(), EditOutcome::AlreadyCovered { statement: 0, .. }));
+    assert_eq!(again, p);
+}
+
+#[test]
+fn the_data_perimeter_policy_gets_a_grant_inside_the_organization() {
+    // Action "*" on Resource "*" needs the resource in the organization too
+    // (aws:ResourceOrgID); MWAA's Celery queue lives in an AWS service account,
+    // so it is granted apart, to the organization's callers only. The Allow
+    // for AWS service principals draws no identity perimeter and does not
+    // dilute it.
+    let (p, out) = allow(PERIMETER);
+    assert_eq!(
+        out,
+        EditOutcome::AddedStatement {
+            statement: 2,
+            sid: SPEC.sid.into(),
+            conditions: vec!["StringEquals aws:PrincipalOrgID = o-abcd1234".into()],
+        }
+    );
+    let req = |action| Request { caller: Caller::Anyone, action, resource: Q };
+    for a in ACTIONS {
+        assert!(!p.evaluate(&req(a)).is_allowed(), "not for callers outside the organization");
+    }
+}
+
+#[test]
+fn allows_with_different_perimeters_are_refused_unless_the_conditions_are_named() {
+    let text = r#"{"Statement":[
+      {"Effect":"Allow","Principal":"*","Action":"sqs:*","Resource":"*","Condition":{"StringEquals":{"aws:PrincipalOrgID":"o-one"}}},
+      {"Effect":"Allow","Principal":"*","Action":"sqs:*","Resource":"*","Condition":{"StringEquals":{"aws:PrincipalOrgID":"o-two"}}}]}"#;
+    let mut p = Policy::parse(text).unwrap();
+    assert_eq!(p.allow_resource(Q, &SPEC), Err(EditError::NoCommonPerimeter));
+    let cond = Policy::parse_condition(r#"{"StringEquals":{"aws:PrincipalOrgID":"o-one"}}"#).unwrap();
+    let spec = AllowSpec { condition: Some(&cond), ..SPEC };
+    assert!(matches!(p.allow_resource(Q, &spec).unwrap(), EditOutcome::AlreadyCovered { statement: 0, .. }));
+}
+
+#[test]
+fn a_conditional_deny_guard_stays_and_does_not_cause_repeated_appends() {
+    let text = r#"{"Statement":[
+      {"Sid":"Queues","Effect":"Allow","Principal":"*","Action":"sqs:*","Resource":[]},
+      {"Sid":"OnlyOrg","Effect":"Deny","Principal":"*","Action":"*","Resource":"*",
+       "Condition":{"StringNotEqualsIfExists":{"aws:PrincipalOrgID":"o-abcd1234"}}}]}"#;
+    let (p, out) = allow(text);
+    assert!(matches!(out, EditOutcome::Appended { statement: 0, .. }));
+    let mut again = p.clone();
+    assert!(matches!(again.allow_resource(Q, &SPEC).unwrap(), EditOutcome::AlreadyCovered { .. }));
+    assert_eq!(again, p, "redelivery does not append the ARN twice");
+}
+
+#[test]
+fn conditions_named_by_the_caller_replace_the_inferred_perimeter() {
+    let cond = Policy::parse_condition(r#"{"StringEquals":{"aws:SourceVpc":"vpc-1"}}"#).unwrap();
+    let spec = AllowSpec { condition: Some(&cond), ..SPEC };
+    let mut p = Policy::parse(r#"{"Statement":[{"Effect":"Allow","Principal":"*","Action":"sqs:*","Resource":[]}]}"#).unwrap();
+    let out = p.allow_resource(Q, &spec).unwrap();
+    assert_eq!(
+        out,
+        EditOutcome::AddedStatement {
+            statement: 1,
+            sid: SPEC.sid.into(),
+            conditions: vec!["StringEquals aws:SourceVpc = vpc-1".into()],
+        }
+    );
+    assert!(matches!(
+        Policy::parse_condition(r#"{"StringEquals":{"aws:SourceVpc":7}}"#.replace('7', "[null]").as_str()),
+        Err(ParseError::WrongType { ref path, .. }) if path == "$.StringEquals.aws:SourceVpc[0]"
+    ));
 }
