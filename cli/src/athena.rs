@@ -7,6 +7,8 @@ use chrono::{DateTime, NaiveDate, Utc};
 use clap::{Args, Subcommand};
 use vpcwarden_athena::{ddl, lifecycle_query, TrailTable};
 
+use crate::exit::{self, bad_input};
+
 /// Where the trail is; each flag also reads the function's variable.
 #[derive(Args)]
 pub struct Table {
@@ -81,13 +83,22 @@ impl Table {
 #[derive(Subcommand)]
 pub enum Cmd {
     /// The DDL and SQL with CloudFormation `${…}` substitutions, as JSON (what infra/template.yaml embeds).
+    #[command(after_help = concat!("Example:\n  vpcwarden athena template > athena-template.json\n\n", exit_help!()))]
     Template,
     /// The CREATE TABLE statements (CloudTrail with partition projection; snapshots).
+    #[command(after_help = concat!(
+        "Example:\n  vpcwarden athena ddl --cloudtrail-bucket org-trail --organization-id o-a1b2c3d4e5 --accounts 111122223333 --regions us-east-1 --data-bucket my-data\n\n",
+        exit_help!()
+    ))]
     Ddl {
         #[command(flatten)]
         table: Table,
     },
     /// The lifecycle query for a window, with its execution parameters.
+    #[command(after_help = concat!(
+        "Example:\n  vpcwarden athena sql --cloudtrail-bucket my-trail --accounts 111122223333 --regions us-east-1 --data-bucket my-data --from 2026-09-01T00:00:00Z --to 2026-12-01T00:00:00Z\n\n",
+        exit_help!()
+    ))]
     Sql {
         #[command(flatten)]
         table: Table,
@@ -102,7 +113,7 @@ pub enum Cmd {
 
 fn time(flag: &str, v: &str) -> Result<DateTime<Utc>> {
     Ok(DateTime::parse_from_rfc3339(v)
-        .with_context(|| format!("{flag} {v:?} is not RFC 3339"))?
+        .map_err(|e| bad_input(format!("{flag} {v:?} is not RFC 3339: {e}")))?
         .with_timezone(&Utc))
 }
 
@@ -115,15 +126,15 @@ pub fn run(cmd: Cmd) -> Result<ExitCode> {
                 "snapshot_table": ddl::snapshot_table(&v),
                 "lifecycle_query": vpcwarden_athena::lifecycle_sql(&v.database, &v.table),
             });
-            println!("{}", serde_json::to_string_pretty(&doc)?);
+            exit::outln(&serde_json::to_string_pretty(&doc)?);
         }
         Cmd::Ddl { table } => {
             let v = table.resolve()?.ddl_values()?;
-            println!(
+            exit::outln(&format!(
                 "{};\n\n{};",
                 ddl::cloudtrail_table(&v),
                 ddl::snapshot_table(&v)
-            );
+            ));
         }
         Cmd::Sql { table, from, to } => {
             let q = lifecycle_query(
@@ -131,11 +142,11 @@ pub fn run(cmd: Cmd) -> Result<ExitCode> {
                 time("--from", &from)?,
                 time("--to", &to)?,
             )?;
-            println!("{};", q.sql);
-            println!(
-                "-- execution parameters: {}",
+            exit::outln(&format!(
+                "{};\n-- execution parameters: {}",
+                q.sql,
                 q.athena_parameters().join(", ")
-            );
+            ));
         }
     }
     Ok(ExitCode::SUCCESS)

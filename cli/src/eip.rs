@@ -5,13 +5,15 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result};
 use chrono::{DateTime, Duration, Utc};
 use clap::{Subcommand, ValueEnum};
 use serde_json::json;
-use vpcwarden_eip::{analyse, render, Settings, SnapshotAddress};
+use vpcwarden_eip::{analyse, render, required_days, CoverageReport, Settings, SnapshotAddress};
 use vpcwarden_idle_report::json_document;
 use vpcwarden_trail::{scan, Dir, Progress, ScanOptions, Source};
+
+use crate::exit::{self, bad_input};
 
 #[derive(Clone, Copy, ValueEnum)]
 pub enum Format {
@@ -23,6 +25,15 @@ pub enum Format {
 #[derive(Subcommand)]
 pub enum Cmd {
     /// Reconstruct attachment history from CloudTrail (local engine) and report idle addresses.
+    ///
+    /// An address whose account and region the trail misses days of is `unknown`
+    /// and never flagged; the report states the trail's coverage and its gaps.
+    #[command(after_help = concat!(
+        "Examples:\n",
+        "  vpcwarden eip report --cloudtrail ./trail --snapshot latest.jsonl --output idle.md\n",
+        "  vpcwarden eip report --cloudtrail s3://my-trail/AWSLogs/ --snapshot latest.jsonl --output idle.csv --fail-on-flagged\n\n",
+        exit_help!()
+    ))]
     Report {
         /// CloudTrail files: a directory, or s3://bucket/prefix (AWSLogs/… trees, .json.gz or .json).
         #[arg(long)]
@@ -33,11 +44,11 @@ pub enum Cmd {
         /// Older snapshots: they map association ids of attachments made before the window.
         #[arg(long)]
         earlier: Vec<PathBuf>,
-        /// Lookback window in days.
-        #[arg(long, default_value_t = 90)]
+        /// Lookback window in days (1 to 3650).
+        #[arg(long, default_value_t = 90, value_parser = clap::value_parser!(i64).range(1..=MAX_DAYS))]
         days: i64,
-        /// Idle at least this many days → flagged.
-        #[arg(long, default_value_t = 7)]
+        /// Idle at least this many days → flagged (0 to 3650).
+        #[arg(long, default_value_t = 7, value_parser = clap::value_parser!(i64).range(0..=MAX_DAYS))]
         threshold_days: i64,
         /// Tag key that excludes an address from flagging.
         #[arg(long, default_value = "vpcwarden:keep")]
@@ -45,16 +56,27 @@ pub enum Cmd {
         /// The report's "now" (RFC 3339); default: the current time.
         #[arg(long)]
         now: Option<String>,
-        #[arg(long, value_enum, default_value = "markdown")]
-        format: Format,
+        /// Output format; default: from the --output extension (.md, .csv, .json), else markdown.
+        #[arg(long, value_enum)]
+        format: Option<Format>,
         /// Write here instead of stdout.
         #[arg(long)]
         output: Option<PathBuf>,
         /// Files read in parallel (0: one per core).
         #[arg(long, default_value_t = 0)]
         threads: usize,
+        /// Exit 1 when any address is flagged (for CI and scripts).
+        #[arg(long)]
+        fail_on_flagged: bool,
+        /// Exit 1 when the trail misses days of an account or region of the snapshot.
+        #[arg(long)]
+        fail_on_gaps: bool,
     },
     /// Record every Elastic IP of every enabled region into the data bucket (what eip-snapshot does).
+    #[command(after_help = concat!(
+        "Example:\n  VPCWARDEN_BUCKET=my-data-bucket vpcwarden eip snapshot --regions us-east-1,eu-west-1\n\n",
+        exit_help!()
+    ))]
     Snapshot {
         /// Data bucket.
         #[arg(long, env = "VPCWARDEN_BUCKET")]
@@ -64,7 +86,37 @@ pub enum Cmd {
         regions: Vec<String>,
     },
     /// Run the scheduled report once, configured by VPCWARDEN_* variables (what eip-report does).
+    #[command(after_help = concat!(
+        "Example:\n  VPCWARDEN_BUCKET=my-data-bucket VPCWARDEN_ENGINE=local VPCWARDEN_CLOUDTRAIL_URI=s3://my-trail/ vpcwarden eip run\n\n",
+        exit_help!()
+    ))]
     Run,
+}
+
+/// Longest window and threshold accepted (ten years): beyond it date
+/// arithmetic would overflow, and no trail is kept that long.
+const MAX_DAYS: i64 = 3650;
+
+fn format_for(format: Option<Format>, output: Option<&Path>) -> Result<Format> {
+    if let Some(f) = format {
+        return Ok(f);
+    }
+    let Some(path) = output else {
+        return Ok(Format::Markdown);
+    };
+    let ext = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase);
+    match ext.as_deref() {
+        Some("md" | "markdown") => Ok(Format::Markdown),
+        Some("csv") => Ok(Format::Csv),
+        Some("json") => Ok(Format::Json),
+        _ => Err(bad_input(format!(
+            "--output {}: cannot tell the format from the extension; use .md, .csv or .json, or give --format",
+            path.display()
+        ))),
+    }
 }
 
 /// A one-line progress display on stderr, only when stderr is a terminal.
@@ -91,8 +143,13 @@ fn read_snapshot(path: &Path) -> Result<Vec<SnapshotAddress>> {
         .enumerate()
         .filter(|(_, l)| !l.trim().is_empty())
         .map(|(i, l)| {
-            serde_json::from_str(l)
-                .with_context(|| format!("{}:{}: not a snapshot address", path.display(), i + 1))
+            serde_json::from_str(l).map_err(|e| {
+                bad_input(format!(
+                    "{}:{}: not a snapshot address: {e}",
+                    path.display(),
+                    i + 1
+                ))
+            })
         })
         .collect()
 }
@@ -114,26 +171,29 @@ pub fn run(cmd: Cmd) -> Result<ExitCode> {
         format,
         output,
         threads,
+        fail_on_flagged,
+        fail_on_gaps,
     } = cmd
     else {
         unreachable!("other commands returned above")
     };
-    if days <= 0 || threshold_days < 0 {
-        bail!("--days must be positive and --threshold-days not negative");
-    }
+    let format = format_for(format, output.as_deref())?;
     let now: DateTime<Utc> = match now {
         Some(t) => DateTime::parse_from_rfc3339(&t)
-            .with_context(|| format!("--now {t:?} is not RFC 3339"))?
+            .map_err(|e| bad_input(format!("--now {t:?} is not RFC 3339: {e}")))?
             .with_timezone(&Utc),
         None => Utc::now(),
     };
+    let window_start = now
+        .checked_sub_signed(Duration::days(days))
+        .ok_or_else(|| bad_input(format!("--now {now} minus --days {days} is out of range")))?;
     let latest = read_snapshot(&snapshot)?;
     let mut older = Vec::new();
     for p in &earlier {
         older.extend(read_snapshot(p)?);
     }
     let settings = Settings {
-        window_start: now - Duration::days(days),
+        window_start,
         idle_threshold: Duration::days(threshold_days),
         exclude_tag,
         ..Settings::new(now)
@@ -183,35 +243,66 @@ pub fn run(cmd: Cmd) -> Result<ExitCode> {
     for u in &result.unreadable {
         eprintln!("unreadable: {u}");
     }
-    let rows = analyse(&latest, &older, &result.events, &settings);
+    let coverage = CoverageReport::new(
+        &result.coverage,
+        latest
+            .iter()
+            .map(|a| (a.account.as_str(), a.region.as_str())),
+        &required_days(settings.window_start, now),
+    );
+    for line in coverage.gap_lines() {
+        eprintln!("coverage gap: {line}");
+    }
+    if result.unplaced_files > 0 {
+        eprintln!(
+            "{} file(s) outside the AWSLogs/<account>/CloudTrail/<region>/YYYY/MM/DD/ layout: read, but they cover no account or day",
+            result.unplaced_files
+        );
+    }
+    let rows = analyse(&latest, &older, &result.events, &coverage, &settings);
     let text = match format {
-        Format::Markdown => render::markdown(&rows),
+        Format::Markdown => render::markdown(&rows, &coverage),
         Format::Csv => render::csv(&rows),
-        Format::Json => serde_json::to_string_pretty(&json_document(
-            now,
-            settings.window_start,
-            &rows,
-            &json!({
-                "engine": "local",
-                "files": result.files,
-                "skipped_files": result.skipped_files,
-                "input_bytes": result.input_bytes,
-                "inflated_bytes": result.inflated_bytes,
-                "records": result.records,
-                "lifecycle_events": result.events.len(),
-                "malformed": result.malformed,
-                "unreadable": result.unreadable,
-            }),
-            &[],
-        ))?,
+        Format::Json => {
+            serde_json::to_string_pretty(&json_document(
+                now,
+                settings.window_start,
+                &rows,
+                &coverage,
+                &json!({
+                    "engine": "local",
+                    "files": result.files,
+                    "skipped_files": result.skipped_files,
+                    "input_bytes": result.input_bytes,
+                    "inflated_bytes": result.inflated_bytes,
+                    "records": result.records,
+                    "lifecycle_events": result.events.len(),
+                    "malformed": result.malformed,
+                    "unreadable": result.unreadable,
+                    "unplaced_files": result.unplaced_files,
+                }),
+                &[],
+            ))? + "\n"
+        }
     };
     match output {
         Some(path) => {
             std::fs::write(&path, text).with_context(|| format!("writing {}", path.display()))?
         }
-        None => print!("{text}"),
+        None => exit::out(&text),
     }
-    Ok(ExitCode::SUCCESS)
+    let flagged = rows.iter().filter(|r| r.flagged).count();
+    Ok(if !result.unreadable.is_empty() {
+        eprintln!(
+            "error: {} CloudTrail file(s) could not be read; their days count as gaps",
+            result.unreadable.len()
+        );
+        exit::code(exit::FAILURE)
+    } else if (fail_on_flagged && flagged > 0) || (fail_on_gaps && !coverage.complete) {
+        exit::code(exit::NO)
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 fn multi_thread() -> Result<tokio::runtime::Runtime> {
@@ -231,11 +322,11 @@ fn snapshot(bucket: String, regions: Vec<String>) -> Result<ExitCode> {
         let only = (!regions.is_empty()).then_some(regions.as_slice());
         let out =
             vpcwarden_idle_report::snapshot(&source, &store, &account, only, Utc::now()).await?;
-        println!("{}", serde_json::to_string_pretty(&out)?);
+        exit::outln(&serde_json::to_string_pretty(&out)?);
         Ok(if out.region_failures.is_empty() {
             ExitCode::SUCCESS
         } else {
-            ExitCode::from(3)
+            exit::code(exit::FAILURE)
         })
     })
 }
@@ -257,7 +348,7 @@ fn scheduled_report() -> Result<ExitCode> {
         };
         let out = vpcwarden_idle_report::run(&deps, &env.job, Utc::now()).await?;
         eprintln!("{}", serde_json::to_string_pretty(&out)?);
-        print!("{}", out.markdown);
+        exit::out(&out.markdown);
         Ok(ExitCode::SUCCESS)
     })
 }

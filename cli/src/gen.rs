@@ -9,6 +9,10 @@ use clap::Args;
 use vpcwarden_cloudtrail_gen::{generate, Layout, Options};
 
 #[derive(Args)]
+#[command(after_help = concat!(
+    "Example:\n  vpcwarden gen-cloudtrail --out /tmp/trail --days 100 --organization-id o-a1b2c3d4e5\n\n",
+    exit_help!()
+))]
 pub struct Gen {
     /// Output directory (cloudtrail/, snapshot-latest.jsonl, snapshot-earlier.jsonl, truth.json).
     #[arg(long)]
@@ -87,6 +91,6 @@ pub fn run(g: Gen) -> Result<ExitCode> {
         summary.records,
         started.elapsed().as_secs_f64()
     );
-    println!("{}", serde_json::to_string_pretty(&summary)?);
+    crate::exit::outln(&serde_json::to_string_pretty(&summary)?);
     Ok(ExitCode::SUCCESS)
 }

@@ -1,8 +1,18 @@
 //! `vpcwarden`: the same library code as the Lambda functions, run once from a shell.
 
+/// The exit-code paragraph under every `--help` (a macro so that `concat!`
+/// can join it to each command's examples).
+macro_rules! exit_help {
+    () => {
+        "Exit codes: 0 success; 1 the answer is \"no\" (ERROR findings, policies differ, flagged addresses \
+with --fail-on-flagged, coverage gaps with --fail-on-gaps); 2 bad usage or input, nothing changed; 3 AWS or I/O failure."
+    };
+}
+
 mod athena;
 mod eip;
 mod endpoints;
+mod exit;
 mod gen;
 mod policy;
 
@@ -14,7 +24,8 @@ use clap::{Parser, Subcommand};
 #[command(
     name = "vpcwarden",
     version,
-    about = "MWAA customer-managed VPC endpoints, IAM policy tools, and idle Elastic IP analysis"
+    about = "MWAA customer-managed VPC endpoints, IAM policy tools, and idle Elastic IP analysis",
+    after_help = exit_help!()
 )]
 struct Cli {
     #[command(subcommand)]
@@ -52,7 +63,7 @@ fn main() -> ExitCode {
         Ok(code) => code,
         Err(e) => {
             eprintln!("error: {e:#}");
-            ExitCode::FAILURE
+            exit::code(exit::code_for(&e))
         }
     }
 }

@@ -3,6 +3,7 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+use crate::exit;
 use anyhow::{Context, Result};
 use clap::{Subcommand, ValueEnum};
 use serde_json::json;
@@ -20,6 +21,10 @@ pub enum Kind {
 #[derive(Subcommand)]
 pub enum Cmd {
     /// Report findings like IAM Access Analyzer; exit 1 if any is an ERROR.
+    #[command(after_help = concat!(
+        "Examples:\n  vpcwarden policy validate sqs-endpoint-policy.json\n  vpcwarden policy validate bucket-policy.json --kind resource --json\n\n",
+        exit_help!()
+    ))]
     Validate {
         file: PathBuf,
         #[arg(long, value_enum, default_value = "vpc-endpoint")]
@@ -31,6 +36,15 @@ pub enum Cmd {
         json: bool,
     },
     /// Allow ARN (no-op if already covered); prints the edit, the diff and the new policy.
+    ///
+    /// Every action is checked first: a Deny of any one is an error (exit 2) and
+    /// nothing is written. A new statement carries the perimeter conditions
+    /// (aws:PrincipalOrgID, aws:SourceVpc, …) every Allow of the policy draws.
+    #[command(after_help = concat!(
+        "Examples:\n  vpcwarden policy allow-resource sqs-endpoint-policy.json arn:aws:sqs:us-east-1:123456789012:airflow-celery-abc > new.json\n",
+        "  vpcwarden policy allow-resource p.json arn:aws:sqs:us-east-1:123456789012:q --condition '{\"StringEquals\":{\"aws:PrincipalOrgID\":\"o-abc\"}}'\n\n",
+        exit_help!()
+    ))]
     AllowResource {
         file: PathBuf,
         arn: String,
@@ -40,10 +54,19 @@ pub enum Cmd {
         /// Sid of a statement added when no existing Allow fits.
         #[arg(long, default_value = vpcwarden_endpoints::ledger::STATEMENT_SID)]
         sid: String,
+        /// Conditions the grant must carry, as an IAM Condition block (JSON).
+        /// Default: the perimeter (aws:PrincipalOrgID, aws:SourceVpc, …) that
+        /// every Allow of the policy shares.
+        #[arg(long)]
+        condition: Option<String>,
         #[arg(long)]
         json: bool,
     },
     /// Differences from A to B; exit 1 if they grant differently (canonical forms differ).
+    #[command(after_help = concat!(
+        "Example:\n  vpcwarden policy diff before.json after.json --json\n\n",
+        exit_help!()
+    ))]
     Diff {
         a: PathBuf,
         b: PathBuf,
@@ -75,26 +98,26 @@ pub fn run(cmd: Cmd) -> Result<ExitCode> {
             };
             let findings = validate(&read(&file)?, &ValidateOptions { kind, max_chars });
             if json {
-                println!("{}", serde_json::to_string_pretty(&findings)?);
+                exit::outln(&serde_json::to_string_pretty(&findings)?);
             } else if findings.is_empty() {
-                println!("{}: no findings", file.display());
+                exit::outln(&format!("{}: no findings", file.display()));
             } else {
                 for f in &findings {
                     let t = serde_json::to_value(f.finding_type)?;
-                    println!(
+                    exit::outln(&format!(
                         "{} {} at {}: {}",
                         t.as_str().unwrap_or(""),
                         f.issue_code,
                         f.path,
                         f.finding_details
-                    );
+                    ));
                 }
             }
             let errors = findings
                 .iter()
                 .any(|f| f.finding_type == FindingType::Error);
             Ok(if errors {
-                ExitCode::FAILURE
+                exit::code(exit::NO)
             } else {
                 ExitCode::SUCCESS
             })
@@ -104,8 +127,12 @@ pub fn run(cmd: Cmd) -> Result<ExitCode> {
             arn,
             actions,
             sid,
+            condition,
             json,
         } => {
+            let condition = condition
+                .map(|c| Policy::parse_condition(&c).context("--condition"))
+                .transpose()?;
             let before = parse(&file)?;
             let mut after = before.clone();
             let actions: Vec<&str> = actions.iter().map(String::as_str).collect();
@@ -114,19 +141,20 @@ pub fn run(cmd: Cmd) -> Result<ExitCode> {
                 &AllowSpec {
                     actions: &actions,
                     sid: &sid,
+                    condition: condition.as_ref(),
                 },
             )?;
             let changes = diff(&before, &after);
             if json {
                 let out =
                     json!({ "outcome": outcome, "changes": changes, "policy": after.to_value() });
-                println!("{}", serde_json::to_string_pretty(&out)?);
+                exit::outln(&serde_json::to_string_pretty(&out)?);
             } else {
                 eprintln!("{}", serde_json::to_string(&outcome)?);
                 for c in &changes {
                     eprintln!("{c}");
                 }
-                println!("{}", after.to_json_pretty());
+                exit::outln(&after.to_json_pretty());
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -135,29 +163,23 @@ pub fn run(cmd: Cmd) -> Result<ExitCode> {
             let changes = diff(&pa, &pb);
             let equivalent = pa.canonical() == pb.canonical();
             if json {
-                println!(
-                    "{}",
-                    serde_json::to_string_pretty(
-                        &json!({ "equivalent": equivalent, "changes": changes })
-                    )?
-                );
+                exit::outln(&serde_json::to_string_pretty(
+                    &json!({ "equivalent": equivalent, "changes": changes }),
+                )?);
             } else {
                 for c in &changes {
-                    println!("{c}");
+                    exit::outln(&c.to_string());
                 }
-                println!(
-                    "{}",
-                    if equivalent {
-                        "equivalent (same canonical form)"
-                    } else {
-                        "not equivalent"
-                    }
-                );
+                exit::outln(if equivalent {
+                    "equivalent (same canonical form)"
+                } else {
+                    "not equivalent"
+                });
             }
             Ok(if equivalent {
                 ExitCode::SUCCESS
             } else {
-                ExitCode::FAILURE
+                exit::code(exit::NO)
             })
         }
     }

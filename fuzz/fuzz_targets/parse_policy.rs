@@ -14,7 +14,7 @@ fuzz_target!(|data: &[u8]| {
     let canonical = policy.canonical();
     assert_eq!(canonical.canonical(), canonical);
     let mut edited = policy.clone();
-    let spec = AllowSpec { actions: &["sqs:SendMessage"], sid: "Fuzz" };
+    let spec = AllowSpec { actions: &["sqs:SendMessage"], sid: "Fuzz", condition: None };
     if edited.allow_resource("arn:aws:sqs:us-east-1:123456789012:q", &spec).is_ok() {
         edited.remove_resource("arn:aws:sqs:us-east-1:123456789012:q", Some("Fuzz"));
     }

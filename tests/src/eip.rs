@@ -8,7 +8,7 @@ use aws_sdk_s3::primitives::ByteStream;
 use chrono::{DateTime, Utc};
 use vpcwarden_athena::Query;
 use vpcwarden_cloudtrail_gen::{generate, Options, Summary, Truth};
-use vpcwarden_eip::{AddressReport, Since, Status};
+use vpcwarden_eip::{AddressReport, SinceBasis};
 
 /// A fresh directory under the system temp dir.
 pub fn scratch(name: &str) -> PathBuf {
@@ -98,11 +98,14 @@ pub fn duckdb(
     Ok((header, rows))
 }
 
-fn since_text(s: &Option<Since>) -> Option<String> {
-    s.as_ref().map(|s| match s {
-        Since::At(t) => t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-        Since::BeforeWindow => "before_window".into(),
-    })
+/// The truth's spelling of `idle_since`: a time, `before_window`, or none.
+fn since_text(r: &AddressReport) -> Option<String> {
+    match r.idle_since_basis {
+        SinceBasis::BeforeWindow => Some("before_window".into()),
+        _ => r
+            .idle_since
+            .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
+    }
 }
 
 /// Differences between a report and the generator's truth (empty when they agree).
@@ -123,13 +126,9 @@ pub fn mismatches(rows: &[AddressReport], truth: &Truth) -> Vec<String> {
             out.push(format!("{} ({}): no row", e.allocation_id, e.story));
             continue;
         };
-        let status = match r.status {
-            Status::Idle => "idle",
-            Status::InUse { .. } => "in_use",
-        };
         let got = (
-            status,
-            since_text(&r.idle_since),
+            r.status.as_str(),
+            since_text(r),
             r.attachment_count,
             r.last_attached_at,
             r.excluded,

@@ -16,7 +16,9 @@ use vpcwarden_athena::{
     lifecycle_query, rows_to_events, run, AthenaError, AthenaPort, RunOptions, SdkAthena,
 };
 use vpcwarden_cloudtrail_gen::Options;
-use vpcwarden_e2e::eip::{duckdb, generated, scratch, trail_table};
+use vpcwarden_e2e::eip::{
+    bucket, bucket_name, duckdb, generated, scratch, trail_table, upload_dir,
+};
 use vpcwarden_e2e::http::post;
 use vpcwarden_e2e::{config_at, standin};
 use vpcwarden_trail::{scan, Dir, ScanOptions};
@@ -185,16 +187,36 @@ async fn athena_lifecycle_failures_and_deadline_against_moto() {
         queue(&moto, &[], &[]).await;
     }
     queue(&moto, &header, &rows).await;
+    // The trail in S3 (moto): the engine reads its day folders for coverage.
+    let s3 = vpcwarden_e2e::moto_s3().await;
+    let trail_bucket = bucket_name("athena-trail");
+    bucket(&s3, &trail_bucket).await;
+    upload_dir(&s3, &trail_bucket, "", &tree).await.unwrap();
     let engine = vpcwarden_idle_report::Engine::Athena {
         port: Arc::clone(&port),
-        table: Box::new(table.clone()),
+        table: Box::new(vpcwarden_athena::TrailTable {
+            bucket: trail_bucket.clone(),
+            ..table.clone()
+        }),
         options: Box::new(fast.clone()),
+        trail: Box::new(vpcwarden_store::Bucket::new(s3.clone(), trail_bucket)),
     };
     let got = engine.events(from, to).await.unwrap();
     assert_eq!(
         got.events, local.events,
         "the engine path gives the local engine's events"
     );
+    let required = vpcwarden_eip::required_days(from, to);
+    for a in &opts.accounts {
+        for r in &opts.regions {
+            assert!(got.coverage.missing(a, r, &required).is_empty(), "{a}/{r}");
+            assert_eq!(
+                got.coverage.missing(a, r, &required),
+                local.coverage.missing(a, r, &required),
+                "the day folders say what the files say"
+            );
+        }
+    }
     assert_eq!(got.bytes_scanned, Some(123_456_789));
     let statements: Vec<String> = executions(&client, &workgroup)
         .await

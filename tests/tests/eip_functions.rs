@@ -12,6 +12,7 @@ use vpcwarden_e2e::eip::{bucket, generated, mismatches, scratch, upload_dir, who
 use vpcwarden_e2e::http::invoke;
 use vpcwarden_e2e::{config_at, moto_s3, standin};
 use vpcwarden_eip::{analyse, AddressReport, Settings};
+use vpcwarden_eip::{required_days, Coverage, CoverageReport};
 use vpcwarden_idle_report::{release_flagged, ReleaseMode, SdkRelease};
 use vpcwarden_inventory::{take, SdkAddresses};
 use vpcwarden_store::snapshot_key;
@@ -223,8 +224,19 @@ async fn release_is_dry_run_first_and_never_touches_kept_or_reattached_addresses
     )
     .await
     .unwrap();
-    // No events in the window: every address idle since before it, flagged.
-    let rows = analyse(&inv.addresses, &[], &[], &Settings::new(now));
+    // A trail that covered every day of the window and holds no event for
+    // these addresses: every one idle since before it, flagged.
+    let settings = Settings::new(now);
+    let required = required_days(settings.window_start, now);
+    let mut covered = Coverage::default();
+    covered.add_days(
+        "123456789012",
+        region,
+        required[0],
+        *required.last().unwrap(),
+    );
+    let coverage = CoverageReport::new(&covered, [("123456789012", region)], &required);
+    let rows = analyse(&inv.addresses, &[], &[], &coverage, &settings);
     let ours = |id: &str| {
         rows.iter()
             .any(|r| r.allocation_id.as_str() == id && r.flagged)

@@ -8,8 +8,10 @@ use std::path::Path;
 use chrono::{DateTime, Duration, Utc};
 use vpcwarden_cloudtrail_gen::{read_truth, Layout, Options, Truth, STORIES};
 use vpcwarden_e2e::eip::{bucket, bucket_name, generated, mismatches, scratch, upload_dir};
-use vpcwarden_eip::{analyse, AddressReport, LifecycleEvent, Settings, SnapshotAddress};
-use vpcwarden_store::{S3Trail, S3Uri};
+use vpcwarden_eip::{
+    analyse, required_days, AddressReport, CoverageReport, Settings, SnapshotAddress, Status,
+};
+use vpcwarden_store::{day_coverage, Bucket, DayFolders, S3Trail, S3Uri};
 use vpcwarden_trail::{scan, Dir, Scan, ScanOptions, Source};
 
 fn now() -> DateTime<Utc> {
@@ -50,10 +52,24 @@ fn scan_with(source: &dyn Source, truth: &Truth) -> Scan {
     .unwrap()
 }
 
-fn report(root: &Path, events: &[LifecycleEvent], truth: &Truth) -> Vec<AddressReport> {
+fn coverage_of(root: &Path, scan: &Scan, truth: &Truth) -> CoverageReport {
+    let latest = snapshot(&root.join("snapshot-latest.jsonl"));
+    let s = settings(truth);
+    CoverageReport::new(
+        &scan.coverage,
+        latest
+            .iter()
+            .map(|a| (a.account.as_str(), a.region.as_str())),
+        &required_days(s.window_start, truth.now),
+    )
+}
+
+fn report(root: &Path, scan: &Scan, truth: &Truth) -> Vec<AddressReport> {
     let latest = snapshot(&root.join("snapshot-latest.jsonl"));
     let earlier = snapshot(&root.join("snapshot-earlier.jsonl"));
-    analyse(&latest, &earlier, events, &settings(truth))
+    let coverage = coverage_of(root, scan, truth);
+    assert!(coverage.complete, "{:?}", coverage.gap_lines());
+    analyse(&latest, &earlier, &scan.events, &coverage, &settings(truth))
 }
 
 fn assert_truth(rows: &[AddressReport], truth: &Truth) {
@@ -79,7 +95,7 @@ fn single_account_tree_from_a_directory_gives_the_truth() {
         s.files
     );
     assert!(s.skipped_files > 0, "noise-only files are skipped whole");
-    let rows = report(&root, &s.events, &truth);
+    let rows = report(&root, &s, &truth);
     assert_truth(&rows, &truth);
     // Every story is represented, in each account and region.
     assert_eq!(
@@ -120,7 +136,7 @@ fn organization_tree_gives_the_truth() {
         .join("cloudtrail/AWSLogs/o-a1b2c3d4e5/777788889999/CloudTrail/ap-southeast-2")
         .is_dir());
     let s = scan_with(&Dir(root.join(&sum.cloudtrail)), &truth);
-    assert_truth(&report(&root, &s.events, &truth), &truth);
+    assert_truth(&report(&root, &s, &truth), &truth);
     std::fs::remove_dir_all(&root).unwrap();
 }
 
@@ -135,7 +151,7 @@ fn a_longer_threshold_flags_exactly_what_the_truth_says() {
     let sum = generated(&opts);
     let truth = read_truth(&root.join(&sum.truth)).unwrap();
     let s = scan_with(&Dir(root.join(&sum.cloudtrail)), &truth);
-    let rows = report(&root, &s.events, &truth);
+    let rows = report(&root, &s, &truth);
     assert_truth(&rows, &truth);
     let seven = Options::small(scratch("truth-seven"), now());
     let seven_truth = read_truth(&seven.root.join(generated(&seven).truth)).unwrap();
@@ -194,6 +210,132 @@ async fn s3_prefix_gives_the_same_events_and_the_truth() {
         "days before the window are not even listed"
     );
     let truth = read_truth(&root.join(&sum.truth)).unwrap();
-    assert_truth(&report(&root, &from_s3.events, &truth), &truth);
+    assert_truth(&report(&root, &from_s3, &truth), &truth);
+    assert_eq!(from_s3.coverage, from_dir.coverage);
+    // The Athena engine's coverage: day folders alone, no object read, the same days.
+    let s = settings(&truth);
+    let folders = day_coverage(
+        &Bucket::new(s3.clone(), name.clone()),
+        &DayFolders {
+            prefix: "org-trail/",
+            organization: Some("o-z9y8x7w6v5"),
+            accounts: &opts.accounts,
+            regions: &opts.regions,
+            first: s.window_start.date_naive(),
+            last: truth.now.date_naive(),
+        },
+    )
+    .await
+    .unwrap();
+    let required = required_days(s.window_start, truth.now);
+    for a in &opts.accounts {
+        for r in &opts.regions {
+            assert!(folders.missing(a, r, &required).is_empty(), "{a}/{r}");
+        }
+    }
+    // A mistyped organization id finds no folder: every day is a gap.
+    let wrong = day_coverage(
+        &Bucket::new(s3.clone(), name.clone()),
+        &DayFolders {
+            prefix: "org-trail/",
+            organization: Some("o-mistyped00"),
+            accounts: &opts.accounts,
+            regions: &opts.regions,
+            first: s.window_start.date_naive(),
+            last: truth.now.date_naive(),
+        },
+    )
+    .await
+    .unwrap();
+    assert!(wrong.is_empty());
+    std::fs::remove_dir_all(&root).unwrap();
+}
+
+/// The case: an empty folder (or a mistyped prefix) must not read as
+/// "every address idle since before the window".
+#[test]
+fn an_empty_trail_flags_nothing_and_says_why() {
+    let root = scratch("truth-empty");
+    let sum = generated(&Options::small(&root, now()));
+    let truth = read_truth(&root.join(&sum.truth)).unwrap();
+    let empty = scratch("truth-empty-trail");
+    let s = scan_with(&Dir(empty.clone()), &truth);
+    let coverage = coverage_of(&root, &s, &truth);
+    assert!(!coverage.complete);
+    let latest = snapshot(&root.join("snapshot-latest.jsonl"));
+    let rows = analyse(&latest, &[], &s.events, &coverage, &settings(&truth));
+    assert!(!rows.is_empty());
+    assert!(rows.iter().all(|r| !r.flagged), "nothing flagged");
+    for r in &rows {
+        match r.status {
+            Status::InUse => assert!(r.note.is_none()),
+            Status::Unknown => {
+                assert!(r.idle_since.is_none() && r.waste_in_window_usd.is_none());
+                assert!(
+                    r.note.as_deref().unwrap().contains("no files"),
+                    "{:?}",
+                    r.note
+                );
+            }
+            Status::Idle => panic!("{} idle without a trail", r.allocation_id),
+        }
+    }
+    assert!(rows.iter().any(|r| r.status == Status::Unknown));
+    let md = vpcwarden_eip::render::markdown(&rows, &coverage);
+    assert!(md.contains("Trail coverage has gaps"), "{md}");
+    std::fs::remove_dir_all(&root).unwrap();
+    std::fs::remove_dir_all(&empty).unwrap();
+}
+
+/// A trail without one account (and a `now` past the trail's end) leaves those
+/// addresses unknown; the covered account's rows are still the truth.
+#[test]
+fn a_missing_account_or_a_now_past_the_trail_is_a_gap_not_idleness() {
+    let root = scratch("truth-partial");
+    let sum = generated(&Options::small(&root, now()));
+    let truth = read_truth(&root.join(&sum.truth)).unwrap();
+    let gone = "444455556666";
+    let account_dir = root.join(&sum.cloudtrail).join("AWSLogs").join(gone);
+    assert!(account_dir.is_dir());
+    std::fs::remove_dir_all(&account_dir).unwrap();
+    let s = scan_with(&Dir(root.join(&sum.cloudtrail)), &truth);
+    let coverage = coverage_of(&root, &s, &truth);
+    assert!(!coverage.complete);
+    let latest = snapshot(&root.join("snapshot-latest.jsonl"));
+    let earlier = snapshot(&root.join("snapshot-earlier.jsonl"));
+    let rows = analyse(&latest, &earlier, &s.events, &coverage, &settings(&truth));
+    for r in &rows {
+        if r.account == gone {
+            assert_ne!(r.status, Status::Idle, "{}", r.allocation_id);
+            assert!(!r.flagged);
+        }
+    }
+    let kept: Vec<AddressReport> = rows.iter().filter(|r| r.account != gone).cloned().collect();
+    let kept_truth = Truth {
+        addresses: truth
+            .addresses
+            .iter()
+            .filter(|e| e.account != gone)
+            .cloned()
+            .collect(),
+        released: vec![],
+        ..truth.clone()
+    };
+    assert_truth(&kept, &kept_truth);
+
+    // Ten days past the trail's end: every account misses days.
+    let later = Truth {
+        now: truth.now + Duration::days(10),
+        ..truth.clone()
+    };
+    let s = scan_with(&Dir(root.join(&sum.cloudtrail)), &later);
+    let coverage = coverage_of(&root, &s, &later);
+    let lines = coverage.gap_lines();
+    assert!(
+        lines.iter().any(|l| l.contains("111122223333")),
+        "{lines:?}"
+    );
+    let rows = analyse(&latest, &earlier, &s.events, &coverage, &settings(&later));
+    assert!(rows.iter().all(|r| !r.flagged));
     std::fs::remove_dir_all(&root).unwrap();
 }

@@ -4,6 +4,8 @@
 
 use aws_config::retry::RetryConfig;
 use aws_config::{BehaviorVersion, SdkConfig};
+use std::io::IsTerminal;
+
 use tracing_subscriber::EnvFilter;
 
 /// Default attempts per AWS call. EC2 throttles with `RequestLimitExceeded`;
@@ -54,7 +56,12 @@ pub fn init_tracing(format: LogFormat) {
             .with_current_span(true)
             .with_span_list(false)
             .try_init(),
-        LogFormat::Text => builder.compact().try_init(),
+        // Colour only for a person at a terminal: escape codes in a file or a
+        // CI log are noise.
+        LogFormat::Text => builder
+            .compact()
+            .with_ansi(std::io::stderr().is_terminal())
+            .try_init(),
     };
 }
 
@@ -66,11 +73,17 @@ where
     R: std::fmt::Debug + 'static,
 {
     match e.as_service_error() {
-        Some(s) => format!(
-            "{}: {}",
-            s.code().unwrap_or("error"),
-            s.message().unwrap_or_default()
-        ),
+        Some(s) => {
+            let mut line = format!(
+                "{}: {}",
+                s.code().unwrap_or("error"),
+                s.message().unwrap_or_default()
+            );
+            if let Some(id) = s.meta().extra("aws_request_id") {
+                line.push_str(&format!(" (request id {id})"));
+            }
+            line
+        }
         None => aws_smithy_types::error::display::DisplayErrorContext(e).to_string(),
     }
 }

@@ -3,6 +3,7 @@
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::coverage::CoverageReport;
 use crate::event::LifecycleEvent;
 use crate::history::{reconstruct, History};
 use crate::ids::AllocationId;
@@ -41,30 +42,62 @@ impl Settings {
     }
 }
 
-/// In use or not, now.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "status", rename_all = "snake_case")]
-pub enum Status {
-    /// Attached now.
-    InUse {
-        /// What to, as the snapshot says (instance, interface and its owner).
-        attached_to: String,
-    },
-    /// Not attached.
-    Idle,
-}
-
-/// When idleness began.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// In use, idle, or not known.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
-pub enum Since {
-    /// At this time (last detachment, else allocation).
-    At(DateTime<Utc>),
-    /// Before the window began: idle for at least the window.
-    BeforeWindow,
+pub enum Status {
+    /// Attached now (the snapshot says so; `attached_to` says to what).
+    InUse,
+    /// Not attached now, and the trail covers the whole window.
+    Idle,
+    /// Not attached now, but the trail misses days of the window for its
+    /// account and region: since when is not known, so it is never flagged.
+    Unknown,
 }
 
-/// One row of the report.
+impl Status {
+    /// The JSON and CSV spelling.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Status::InUse => "in_use",
+            Status::Idle => "idle",
+            Status::Unknown => "unknown",
+        }
+    }
+}
+
+/// What `idle_since` rests on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SinceBasis {
+    /// The last detachment recorded in the window.
+    Detachment,
+    /// The allocation, in the window, with no attachment after it.
+    Allocation,
+    /// Nothing in the window: idle at least since its start (`idle_since` is
+    /// the window start, `idle_days` a lower bound).
+    BeforeWindow,
+    /// Not known (status `unknown`).
+    Unknown,
+    /// Not idle (status `in_use`).
+    NotIdle,
+}
+
+impl SinceBasis {
+    /// The JSON and CSV spelling.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            SinceBasis::Detachment => "detachment",
+            SinceBasis::Allocation => "allocation",
+            SinceBasis::BeforeWindow => "before_window",
+            SinceBasis::Unknown => "unknown",
+            SinceBasis::NotIdle => "not_idle",
+        }
+    }
+}
+
+/// One row of the report. Every field has one JSON type (`null` where it
+/// does not apply); money is rounded to cents (`docs/report.schema.json`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AddressReport {
     /// Allocation id.
@@ -75,35 +108,47 @@ pub struct AddressReport {
     pub region: String,
     /// Account.
     pub account: String,
-    /// Now.
-    #[serde(flatten)]
+    /// In use, idle, or unknown.
     pub status: Status,
-    /// When idleness began (idle addresses only).
-    pub idle_since: Option<Since>,
-    /// Days idle (a lower bound when idle since before the window).
+    /// What it is attached to (in use only), as the snapshot says.
+    pub attached_to: Option<String>,
+    /// When idleness began (idle only; the window start when before it).
+    pub idle_since: Option<DateTime<Utc>>,
+    /// What `idle_since` rests on.
+    pub idle_since_basis: SinceBasis,
+    /// Days idle (idle only; a lower bound when idle since before the window).
+    #[serde(serialize_with = "crate::money::ser_hundredths_opt")]
     pub idle_days: Option<f64>,
     /// Attachments that began in the window.
     pub attachment_count: usize,
     /// Start of the last attachment in the window.
     pub last_attached_at: Option<DateTime<Utc>>,
     /// What the address costs per month (0 for BYOIP).
+    #[serde(serialize_with = "crate::money::ser_cents")]
     pub monthly_cost_usd: f64,
-    /// Cost of its idle hours within the window.
-    pub waste_in_window_usd: f64,
+    /// Cost of its idle hours within the window (`null` when unknown).
+    #[serde(serialize_with = "crate::money::ser_hundredths_opt")]
+    pub waste_in_window_usd: Option<f64>,
     /// Carries the exclusion tag.
     pub excluded: bool,
-    /// Idle for at least the threshold and not excluded.
+    /// Idle for at least the threshold, not excluded, and fully covered.
     pub flagged: bool,
+    /// Why the status is `unknown` (the trail's gap), else `null`.
+    pub note: Option<String>,
 }
 
 /// Joins the latest snapshot with the events of the window. One row per
 /// address in the latest snapshot (released addresses cost nothing any more),
 /// sorted by waste, largest first. `earlier` snapshots only map association
 /// ids of attachments made before the window.
+///
+/// `coverage` is what the trail held: an address that is free now in an
+/// account and region the trail misses days of is `unknown`, never flagged.
 pub fn analyse(
     snapshot: &[SnapshotAddress],
     earlier: &[SnapshotAddress],
     events: &[LifecycleEvent],
+    coverage: &CoverageReport,
     settings: &Settings,
 ) -> Vec<AddressReport> {
     let rec = reconstruct(events, snapshot.iter().chain(earlier));
@@ -111,59 +156,63 @@ pub fn analyse(
     let mut rows: Vec<AddressReport> = snapshot
         .iter()
         .map(|addr| {
-            row(
-                addr,
-                rec.histories.get(&addr.allocation_id).unwrap_or(&empty),
-                settings,
-            )
+            let h = rec.histories.get(&addr.allocation_id).unwrap_or(&empty);
+            let gap = coverage
+                .scope(&addr.account, &addr.region)
+                .filter(|c| !c.complete())
+                .map(|c| {
+                    format!(
+                        "the trail has no files for {}/{} on {} of {} days of the window; idle since unknown",
+                        addr.account, addr.region, c.days_missing, coverage.required_days
+                    )
+                });
+            // A snapshot scope the report was not told about is a gap too.
+            let gap = gap.or_else(|| {
+                coverage
+                    .scope(&addr.account, &addr.region)
+                    .is_none()
+                    .then(|| format!("coverage of {}/{} was not computed; idle since unknown", addr.account, addr.region))
+            });
+            row(addr, h, gap, settings)
         })
         .collect();
     rows.sort_by(|a, b| {
         b.waste_in_window_usd
-            .total_cmp(&a.waste_in_window_usd)
+            .unwrap_or(0.0)
+            .total_cmp(&a.waste_in_window_usd.unwrap_or(0.0))
             .then_with(|| a.allocation_id.cmp(&b.allocation_id))
     });
     rows
 }
 
-fn row(addr: &SnapshotAddress, h: &History, s: &Settings) -> AddressReport {
+fn row(addr: &SnapshotAddress, h: &History, gap: Option<String>, s: &Settings) -> AddressReport {
     let price = if addr.is_byoip() {
         0.0
     } else {
         s.price_per_hour
     };
-    let status = if addr.is_associated() {
-        Status::InUse {
-            attached_to: attached_to(addr),
-        }
-    } else {
-        Status::Idle
+    let status = match (addr.is_associated(), &gap) {
+        (true, _) => Status::InUse,
+        (false, None) => Status::Idle,
+        (false, Some(_)) => Status::Unknown,
     };
-    let idle = status == Status::Idle;
-    let idle_since = idle.then(|| {
-        match h
-            .last_detached_at()
-            .or(h.allocated_at)
-            .filter(|t| *t >= s.window_start)
-        {
-            Some(t) => Since::At(t),
-            None => Since::BeforeWindow,
-        }
-    });
-    let idle_days = idle_since.as_ref().map(|since| {
-        let from = match since {
-            Since::At(t) => *t,
-            Since::BeforeWindow => s.window_start,
-        };
-        hours(from, s.now) / 24.0
-    });
+    let (idle_since, basis) = match status {
+        Status::InUse => (None, SinceBasis::NotIdle),
+        Status::Unknown => (None, SinceBasis::Unknown),
+        Status::Idle => match (h.last_detached_at(), h.allocated_at) {
+            (Some(t), _) if t >= s.window_start => (Some(t), SinceBasis::Detachment),
+            (None, Some(t)) if t >= s.window_start => (Some(t), SinceBasis::Allocation),
+            _ => (Some(s.window_start), SinceBasis::BeforeWindow),
+        },
+    };
+    let idle_days = idle_since.map(|from| hours(from, s.now) / 24.0);
     let attachment_count = h.attachments_since(s.window_start).count();
     let last_attached_at = h
         .attachments_since(s.window_start)
         .filter_map(|a| a.from)
         .max();
     let excluded = addr.tags.iter().any(|(k, _)| *k == s.exclude_tag);
-    let flagged = idle
+    let flagged = status == Status::Idle
         && !excluded
         && idle_days.is_some_and(|d| d >= s.idle_threshold.num_seconds() as f64 / 86_400.0);
     AddressReport {
@@ -172,14 +221,17 @@ fn row(addr: &SnapshotAddress, h: &History, s: &Settings) -> AddressReport {
         region: addr.region.clone(),
         account: addr.account.clone(),
         status,
+        attached_to: (status == Status::InUse).then(|| attached_to(addr)),
         idle_since,
+        idle_since_basis: basis,
         idle_days,
         attachment_count,
         last_attached_at,
         monthly_cost_usd: price * HOURS_PER_MONTH,
-        waste_in_window_usd: idle_hours(addr, h, s) * price,
+        waste_in_window_usd: (status != Status::Unknown).then(|| idle_hours(addr, h, s) * price),
         excluded,
         flagged,
+        note: gap.filter(|_| status == Status::Unknown),
     }
 }
 

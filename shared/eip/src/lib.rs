@@ -8,15 +8,18 @@
 #![deny(missing_docs)]
 
 mod classify;
+pub mod coverage;
 mod event;
 pub mod extract;
 mod history;
 mod ids;
+pub mod money;
 pub mod render;
 
 pub use classify::{
-    analyse, AddressReport, Settings, Since, Status, HOURS_PER_MONTH, PRICE_PER_HOUR_USD,
+    analyse, AddressReport, Settings, SinceBasis, Status, HOURS_PER_MONTH, PRICE_PER_HOUR_USD,
 };
+pub use coverage::{required_days, Coverage, CoverageReport, DayRange, ScopeCoverage};
 pub use event::{EventKind, LifecycleEvent, Target};
 pub use extract::{extract, ExtractError};
 pub use history::{reconstruct, Attachment, History, Reconstruction};

@@ -5,9 +5,24 @@
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use vpcwarden_eip::{
-    analyse, AllocationId, AssociationId, EventKind, LifecycleEvent, Settings, Since,
-    SnapshotAddress, Status, Target,
+    analyse, required_days, AllocationId, AssociationId, Coverage, CoverageReport, EventKind,
+    LifecycleEvent, Settings, SinceBasis, SnapshotAddress, Status, Target,
 };
+
+/// A trail that held files for every day of the default window, for the one
+/// account and region these addresses live in: "no event" then means nothing happened.
+fn covered() -> CoverageReport {
+    let s = Settings::new(now());
+    let required = required_days(s.window_start, now());
+    let mut c = Coverage::default();
+    c.add_days(
+        "123456789012",
+        "us-east-1",
+        required[0],
+        *required.last().unwrap(),
+    );
+    CoverageReport::new(&c, [("123456789012", "us-east-1")], &required)
+}
 
 fn now() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, 22, 0, 0, 0).unwrap()
@@ -137,6 +152,7 @@ fn ground_truth_report() {
         &[a, b, c, d, e, f],
         &[c_before],
         &events,
+        &covered(),
         &Settings::new(now()),
     );
     let get = |id: &str| {
@@ -148,57 +164,63 @@ fn ground_truth_report() {
     // a: idle since the detachment 10 d ago; idle 1 d (30→29) + 10 d = 11 d = 264 h of waste.
     let ra = get("eipalloc-a1");
     assert_eq!(ra.status, Status::Idle);
-    assert_eq!(ra.idle_since, Some(Since::At(ago(10))));
+    assert_eq!(ra.idle_since, Some(ago(10)));
     assert!(close(ra.idle_days.unwrap(), 10.0));
     assert_eq!(ra.attachment_count, 1, "the duplicated record counts once");
     assert_eq!(ra.last_attached_at, Some(ago(29)));
-    assert!(close(ra.waste_in_window_usd, 264.0 * 0.005));
+    assert!(close(ra.waste_in_window_usd.unwrap(), 264.0 * 0.005));
     assert!(ra.flagged);
 
     // b: in use by the NAT gateway; idle for the 70 d of the window before it.
     let rb = get("eipalloc-b2");
+    assert_eq!(rb.status, Status::InUse);
     assert_eq!(
-        rb.status,
-        Status::InUse {
-            attached_to: "network interface eni-0b2 (owner 123456789012)".into()
-        }
+        rb.attached_to.as_deref(),
+        Some("network interface eni-0b2 (owner 123456789012)")
     );
     assert_eq!(rb.attachment_count, 1);
-    assert!(close(rb.waste_in_window_usd, 70.0 * 24.0 * 0.005));
+    assert!(close(rb.waste_in_window_usd.unwrap(), 70.0 * 24.0 * 0.005));
     assert!(!rb.flagged);
 
     // c: the disassociation maps through the older snapshot; idle 3 d, below the 7-d threshold.
     let rc = get("eipalloc-c3");
-    assert_eq!(rc.idle_since, Some(Since::At(ago(3))));
+    assert_eq!(rc.idle_since, Some(ago(3)));
     assert_eq!(
         rc.attachment_count, 0,
         "the attachment began before the window"
     );
-    assert!(close(rc.waste_in_window_usd, 72.0 * 0.005));
+    assert!(close(rc.waste_in_window_usd.unwrap(), 72.0 * 0.005));
     assert!(!rc.flagged);
 
     // d: BYOIP costs nothing, but is idle since before the window and flagged.
     let rd = get("eipalloc-d4");
-    assert_eq!(rd.idle_since, Some(Since::BeforeWindow));
+    assert_eq!(rd.idle_since_basis, SinceBasis::BeforeWindow);
+    assert_eq!(
+        rd.idle_since,
+        Some(ago(90)),
+        "the window start: idle at least since then"
+    );
     assert!(close(rd.idle_days.unwrap(), 90.0));
-    assert_eq!((rd.monthly_cost_usd, rd.waste_in_window_usd), (0.0, 0.0));
+    assert_eq!(
+        (rd.monthly_cost_usd, rd.waste_in_window_usd),
+        (0.0, Some(0.0))
+    );
     assert!(rd.flagged);
 
     // e: idle all window (90 d = 2160 h) but excluded.
     let re = get("eipalloc-e5");
     assert!(re.excluded && !re.flagged);
-    assert!(close(re.waste_in_window_usd, 2160.0 * 0.005));
+    assert!(close(re.waste_in_window_usd.unwrap(), 2160.0 * 0.005));
     assert!(close(re.monthly_cost_usd, 3.65));
 
     // f: the load balancer holds it; 85 d idle before that.
     let rf = get("eipalloc-f6");
+    assert_eq!(rf.status, Status::InUse);
     assert_eq!(
-        rf.status,
-        Status::InUse {
-            attached_to: "network interface eni-0f6 (owner amazon-elb)".into()
-        }
+        rf.attached_to.as_deref(),
+        Some("network interface eni-0f6 (owner amazon-elb)")
     );
-    assert!(close(rf.waste_in_window_usd, 85.0 * 24.0 * 0.005));
+    assert!(close(rf.waste_in_window_usd.unwrap(), 85.0 * 24.0 * 0.005));
 
     // Sorted by waste: e (10.80), f (10.20), b (8.40), a (1.32), c (0.36), d (0).
     let order: Vec<&str> = rows.iter().map(|r| r.allocation_id.as_str()).collect();
@@ -235,11 +257,14 @@ fn nat_gateway_deletion_detaches_its_addresses() {
             },
         ),
     ];
-    let rows = analyse(&[g], &[], &events, &Settings::new(now()));
-    assert_eq!(rows[0].idle_since, Some(Since::At(ago(12))));
+    let rows = analyse(&[g], &[], &events, &covered(), &Settings::new(now()));
+    assert_eq!(rows[0].idle_since, Some(ago(12)));
     assert!(rows[0].flagged);
     // Idle 90-40 = 50 d before the NAT gateway and 12 d after.
-    assert!(close(rows[0].waste_in_window_usd, 62.0 * 24.0 * 0.005));
+    assert!(close(
+        rows[0].waste_in_window_usd.unwrap(),
+        62.0 * 24.0 * 0.005
+    ));
 }
 
 #[test]
@@ -267,17 +292,13 @@ fn reassociation_moves_the_attachment_without_a_gap() {
             },
         ),
     ];
-    let rows = analyse(&[h], &[], &events, &Settings::new(now()));
-    assert_eq!(
-        rows[0].status,
-        Status::InUse {
-            attached_to: "instance i-2".into()
-        }
-    );
+    let rows = analyse(&[h], &[], &events, &covered(), &Settings::new(now()));
+    assert_eq!(rows[0].status, Status::InUse);
+    assert_eq!(rows[0].attached_to.as_deref(), Some("instance i-2"));
     assert_eq!(rows[0].attachment_count, 2);
     assert_eq!(rows[0].last_attached_at, Some(ago(20)));
     assert!(
-        close(rows[0].waste_in_window_usd, 40.0 * 24.0 * 0.005),
+        close(rows[0].waste_in_window_usd.unwrap(), 40.0 * 24.0 * 0.005),
         "idle only before the first association"
     );
 }
@@ -288,11 +309,11 @@ fn renderings_carry_the_same_rows_and_totals() {
     idle.tags = vec![("Name".into(), "old, \"bastion\"".into())];
     let mut used = addr("eipalloc-0a", "3.0.0.10");
     used.instance_id = Some("i-0a".into());
-    let rows = analyse(&[idle, used], &[], &[], &Settings::new(now()));
+    let rows = analyse(&[idle, used], &[], &[], &covered(), &Settings::new(now()));
     let s = vpcwarden_eip::render::summary(&rows);
     assert_eq!((s.addresses, s.idle, s.flagged), (2, 1, 1));
     assert!(close(s.flagged_monthly_usd, 3.65));
-    let md = vpcwarden_eip::render::markdown(&rows);
+    let md = vpcwarden_eip::render::markdown(&rows, &covered());
     assert!(
         md.starts_with(
             "**1 of 2 Elastic IPs idle** ($3.65/month); **1 flagged** for release ($3.65/month)"
@@ -308,6 +329,81 @@ fn renderings_carry_the_same_rows_and_totals() {
     let csv = vpcwarden_eip::render::csv(&rows);
     let lines: Vec<&str> = csv.lines().collect();
     assert_eq!(lines.len(), 3);
-    assert!(lines[1].starts_with("eipalloc-09,3.0.0.9,us-east-1,123456789012,idle,,before_window,90.000,0,,3.6500,10.8000,false,true"), "{csv}");
+    assert!(lines[1].starts_with("eipalloc-09,3.0.0.9,us-east-1,123456789012,idle,,2026-08-24T00:00:00+00:00,before_window,90.00,0,,3.65,10.80,false,true,"), "{csv}");
     assert!(lines[2].contains(",in_use,instance i-0a,"), "{csv}");
+}
+
+#[test]
+fn a_free_address_in_a_scope_the_trail_misses_days_of_is_unknown_not_idle() {
+    let free = addr("eipalloc-0b", "3.0.0.11");
+    let mut used = addr("eipalloc-0c", "3.0.0.12");
+    used.instance_id = Some("i-0c".into());
+    let s = Settings::new(now());
+    let required = required_days(s.window_start, now());
+    let mut c = Coverage::default();
+    // Every day but one in the middle of the window.
+    c.add_days("123456789012", "us-east-1", required[0], required[40]);
+    c.add_days(
+        "123456789012",
+        "us-east-1",
+        required[42],
+        *required.last().unwrap(),
+    );
+    let gap = CoverageReport::new(&c, [("123456789012", "us-east-1")], &required);
+    assert!(!gap.complete);
+    let rows = analyse(&[free, used], &[], &[], &gap, &s);
+    let free = rows
+        .iter()
+        .find(|r| r.allocation_id.as_str() == "eipalloc-0b")
+        .unwrap();
+    assert_eq!(free.status, Status::Unknown);
+    assert_eq!(
+        (free.idle_since, free.idle_since_basis),
+        (None, SinceBasis::Unknown)
+    );
+    assert!(!free.flagged && free.waste_in_window_usd.is_none());
+    assert!(
+        free.note.as_deref().unwrap().contains("on 1 of 90 days"),
+        "{:?}",
+        free.note
+    );
+    let used = rows
+        .iter()
+        .find(|r| r.allocation_id.as_str() == "eipalloc-0c")
+        .unwrap();
+    assert_eq!(
+        used.status,
+        Status::InUse,
+        "the snapshot says so, whatever the trail"
+    );
+    let sum = vpcwarden_eip::render::summary(&rows);
+    assert_eq!((sum.idle, sum.unknown, sum.flagged), (0, 1, 0));
+    let md = vpcwarden_eip::render::markdown(&rows, &gap);
+    assert!(md.contains("**Trail coverage has gaps**"), "{md}");
+    assert!(
+        md.contains("123456789012/us-east-1: no CloudTrail files on 1 of 90 days"),
+        "{md}"
+    );
+}
+
+#[test]
+fn money_is_in_cents_and_every_field_has_one_json_type() {
+    let idle = addr("eipalloc-0d", "3.0.0.13");
+    let mut used = addr("eipalloc-0e", "3.0.0.14");
+    used.instance_id = Some("i-0e".into());
+    let rows = analyse(&[idle, used], &[], &[], &covered(), &Settings::new(now()));
+    let v: Vec<serde_json::Value> = rows
+        .iter()
+        .map(|r| serde_json::to_value(r).unwrap())
+        .collect();
+    for r in &v {
+        assert_eq!(r["monthly_cost_usd"], serde_json::json!(3.65));
+        assert!(r["idle_since_basis"].is_string() && r["status"].is_string());
+    }
+    let idle = v.iter().find(|r| r["status"] == "idle").unwrap();
+    assert_eq!(idle["waste_in_window_usd"], serde_json::json!(10.8));
+    assert!(idle["idle_since"].is_string() && idle["attached_to"].is_null());
+    let used = v.iter().find(|r| r["status"] == "in_use").unwrap();
+    assert_eq!(used["waste_in_window_usd"], serde_json::json!(0.0));
+    assert!(used["idle_since"].is_null() && used["attached_to"].is_string());
 }

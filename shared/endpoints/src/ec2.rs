@@ -58,6 +58,7 @@ where
         code,
         message,
         retryable,
+        request_id: e.meta().extra("aws_request_id").map(str::to_string),
     }
 }
 
@@ -203,6 +204,7 @@ impl Ec2Port for Ec2Endpoints {
             code: "EmptyResponse".into(),
             message: "the response has no endpoint".into(),
             retryable: true,
+            request_id: None,
         })
     }
 
@@ -233,6 +235,7 @@ impl Ec2Port for Ec2Endpoints {
                     err.and_then(|e| e.message()).unwrap_or_default()
                 ),
                 retryable: false,
+                request_id: None,
             });
         }
         Ok(())

@@ -7,7 +7,7 @@ use vpcwarden_policy::{EditError, ParseError};
 /// A failed AWS call, with its operation, error code and whether the SDK
 /// considered it transient.
 #[derive(Debug, Error)]
-#[error("{operation} failed: {code}: {message}")]
+#[error("{operation} failed: {code}: {message}{}", request_id.as_ref().map(|r| format!(" (request id {r})")).unwrap_or_default())]
 pub struct AwsError {
     /// EC2 operation, e.g. `CreateVpcEndpoint`.
     pub operation: &'static str,
@@ -17,6 +17,8 @@ pub struct AwsError {
     pub message: String,
     /// True for throttling, timeouts and 5xx.
     pub retryable: bool,
+    /// AWS's request id, for a support case or CloudTrail.
+    pub request_id: Option<String>,
 }
 
 /// Why an event could not be carried out.
@@ -90,6 +92,18 @@ pub enum ProvisionError {
 }
 
 impl ProvisionError {
+    /// True when the event, the VPC's setup or its policy is what is wrong (a
+    /// person must act), false for AWS failures and concurrency that a retry
+    /// may cure. Either way nothing was half-applied.
+    pub fn is_input(&self) -> bool {
+        !matches!(
+            self,
+            ProvisionError::Aws(_)
+                | ProvisionError::NotConverged { .. }
+                | ProvisionError::SqsEndpointGone(_)
+        )
+    }
+
     /// Whether retrying the same event can succeed (Lambda's async retry, a DLQ redrive).
     pub fn retryable(&self) -> bool {
         match self {

@@ -9,7 +9,7 @@
 //! A removal leaves a tombstone (`removed:<epoch secs>:<arn>`) so that a slow
 //! writer holding an old copy of the policy cannot bring the ARN back.
 
-use vpcwarden_policy::{AllowSpec, EditError, EditOutcome, Policy};
+use vpcwarden_policy::{AllowSpec, Condition, EditError, EditOutcome, Policy};
 
 /// Tag key prefix of ledger entries.
 pub const PREFIX: &str = "vpcwarden:queue:";
@@ -27,11 +27,15 @@ pub const CELERY_ACTIONS: &[&str] = &[
     "sqs:SendMessage",
 ];
 
-/// The spec used for every edit.
-pub const SPEC: AllowSpec<'static> = AllowSpec {
-    actions: CELERY_ACTIONS,
-    sid: STATEMENT_SID,
-};
+/// The spec used for every edit: the Celery actions, this tool's Sid, and
+/// the conditions a setting names (`None`: the policy's own perimeter).
+pub fn spec(condition: Option<&Condition>) -> AllowSpec<'_> {
+    AllowSpec {
+        actions: CELERY_ACTIONS,
+        sid: STATEMENT_SID,
+        condition,
+    }
+}
 
 /// One environment's record.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -92,7 +96,9 @@ pub fn entries(tags: &[(String, String)]) -> Vec<(String, Entry)> {
 pub fn apply(
     policy: &Policy,
     entries: &[(String, Entry)],
+    condition: Option<&Condition>,
 ) -> Result<(Policy, Vec<(String, EditOutcome)>), EditError> {
+    let spec = spec(condition);
     let mut p = policy.clone();
     let mut changed = Vec::new();
     let active: Vec<&str> = entries
@@ -104,7 +110,7 @@ pub fn apply(
         .collect();
     for (_, e) in entries {
         let outcomes = match e {
-            Entry::Active(arn) => vec![(arn, p.allow_resource(arn, &SPEC)?)],
+            Entry::Active(arn) => vec![(arn, p.allow_resource(arn, &spec)?)],
             Entry::Removed { arn, .. } if !active.contains(&arn.as_str()) => p
                 .remove_resource(arn, Some(STATEMENT_SID))
                 .into_iter()
@@ -174,7 +180,7 @@ mod tests {
                 },
             ),
         ];
-        let (after, changed) = apply(&p, &e).unwrap();
+        let (after, changed) = apply(&p, &e, None).unwrap();
         assert!(changed.is_empty());
         assert_eq!(after, p);
     }

@@ -7,7 +7,7 @@ use vpcwarden_mwaa_event::{EndpointRole, Provision};
 use vpcwarden_policy::{diff, EditOutcome, Policy};
 
 use crate::error::ProvisionError;
-use crate::ledger::{self, Entry, SPEC};
+use crate::ledger::{self, Entry};
 use crate::port::{Ec2Port, EndpointInfo, EndpointQuery, NewEndpoint};
 use crate::reconcile::{derive, parse_policy, reconcile, Derived};
 use crate::report::{EndpointRecord, PolicyReport, Report};
@@ -188,7 +188,9 @@ async fn plan(
         .any(|(env, _)| env == req.environment.as_str());
     // Ours if we recorded it before (redelivery, or a removal not yet settled);
     // otherwise ours only if the policy does not allow it already.
-    let probe = policy.clone().allow_resource(queue, &SPEC);
+    let probe = policy
+        .clone()
+        .allow_resource(queue, &ledger::spec(settings.statement_condition.as_ref()));
     let claim = match probe {
         Err(source) => {
             return Err(ProvisionError::PolicyEdit {

@@ -64,11 +64,11 @@ pub(crate) fn derive(
     entries: &[(String, Entry)],
     settings: &Settings,
 ) -> Result<Derived, ProvisionError> {
-    let (after, outcomes) =
-        ledger::apply(policy, entries).map_err(|source| ProvisionError::PolicyEdit {
-            endpoint_id: ep.id.clone(),
-            source,
-        })?;
+    let (after, outcomes) = ledger::apply(policy, entries, settings.statement_condition.as_ref())
+        .map_err(|source| ProvisionError::PolicyEdit {
+        endpoint_id: ep.id.clone(),
+        source,
+    })?;
     let text = render(&after, ep.policy.as_deref());
     let chars = text.chars().count();
     if !outcomes.is_empty() && chars > settings.max_policy_chars {

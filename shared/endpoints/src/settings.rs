@@ -2,6 +2,8 @@
 
 use std::time::Duration;
 
+use vpcwarden_policy::{Condition, Policy};
+
 /// Run settings.
 #[derive(Debug, Clone)]
 pub struct Settings {
@@ -19,6 +21,9 @@ pub struct Settings {
     pub tombstone_ttl: Duration,
     /// VPC endpoint policy size limit (characters).
     pub max_policy_chars: usize,
+    /// Conditions the queue grant must carry (`VPCWARDEN_STATEMENT_CONDITION`);
+    /// `None`: the identity perimeter every Allow of the policy shares.
+    pub statement_condition: Option<Condition>,
 }
 
 impl Settings {
@@ -31,11 +36,12 @@ impl Settings {
             max_policy_attempts: 12,
             tombstone_ttl: Duration::from_secs(3_600),
             max_policy_chars: vpcwarden_policy::validate::VPC_ENDPOINT_POLICY_MAX_CHARS,
+            statement_condition: None,
         }
     }
 
     /// Applies `DRY_RUN`, `VPCWARDEN_SETTLE_MS`, `VPCWARDEN_POLICY_ATTEMPTS`,
-    /// `VPCWARDEN_TOMBSTONE_TTL_SECS` from a variable lookup (the process
+    /// `VPCWARDEN_TOMBSTONE_TTL_SECS`, `VPCWARDEN_STATEMENT_CONDITION` from a variable lookup (the process
     /// environment in production, a map in tests). Malformed values are errors.
     pub fn with_env(mut self, get: impl Fn(&str) -> Option<String>) -> Result<Self, String> {
         if let Some(v) = get("DRY_RUN") {
@@ -61,6 +67,12 @@ impl Settings {
         }
         if let Some(s) = num("VPCWARDEN_TOMBSTONE_TTL_SECS")? {
             self.tombstone_ttl = Duration::from_secs(s);
+        }
+        if let Some(text) = get("VPCWARDEN_STATEMENT_CONDITION").filter(|t| !t.trim().is_empty()) {
+            let c = Policy::parse_condition(&text).map_err(|e| {
+                format!("VPCWARDEN_STATEMENT_CONDITION: expected an IAM Condition block: {e}")
+            })?;
+            self.statement_condition = Some(c);
         }
         Ok(self)
     }

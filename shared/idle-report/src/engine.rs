@@ -7,7 +7,8 @@ use serde::Serialize;
 use vpcwarden_athena::{
     ddl, lifecycle_query, rows_to_events, run, AthenaPort, RunOptions, TrailTable,
 };
-use vpcwarden_eip::LifecycleEvent;
+use vpcwarden_eip::{Coverage, LifecycleEvent};
+use vpcwarden_store::{day_coverage, Bucket, DayFolders};
 use vpcwarden_trail::{scan, ScanOptions, Source};
 
 use crate::job::JobError;
@@ -22,6 +23,8 @@ pub enum Engine {
         table: Box<TrailTable>,
         /// Workgroup, polling, deadline.
         options: Box<RunOptions>,
+        /// The trail's bucket: its day folders say which days Athena had to read.
+        trail: Box<Bucket>,
     },
     /// The local engine over files (a directory or an S3 prefix).
     Local {
@@ -54,6 +57,11 @@ pub struct EngineOutput {
     pub input_bytes: Option<u64>,
     /// Local: files that could not be read (path: reason).
     pub unreadable: Vec<String>,
+    /// Local: files outside the AWSLogs layout (they cover no account or day).
+    pub unplaced_files: usize,
+    /// Which accounts, regions and days the trail held.
+    #[serde(skip)]
+    pub coverage: Coverage,
 }
 
 impl Engine {
@@ -68,6 +76,7 @@ impl Engine {
                 port,
                 table,
                 options,
+                trail,
             } => {
                 let values = table.ddl_values()?;
                 // Idempotent: a new deployment needs no manual step, a changed account or
@@ -89,7 +98,20 @@ impl Engine {
                 let q = lifecycle_query(table, from, to)?;
                 let out = run(port.as_ref(), &q, options).await?;
                 let (events, malformed) = rows_to_events(&out.header, &out.rows)?;
+                let coverage = day_coverage(
+                    trail,
+                    &DayFolders {
+                        prefix: &table.prefix,
+                        organization: table.organization.as_deref(),
+                        accounts: &table.accounts,
+                        regions: &table.regions,
+                        first: from.date_naive(),
+                        last: to.date_naive(),
+                    },
+                )
+                .await?;
                 Ok(EngineOutput {
+                    coverage,
                     engine: "athena",
                     lifecycle_events: events.len(),
                     events,
@@ -119,6 +141,8 @@ impl Engine {
                     files: Some(s.files),
                     input_bytes: Some(s.input_bytes),
                     unreadable: s.unreadable,
+                    unplaced_files: s.unplaced_files,
+                    coverage: s.coverage,
                     ..EngineOutput::default()
                 })
             }
@@ -149,6 +173,10 @@ pub fn build_engine(
                 deadline: std::time::Duration::from_secs(*deadline_secs),
                 ..RunOptions::new(workgroup.clone(), table.database.clone())
             }),
+            trail: Box::new(Bucket::new(
+                aws_sdk_s3::Client::new(config),
+                table.bucket.clone(),
+            )),
         },
         EngineSpec::Local { location } if location.starts_with("s3://") => {
             let uri = vpcwarden_store::S3Uri::parse(location)?;

@@ -4,7 +4,7 @@ use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
 use serde_json::{json, Value};
 use thiserror::Error;
-use vpcwarden_eip::{analyse, render, Settings, SnapshotAddress};
+use vpcwarden_eip::{analyse, render, required_days, CoverageReport, Settings, SnapshotAddress};
 use vpcwarden_store::{pick_snapshots, report_key, Bucket, ReportFormat, StoreError, SNAPSHOTS};
 
 use crate::engine::{Engine, EngineOutput};
@@ -106,8 +106,12 @@ pub struct Outcome {
     pub summary: render::Summary,
     /// Engine figures.
     pub engine: EngineOutput,
+    /// Which accounts, regions and days the trail covered.
+    pub coverage: CoverageReport,
     /// Release results (empty when off).
     pub released: Vec<ReleaseResult>,
+    /// Why releasing was skipped although enabled (coverage gaps).
+    pub release_skipped: Option<String>,
     /// The metrics line (embedded metric format).
     pub metrics: Value,
     /// The Markdown report.
@@ -132,18 +136,24 @@ fn parse_snapshot(key: &str, bytes: &[u8]) -> Result<Vec<SnapshotAddress>, JobEr
         .collect()
 }
 
+/// `$id` of the JSON report's schema (`docs/report.schema.json`).
+pub const REPORT_SCHEMA_ID: &str = "https://vpcwarden.dev/schemas/idle-eip-report.v2.json";
+
 /// The JSON report document (the CLI writes the same shape).
 pub fn json_document(
     now: DateTime<Utc>,
     window_start: DateTime<Utc>,
     rows: &[vpcwarden_eip::AddressReport],
+    coverage: &CoverageReport,
     engine: &impl Serialize,
     released: &[ReleaseResult],
 ) -> Value {
     json!({
+        "schema": REPORT_SCHEMA_ID,
         "generated_at": now,
         "window_start": window_start,
         "summary": render::summary(rows),
+        "coverage": coverage,
         "engine": engine,
         "released": released,
         "addresses": rows,
@@ -184,11 +194,27 @@ pub async fn run(
         earlier.extend(parse_snapshot(k, &deps.bucket.get(k).await?)?);
     }
     let engine = deps.engine.events(settings.window_start, now).await?;
-    let rows = analyse(&latest, &earlier, &engine.events, &settings);
+    let coverage = CoverageReport::new(
+        &engine.coverage,
+        latest
+            .iter()
+            .map(|a| (a.account.as_str(), a.region.as_str())),
+        &required_days(settings.window_start, now),
+    );
+    let rows = analyse(&latest, &earlier, &engine.events, &coverage, &settings);
     let summary = render::summary(&rows);
 
+    // Releasing is for good: it waits until the whole answer rests on data.
+    let release_skipped = (cfg.release != ReleaseMode::Off && !coverage.complete).then(|| {
+        format!(
+            "release {} skipped: the trail misses days of {} account/region(s); see coverage",
+            cfg.release.as_str(),
+            coverage.scopes.iter().filter(|s| !s.complete()).count()
+        )
+    });
     let released = match (cfg.release, deps.release) {
         (ReleaseMode::Off, _) | (_, None) => Vec::new(),
+        _ if release_skipped.is_some() => Vec::new(),
         (mode, Some(port)) => {
             release_flagged(
                 port,
@@ -202,7 +228,10 @@ pub async fn run(
         }
     };
 
-    let markdown = render::markdown(&rows);
+    let mut markdown = render::markdown(&rows, &coverage);
+    if let Some(why) = &release_skipped {
+        markdown.push_str(&format!("\n**{why}.**\n"));
+    }
     let documents = [
         (
             ReportFormat::Json,
@@ -210,6 +239,7 @@ pub async fn run(
                 now,
                 settings.window_start,
                 &rows,
+                &coverage,
                 &engine,
                 &released,
             ))
@@ -257,9 +287,8 @@ pub async fn run(
 
     let metrics = emf(
         now,
-        summary.idle,
-        summary.flagged,
-        summary.flagged_monthly_usd,
+        &summary,
+        coverage.scopes.iter().filter(|s| !s.complete()).count(),
         engine.bytes_scanned,
     );
     Ok(Outcome {
@@ -267,7 +296,9 @@ pub async fn run(
         report_keys,
         summary,
         engine,
+        coverage,
         released,
+        release_skipped,
         metrics,
         markdown,
         sns_message_id,

@@ -27,24 +27,27 @@ pub fn emf_document(function: &str, at: DateTime<Utc>, metrics: &[(&str, &str, V
     Value::Object(doc)
 }
 
-/// The EMF document for one report.
+/// The EMF document for one report. `CoverageGaps` counts the accounts and
+/// regions the trail misses days of (alarmed on: a report resting on a gap
+/// is incomplete, and releases are off until it closes).
 pub fn emf(
     at: DateTime<Utc>,
-    idle: usize,
-    flagged: usize,
-    monthly_waste_usd: f64,
+    summary: &vpcwarden_eip::render::Summary,
+    coverage_gaps: usize,
     bytes_scanned: Option<i64>,
 ) -> Value {
     emf_document(
         "eip-report",
         at,
         &[
-            ("IdleAddresses", "Count", idle.into()),
-            ("FlaggedAddresses", "Count", flagged.into()),
+            ("IdleAddresses", "Count", summary.idle.into()),
+            ("FlaggedAddresses", "Count", summary.flagged.into()),
+            ("UnknownAddresses", "Count", summary.unknown.into()),
+            ("CoverageGaps", "Count", coverage_gaps.into()),
             (
                 "MonthlyWasteUSD",
                 "None",
-                ((monthly_waste_usd * 100.0).round() / 100.0).into(),
+                vpcwarden_eip::money::cents(summary.flagged_monthly_usd).into(),
             ),
             ("BytesScanned", "Bytes", bytes_scanned.unwrap_or(0).into()),
         ],

@@ -26,6 +26,15 @@ pub enum ReleaseMode {
 }
 
 impl ReleaseMode {
+    /// The spelling [`ReleaseMode::parse`] takes.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            ReleaseMode::Off => "off",
+            ReleaseMode::DryRun => "dry-run",
+            ReleaseMode::Release => "release",
+        }
+    }
+
     /// `off`, `dry-run` or `release`.
     pub fn parse(s: &str) -> Result<Self, String> {
         match s {

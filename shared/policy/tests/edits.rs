@@ -249,15 +249,24 @@ fn a_new_statement_carries_the_perimeter_every_allow_shares() {
         r#""Resource":["arn:aws:sqs:us-east-1:123456789012:airflow-celery-abc"],"Condition":{"StringEquals":{"aws:PrincipalOrgID":"o-abcd1234"}}}"#
     ), "{}", p.to_json());
     // Inside the perimeter the queue is allowed; for anyone at all it is not.
-    let req = |action| Request { caller: Caller::Anyone, action, resource: Q };
+    let req = |action| Request {
+        caller: Caller::Anyone,
+        action,
+        resource: Q,
+    };
     for a in ACTIONS {
-        assert!(p.evaluate_assuming(&req(a), added.condition.as_ref().unwrap()).is_allowed());
+        assert!(p
+            .evaluate_assuming(&req(a), added.condition.as_ref().unwrap())
+            .is_allowed());
         assert!(!p.evaluate(&req(a)).is_allowed());
     }
     // A second queue goes into the same statement, and its removal restores the text.
     let mut p2 = p.clone();
     let q2 = "arn:aws:sqs:us-east-1:123456789012:airflow-celery-def";
-    assert!(matches!(p2.allow_resource(q2, &SPEC).unwrap(), EditOutcome::Appended { statement: 2, .. }));
+    assert!(matches!(
+        p2.allow_resource(q2, &SPEC).unwrap(),
+        EditOutcome::Appended { statement: 2, .. }
+    ));
     p2.remove_resource(q2, Some(SPEC.sid));
     p2.remove_resource(Q, Some(SPEC.sid));
     assert_eq!(p2.to_json(), Policy::parse(one).unwrap().to_json());
@@ -268,12 +277,18 @@ fn a_perimeter_statement_that_lists_queues_is_appended_to() {
     let text = r#"{"Statement":[{"Sid":"Queues","Effect":"Allow","Principal":"*","Action":"sqs:*","Resource":[],
       "Condition":{"StringEquals":{"aws:PrincipalOrgID":"o-abcd1234"}}}]}"#;
     let (p, out) = allow(text);
-    assert!(matches!(out, EditOutcome::Appended { statement: 0, ref conditions, .. }
-        if conditions == &["StringEquals aws:PrincipalOrgID = o-abcd1234".to_string()]), "{out:?}");
+    assert!(
+        matches!(out, EditOutcome::Appended { statement: 0, ref conditions, .. }
+        if conditions == &["StringEquals aws:PrincipalOrgID = o-abcd1234".to_string()]),
+        "{out:?}"
+    );
     assert_eq!(p.statements().len(), 1);
     // Now covered inside the perimeter: a second edit is a no-op.
     let mut again = p.clone();
-    assert!(matches!(again.allow_resource(Q, &SPEC).unwrap(), EditOutcome::AlreadyCovered { statement: 0, .. }));
+    assert!(matches!(
+        again.allow_resource(Q, &SPEC).unwrap(),
+        EditOutcome::AlreadyCovered { statement: 0, .. }
+    ));
     assert_eq!(again, p);
 }
 
@@ -293,9 +308,16 @@ fn the_data_perimeter_policy_gets_a_grant_inside_the_organization() {
             conditions: vec!["StringEquals aws:PrincipalOrgID = o-abcd1234".into()],
         }
     );
-    let req = |action| Request { caller: Caller::Anyone, action, resource: Q };
+    let req = |action| Request {
+        caller: Caller::Anyone,
+        action,
+        resource: Q,
+    };
     for a in ACTIONS {
-        assert!(!p.evaluate(&req(a)).is_allowed(), "not for callers outside the organization");
+        assert!(
+            !p.evaluate(&req(a)).is_allowed(),
+            "not for callers outside the organization"
+        );
     }
 }
 
@@ -305,10 +327,20 @@ fn allows_with_different_perimeters_are_refused_unless_the_conditions_are_named(
       {"Effect":"Allow","Principal":"*","Action":"sqs:*","Resource":"*","Condition":{"StringEquals":{"aws:PrincipalOrgID":"o-one"}}},
       {"Effect":"Allow","Principal":"*","Action":"sqs:*","Resource":"*","Condition":{"StringEquals":{"aws:PrincipalOrgID":"o-two"}}}]}"#;
     let mut p = Policy::parse(text).unwrap();
-    assert_eq!(p.allow_resource(Q, &SPEC), Err(EditError::NoCommonPerimeter));
-    let cond = Policy::parse_condition(r#"{"StringEquals":{"aws:PrincipalOrgID":"o-one"}}"#).unwrap();
-    let spec = AllowSpec { condition: Some(&cond), ..SPEC };
-    assert!(matches!(p.allow_resource(Q, &spec).unwrap(), EditOutcome::AlreadyCovered { statement: 0, .. }));
+    assert_eq!(
+        p.allow_resource(Q, &SPEC),
+        Err(EditError::NoCommonPerimeter)
+    );
+    let cond =
+        Policy::parse_condition(r#"{"StringEquals":{"aws:PrincipalOrgID":"o-one"}}"#).unwrap();
+    let spec = AllowSpec {
+        condition: Some(&cond),
+        ..SPEC
+    };
+    assert!(matches!(
+        p.allow_resource(Q, &spec).unwrap(),
+        EditOutcome::AlreadyCovered { statement: 0, .. }
+    ));
 }
 
 #[test]
@@ -320,15 +352,24 @@ fn a_conditional_deny_guard_stays_and_does_not_cause_repeated_appends() {
     let (p, out) = allow(text);
     assert!(matches!(out, EditOutcome::Appended { statement: 0, .. }));
     let mut again = p.clone();
-    assert!(matches!(again.allow_resource(Q, &SPEC).unwrap(), EditOutcome::AlreadyCovered { .. }));
+    assert!(matches!(
+        again.allow_resource(Q, &SPEC).unwrap(),
+        EditOutcome::AlreadyCovered { .. }
+    ));
     assert_eq!(again, p, "redelivery does not append the ARN twice");
 }
 
 #[test]
 fn conditions_named_by_the_caller_replace_the_inferred_perimeter() {
     let cond = Policy::parse_condition(r#"{"StringEquals":{"aws:SourceVpc":"vpc-1"}}"#).unwrap();
-    let spec = AllowSpec { condition: Some(&cond), ..SPEC };
-    let mut p = Policy::parse(r#"{"Statement":[{"Effect":"Allow","Principal":"*","Action":"sqs:*","Resource":[]}]}"#).unwrap();
+    let spec = AllowSpec {
+        condition: Some(&cond),
+        ..SPEC
+    };
+    let mut p = Policy::parse(
+        r#"{"Statement":[{"Effect":"Allow","Principal":"*","Action":"sqs:*","Resource":[]}]}"#,
+    )
+    .unwrap();
     let out = p.allow_resource(Q, &spec).unwrap();
     assert_eq!(
         out,

@@ -10,5 +10,5 @@ mod uri;
 
 pub use bucket::{Bucket, StoreError};
 pub use keys::{pick_snapshots, report_key, snapshot_key, ReportFormat, REPORTS, SNAPSHOTS};
-pub use trail::S3Trail;
+pub use trail::{day_coverage, DayFolders, S3Trail};
 pub use uri::S3Uri;

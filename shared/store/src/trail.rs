@@ -3,7 +3,8 @@
 use chrono::{Datelike, NaiveDate};
 use futures::stream::{self, StreamExt, TryStreamExt};
 use tokio::runtime::Handle;
-use vpcwarden_trail::{keep_key, Item, Source};
+use vpcwarden_eip::Coverage;
+use vpcwarden_trail::{keep_key, location_of_key, Item, Source};
 
 use crate::bucket::{Bucket, StoreError};
 use crate::uri::S3Uri;
@@ -160,4 +161,65 @@ impl Source for S3Trail {
     fn describe(&self) -> String {
         format!("s3://{}/{}", self.bucket.name(), self.prefix)
     }
+}
+
+/// Where a trail's day folders are and which of them to look for.
+#[derive(Debug, Clone, Copy)]
+pub struct DayFolders<'a> {
+    /// Key prefix before `AWSLogs/` (empty or ending in `/`).
+    pub prefix: &'a str,
+    /// Organization trail: its id (`AWSLogs/<org>/<account>/…`).
+    pub organization: Option<&'a str>,
+    /// Accounts.
+    pub accounts: &'a [String],
+    /// Regions.
+    pub regions: &'a [String],
+    /// First day wanted.
+    pub first: NaiveDate,
+    /// Last day wanted (inclusive).
+    pub last: NaiveDate,
+}
+
+/// Which days the trail holds files for, per account and region, from the S3
+/// day folders alone (`…/<account>/CloudTrail/<region>/YYYY/MM/DD/`): one
+/// folder listing per account, region and month, no object read. This is
+/// what the Athena engine's answer rests on (Athena reads the same folders).
+pub async fn day_coverage(bucket: &Bucket, at: &DayFolders<'_>) -> Result<Coverage, StoreError> {
+    let mut months = Vec::new();
+    let mut m = at.first.with_day(1).unwrap_or(at.first);
+    while m <= at.last {
+        months.push(m);
+        match m.checked_add_months(chrono::Months::new(1)) {
+            Some(next) => m = next,
+            None => break,
+        }
+    }
+    let org = at.organization.map(|o| format!("{o}/")).unwrap_or_default();
+    let mut folders = Vec::new();
+    for account in at.accounts {
+        for region in at.regions {
+            for month in &months {
+                folders.push(format!(
+                    "{}AWSLogs/{org}{account}/CloudTrail/{region}/{:04}/{:02}/",
+                    at.prefix,
+                    month.year(),
+                    month.month()
+                ));
+            }
+        }
+    }
+    let listed: Vec<Vec<String>> = stream::iter(folders)
+        .map(|f| async move { bucket.folders(&f).await })
+        .buffer_unordered(LISTING_CONCURRENCY)
+        .try_collect()
+        .await?;
+    let mut coverage = Coverage::default();
+    for day_folder in listed.into_iter().flatten() {
+        if let Some((account, region, day)) = location_of_key(&format!("{day_folder}x")) {
+            if day >= at.first && day <= at.last {
+                coverage.add(account, region, day);
+            }
+        }
+    }
+    Ok(coverage)
 }

@@ -8,6 +8,8 @@
 //! - A file whose text names none of the lifecycle events is never parsed (one
 //!   multi-pattern SIMD pass); in the others, records are split as raw JSON
 //!   and only those whose `eventName` is a lifecycle event are parsed.
+//! - Every file read is recorded in [`Scan::coverage`] by its account, region
+//!   and day folder, so a report knows what the trail held (and what not).
 //! - Each worker holds one file at a time, so memory follows the largest file,
 //!   not the number of files.
 #![deny(missing_docs)]
@@ -18,4 +20,4 @@ mod walk;
 
 pub use local::{scan, Progress, Scan, ScanOptions};
 pub use source::{keep_key, Dir, Item, Source};
-pub use walk::{day_of_key, day_of_path, list_files};
+pub use walk::{day_of_key, day_of_path, list_files, location_of_key};

@@ -9,9 +9,10 @@ use flate2::read::MultiGzDecoder;
 use serde::Deserialize;
 use serde_json::value::RawValue;
 use vpcwarden_eip::extract::{extract, may_be_relevant, text_may_be_relevant};
-use vpcwarden_eip::LifecycleEvent;
+use vpcwarden_eip::{Coverage, LifecycleEvent};
 
 use crate::source::{Item, Source};
+use crate::walk::location_of_key;
 
 /// What to read.
 #[derive(Debug, Clone)]
@@ -55,6 +56,15 @@ pub struct Scan {
     pub malformed: Vec<String>,
     /// Files that could not be read or are not CloudTrail JSON (path: reason).
     pub unreadable: Vec<String>,
+    /// Account, region and day folders of the files read. Unreadable files
+    /// and files outside the `AWSLogs/…/CloudTrail/<region>/YYYY/MM/DD/`
+    /// layout cover nothing.
+    pub coverage: Coverage,
+    /// Files read that sit outside that layout (their coverage is unknown).
+    pub unplaced_files: usize,
+    /// Account, region and day of files that could not be read: those days
+    /// are taken out of the coverage (their events may be missing).
+    pub damaged: Vec<(String, String, chrono::NaiveDate)>,
 }
 
 #[derive(Deserialize)]
@@ -100,10 +110,18 @@ pub fn scan(
                 t.parsed += mine.parsed;
                 t.malformed.extend(mine.malformed);
                 t.unreadable.extend(mine.unreadable);
+                t.coverage.merge(mine.coverage);
+                t.damaged.extend(mine.damaged);
+                t.unplaced_files += mine.unplaced_files;
             });
         }
     });
     let mut out = total.into_inner().unwrap_or_else(|p| p.into_inner());
+    out.damaged.sort();
+    out.damaged.dedup();
+    for (account, region, day) in &out.damaged {
+        out.coverage.remove(account, region, *day);
+    }
     // Same order whatever the thread interleaving: time, then event id.
     out.events.sort_by(|a, b| {
         a.time
@@ -135,16 +153,33 @@ fn worker(
                 out.files += 1;
                 out.input_bytes += stored;
                 out.inflated_bytes += text.len() as u64;
-                if let Err(e) = records(&text, opts, &mut out) {
-                    out.unreadable
-                        .push(format!("{}: not a CloudTrail log file: {e}", item.key));
+                match records(&text, opts, &mut out) {
+                    Err(e) => {
+                        out.unreadable
+                            .push(format!("{}: not a CloudTrail log file: {e}", item.key));
+                        damaged(&mut out, &item.key);
+                    }
+                    Ok(()) => match location_of_key(&item.key) {
+                        Some((account, region, day)) => out.coverage.add(account, region, day),
+                        None => out.unplaced_files += 1,
+                    },
                 }
                 progress.file_done(stored);
             }
-            Err(e) => out.unreadable.push(format!("{}: {e}", item.key)),
+            Err(e) => {
+                out.unreadable.push(format!("{}: {e}", item.key));
+                damaged(&mut out, &item.key);
+            }
         }
     }
     out
+}
+
+fn damaged(out: &mut Scan, key: &str) {
+    if let Some((account, region, day)) = location_of_key(key) {
+        out.damaged
+            .push((account.to_string(), region.to_string(), day));
+    }
 }
 
 /// Reads one file into `text` (inflated if gzip); returns its stored size.

@@ -17,6 +17,17 @@ pub fn day_of_key(key: &str) -> Option<NaiveDate> {
     day_of_parts(&parts)
 }
 
+/// Account, region and day of a CloudTrail key
+/// (`…/<account>/CloudTrail/<region>/YYYY/MM/DD/…`, both layouts).
+pub fn location_of_key(key: &str) -> Option<(&str, &str, NaiveDate)> {
+    let parts: Vec<&str> = key.split(['/', std::path::MAIN_SEPARATOR]).collect();
+    let at = parts.iter().rposition(|p| *p == "CloudTrail")?;
+    let account = parts.get(at.checked_sub(1)?)?;
+    let region = parts.get(at + 1)?;
+    let day = day_of_parts(&parts)?;
+    (!account.is_empty() && !region.is_empty()).then_some((account, region, day))
+}
+
 fn day_of_parts(parts: &[&str]) -> Option<NaiveDate> {
     let at = parts.iter().rposition(|p| *p == "CloudTrail")?;
     let (y, m, d) = (parts.get(at + 2)?, parts.get(at + 3)?, parts.get(at + 4)?);
@@ -74,5 +85,20 @@ mod tests {
             day_of_path(Path::new("AWSLogs/1/CloudTrail/r/2026/13/01/f.json")),
             None
         );
+        assert_eq!(
+            location_of_key(
+                "p/AWSLogs/o-abc123/123456789012/CloudTrail/us-east-1/2026/01/31/f.json.gz"
+            ),
+            Some((
+                "123456789012",
+                "us-east-1",
+                NaiveDate::from_ymd_opt(2026, 1, 31).unwrap()
+            ))
+        );
+        assert_eq!(
+            location_of_key("CloudTrail/us-east-1/2026/01/31/f.json.gz"),
+            None
+        );
+        assert_eq!(location_of_key("logs/f.json"), None);
     }
 }

@@ -1,0 +1,262 @@
+//! Which accounts, regions and days the trail actually held. "No event" means
+//! "nothing happened" only where the trail has files: an address whose
+//! account and region lack a day of the window is reported `unknown`, never
+//! flagged (an empty folder, a mistyped prefix, a trail without that account,
+//! or a `now` past the trail's end would otherwise read as "idle all along").
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+
+/// Days with at least one CloudTrail file, per account and region.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Coverage {
+    days: BTreeMap<(String, String), BTreeSet<NaiveDate>>,
+}
+
+impl Coverage {
+    /// Records a file (or an S3 day prefix) for `account`/`region` on `day`.
+    pub fn add(&mut self, account: &str, region: &str, day: NaiveDate) {
+        self.days
+            .entry((account.to_string(), region.to_string()))
+            .or_default()
+            .insert(day);
+    }
+
+    /// Records every day of `from..=to`.
+    pub fn add_days(&mut self, account: &str, region: &str, from: NaiveDate, to: NaiveDate) {
+        for day in from.iter_days().take_while(|d| *d <= to) {
+            self.add(account, region, day);
+        }
+    }
+
+    /// Takes a day out again (a file of that day could not be read: the day
+    /// is not known to be complete).
+    pub fn remove(&mut self, account: &str, region: &str, day: NaiveDate) {
+        if let Some(days) = self
+            .days
+            .get_mut(&(account.to_string(), region.to_string()))
+        {
+            days.remove(&day);
+        }
+    }
+
+    /// Adds everything `other` holds.
+    pub fn merge(&mut self, other: Coverage) {
+        for (k, v) in other.days {
+            self.days.entry(k).or_default().extend(v);
+        }
+    }
+
+    /// Accounts and regions with at least one day.
+    pub fn scopes(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.days.keys().map(|(a, r)| (a.as_str(), r.as_str()))
+    }
+
+    /// The days of `required` without a file for this account and region.
+    pub fn missing(&self, account: &str, region: &str, required: &[NaiveDate]) -> Vec<NaiveDate> {
+        let have = self.days.get(&(account.to_string(), region.to_string()));
+        required
+            .iter()
+            .filter(|d| !have.is_some_and(|h| h.contains(d)))
+            .copied()
+            .collect()
+    }
+
+    /// True when no file was recorded at all.
+    pub fn is_empty(&self) -> bool {
+        self.days.is_empty()
+    }
+}
+
+/// The days a report over `window_start..now` needs files for: every UTC day
+/// from the window's first to the day before `now` (the current day is still
+/// being delivered, so its absence is not a gap).
+pub fn required_days(window_start: DateTime<Utc>, now: DateTime<Utc>) -> Vec<NaiveDate> {
+    let first = window_start.date_naive();
+    let last = (now - Duration::days(1)).date_naive();
+    first.iter_days().take_while(|d| *d <= last).collect()
+}
+
+/// A run of consecutive days.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DayRange {
+    /// First day.
+    pub from: NaiveDate,
+    /// Last day (inclusive).
+    pub to: NaiveDate,
+}
+
+/// Coverage of one account and region over the window.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ScopeCoverage {
+    /// Account.
+    pub account: String,
+    /// Region.
+    pub region: String,
+    /// Days of the window with files.
+    pub days_covered: usize,
+    /// Days of the window without any file.
+    pub days_missing: usize,
+    /// The missing days as ranges.
+    pub gaps: Vec<DayRange>,
+}
+
+impl ScopeCoverage {
+    /// No day missing.
+    pub fn complete(&self) -> bool {
+        self.days_missing == 0
+    }
+}
+
+/// What a report rests on: the window's days and, per account and region
+/// (those of the snapshot's addresses and those the trail holds), which of
+/// them the trail covered.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CoverageReport {
+    /// True when every account and region of the snapshot is covered on
+    /// every required day.
+    pub complete: bool,
+    /// Days the window needs (its first day to the day before `now`).
+    pub required_days: usize,
+    /// First required day.
+    pub first_day: Option<NaiveDate>,
+    /// Last required day.
+    pub last_day: Option<NaiveDate>,
+    /// Per account and region.
+    pub scopes: Vec<ScopeCoverage>,
+}
+
+impl CoverageReport {
+    /// Builds the report for the accounts and regions in `needed` (the
+    /// snapshot's) plus those the trail holds.
+    pub fn new<'a>(
+        coverage: &Coverage,
+        needed: impl IntoIterator<Item = (&'a str, &'a str)>,
+        required: &[NaiveDate],
+    ) -> CoverageReport {
+        let needed: BTreeSet<(&str, &str)> = needed.into_iter().collect();
+        let all: BTreeSet<(&str, &str)> = needed.iter().copied().chain(coverage.scopes()).collect();
+        let scopes: Vec<ScopeCoverage> = all
+            .into_iter()
+            .map(|(account, region)| {
+                let missing = coverage.missing(account, region, required);
+                ScopeCoverage {
+                    account: account.to_string(),
+                    region: region.to_string(),
+                    days_covered: required.len() - missing.len(),
+                    days_missing: missing.len(),
+                    gaps: ranges(&missing),
+                }
+            })
+            .collect();
+        let complete = scopes
+            .iter()
+            .filter(|s| needed.contains(&(s.account.as_str(), s.region.as_str())))
+            .all(ScopeCoverage::complete);
+        CoverageReport {
+            complete,
+            required_days: required.len(),
+            first_day: required.first().copied(),
+            last_day: required.last().copied(),
+            scopes,
+        }
+    }
+
+    /// The coverage of one account and region, if listed.
+    pub fn scope(&self, account: &str, region: &str) -> Option<&ScopeCoverage> {
+        self.scopes
+            .iter()
+            .find(|s| s.account == account && s.region == region)
+    }
+
+    /// One line per incomplete account and region, for people.
+    pub fn gap_lines(&self) -> Vec<String> {
+        self.scopes
+            .iter()
+            .filter(|s| !s.complete())
+            .map(|s| {
+                let gaps: Vec<String> = s
+                    .gaps
+                    .iter()
+                    .take(3)
+                    .map(|g| {
+                        if g.from == g.to {
+                            g.from.to_string()
+                        } else {
+                            format!("{}..{}", g.from, g.to)
+                        }
+                    })
+                    .collect();
+                let more = if s.gaps.len() > 3 { ", …" } else { "" };
+                format!(
+                    "{}/{}: no CloudTrail files on {} of {} days ({}{more})",
+                    s.account,
+                    s.region,
+                    s.days_missing,
+                    self.required_days,
+                    gaps.join(", ")
+                )
+            })
+            .collect()
+    }
+}
+
+fn ranges(days: &[NaiveDate]) -> Vec<DayRange> {
+    let mut out: Vec<DayRange> = Vec::new();
+    for d in days {
+        match out.last_mut() {
+            Some(r) if r.to.succ_opt() == Some(*d) => r.to = *d,
+            _ => out.push(DayRange { from: *d, to: *d }),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn day(s: &str) -> NaiveDate {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn gaps_are_ranges_and_the_current_day_is_not_required() {
+        let now: DateTime<Utc> = "2026-11-10T08:00:00Z".parse().unwrap();
+        let required = required_days(now - Duration::days(9), now);
+        assert_eq!(required.first(), Some(&day("2026-11-01")));
+        assert_eq!(required.last(), Some(&day("2026-11-09")));
+        let mut c = Coverage::default();
+        c.add_days("1", "r", day("2026-11-01"), day("2026-11-09"));
+        c.add_days("2", "r", day("2026-11-03"), day("2026-11-05"));
+        c.add("2", "r", day("2026-11-08"));
+        let rep = CoverageReport::new(&c, [("1", "r"), ("3", "r")], &required);
+        assert!(!rep.complete, "account 3 has no file at all");
+        assert!(rep.scope("1", "r").unwrap().complete());
+        let two = rep.scope("2", "r").unwrap();
+        assert_eq!(two.days_missing, 5);
+        assert_eq!(
+            two.gaps,
+            vec![
+                DayRange {
+                    from: day("2026-11-01"),
+                    to: day("2026-11-02")
+                },
+                DayRange {
+                    from: day("2026-11-06"),
+                    to: day("2026-11-07")
+                },
+                DayRange {
+                    from: day("2026-11-09"),
+                    to: day("2026-11-09")
+                },
+            ]
+        );
+        assert_eq!(rep.scope("3", "r").unwrap().days_covered, 0);
+        let only_needed = CoverageReport::new(&c, [("1", "r")], &required);
+        assert!(only_needed.complete, "account 2 is listed but not needed");
+        assert_eq!(only_needed.gap_lines().len(), 1);
+    }
+}
