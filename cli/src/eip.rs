@@ -243,6 +243,11 @@ pub fn run(cmd: Cmd) -> Result<ExitCode> {
     for u in &result.unreadable {
         eprintln!("unreadable: {u}");
     }
+    if result.files == 0 {
+        eprintln!(
+            "warning: no CloudTrail file under {cloudtrail} for the window: check the path or prefix (every free address is reported unknown)"
+        );
+    }
     let coverage = CoverageReport::new(
         &result.coverage,
         latest

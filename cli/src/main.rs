@@ -35,17 +35,29 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// MWAA customer-managed endpoints.
-    #[command(subcommand)]
-    Endpoints(endpoints::Cmd),
+    #[command(after_help = exit_help!())]
+    Endpoints {
+        #[command(subcommand)]
+        cmd: endpoints::Cmd,
+    },
     /// IAM policy documents: validate, edit, compare.
-    #[command(subcommand)]
-    Policy(policy::Cmd),
+    #[command(after_help = exit_help!())]
+    Policy {
+        #[command(subcommand)]
+        cmd: policy::Cmd,
+    },
     /// Idle Elastic IP analysis.
-    #[command(subcommand)]
-    Eip(eip::Cmd),
+    #[command(after_help = exit_help!())]
+    Eip {
+        #[command(subcommand)]
+        cmd: eip::Cmd,
+    },
     /// The Athena DDL and queries the report function runs.
-    #[command(subcommand)]
-    Athena(athena::Cmd),
+    #[command(after_help = exit_help!())]
+    Athena {
+        #[command(subcommand)]
+        cmd: athena::Cmd,
+    },
     /// Write a realistic CloudTrail tree with its ground truth (tests, demo, benchmarks).
     GenCloudtrail(gen::Gen),
 }
@@ -53,10 +65,10 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Endpoints(cmd) => endpoints::run(cmd),
-        Command::Policy(cmd) => policy::run(cmd),
-        Command::Eip(cmd) => eip::run(cmd),
-        Command::Athena(cmd) => athena::run(cmd),
+        Command::Endpoints { cmd } => endpoints::run(cmd),
+        Command::Policy { cmd } => policy::run(cmd),
+        Command::Eip { cmd } => eip::run(cmd),
+        Command::Athena { cmd } => athena::run(cmd),
         Command::GenCloudtrail(g) => gen::run(g),
     };
     match result {

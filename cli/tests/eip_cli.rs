@@ -30,6 +30,18 @@ fn report_from_files_flags_the_idle_address() {
         rec("e2", "2026-11-01T12:00:00Z", "DisassociateAddress", json!({"associationId": "eipassoc-01"}), Value::Null),
     ]});
     std::fs::write(day.join("f.json"), records.to_string()).unwrap();
+    // Every other day of the 90-day window ending 2026-11-21 has a delivery
+    // without lifecycle events: the trail covers the window.
+    let mut d = chrono::NaiveDate::from_ymd_opt(2026, 8, 23).unwrap();
+    while d <= chrono::NaiveDate::from_ymd_opt(2026, 11, 20).unwrap() {
+        let dir = root.join(format!(
+            "AWSLogs/123456789012/CloudTrail/us-east-1/{}",
+            d.format("%Y/%m/%d")
+        ));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("quiet.json"), r#"{"Records":[]}"#).unwrap();
+        d = d.succ_opt().unwrap();
+    }
     let snapshot = root.join("snapshot.jsonl");
     std::fs::write(
         &snapshot,
@@ -62,16 +74,90 @@ fn report_from_files_flags_the_idle_address() {
     assert_eq!(report["engine"]["lifecycle_events"], 2);
     let first = &report["addresses"][0];
     assert_eq!(first["allocation_id"], "eipalloc-01");
-    assert_eq!(first["idle_since"]["at"], "2026-11-01T12:00:00Z");
+    assert_eq!(first["idle_since"], "2026-11-01T12:00:00Z");
+    assert_eq!(first["idle_since_basis"], "detachment");
+    assert_eq!(report["coverage"]["complete"], true);
     assert_eq!(first["idle_days"], 20.0);
     assert_eq!(first["attachment_count"], 1);
     assert_eq!(report["addresses"][1]["status"], "in_use");
-    assert!(String::from_utf8_lossy(&out.stderr).contains("scanned 1 files"));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("scanned 91 files"));
+
+    // The format follows the --output extension; --fail-on-flagged answers "no" with 1.
+    let csv = root.join("idle.csv");
+    let out = report_cmd(&[
+        "--now",
+        "2026-11-21T12:00:00Z",
+        "--output",
+        csv.to_str().unwrap(),
+        "--fail-on-flagged",
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = std::fs::read_to_string(&csv).unwrap();
+    assert!(text.starts_with("allocation_id,public_ip,"), "{text}");
+    assert!(
+        text.contains(",idle,,2026-11-01T12:00:00+00:00,detachment,20.00,1,"),
+        "{text}"
+    );
+    let out = report_cmd(&[
+        "--now",
+        "2026-11-21T12:00:00Z",
+        "--output",
+        root.join("idle.txt").to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--format"));
+
+    // A `now` past the trail's end: the missing days make the free address unknown, not idle.
+    let out = report_cmd(&[
+        "--now",
+        "2026-11-30T12:00:00Z",
+        "--format",
+        "json",
+        "--fail-on-gaps",
+    ]);
+    assert_eq!(out.status.code(), Some(1), "gaps answer no");
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["coverage"]["complete"], false);
+    assert_eq!(report["summary"]["flagged"], 0);
+    assert_eq!(report["addresses"][0]["status"], "unknown");
+    assert!(String::from_utf8_lossy(&out.stderr)
+        .contains("coverage gap: 123456789012/us-east-1: no CloudTrail files on 9 of 90 days"));
+
+    // Numbers that would overflow dates are refused as usage errors, not panics.
+    for (flag, v) in [
+        ("--days", "99999999999"),
+        ("--threshold-days", "999999999999"),
+        ("--days", "0"),
+    ] {
+        let out = report_cmd(&[flag, v]);
+        assert_eq!(out.status.code(), Some(2), "{flag} {v}");
+        assert!(String::from_utf8_lossy(&out.stderr).contains(flag));
+    }
+
+    // An unreadable file exits 3 after the report, and its day is a gap.
+    std::fs::write(day.join("broken.json.gz"), b"not gzip").unwrap();
+    let out = report_cmd(&["--now", "2026-11-21T12:00:00Z", "--format", "json"]);
+    assert_eq!(out.status.code(), Some(3));
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        report["coverage"]["scopes"][0]["gaps"],
+        json!([{"from": "2026-11-01", "to": "2026-11-01"}])
+    );
+    assert_eq!(
+        report["summary"]["flagged"], 0,
+        "a day with a lost file is not known"
+    );
+    std::fs::remove_file(day.join("broken.json.gz")).unwrap();
 
     // A malformed snapshot line is an error naming the file and line.
     std::fs::write(&snapshot, "{\"allocation_id\": \"nope\"}\n").unwrap();
     let bad = report_cmd(&[]);
-    assert_eq!(bad.status.code(), Some(1));
+    assert_eq!(bad.status.code(), Some(2));
     assert!(
         String::from_utf8_lossy(&bad.stderr).contains("snapshot.jsonl:1"),
         "{}",

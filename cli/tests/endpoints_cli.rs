@@ -88,9 +88,81 @@ async fn a_bad_event_file_exits_non_zero_naming_the_field() {
     let mut ev = world::pending(&unique("clibad"), &vpc, false);
     ev["detail"]["networkConfiguration"]["subnetIds"] = serde_json::json!([]);
     let (code, _, err) = apply(&ev, &[]);
-    assert_eq!(code, 1);
+    assert_eq!(code, 2, "bad input: {err}");
     assert!(
         err.contains("detail.networkConfiguration.subnetIds"),
         "{err}"
+    );
+}
+
+/// The case: a Deny on `sqs:SendMessage` for the queue beside an Allow
+/// for `sqs:ReceiveMessage`. The old plan stopped checking at the first action
+/// neither allowed nor denied, created both endpoints, wrote the policy, and
+/// only failed on the verifying read.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_deny_on_one_celery_action_fails_naming_it_with_zero_mutations() {
+    let ec2 = moto_ec2().await;
+    let env = unique("clideny");
+    let queue = format!("arn:aws:sqs:us-east-1:123456789012:airflow-celery-{env}");
+    let policy = serde_json::json!({"Version": "2012-10-17", "Statement": [
+        {"Sid": "Recv", "Effect": "Allow", "Principal": "*", "Action": "sqs:ReceiveMessage", "Resource": queue},
+        {"Sid": "NoSend", "Effect": "Deny", "Principal": "*", "Action": "sqs:SendMessage", "Resource": queue}
+    ]})
+    .to_string();
+    let vpc = world::vpc(&ec2, Some(&policy)).await;
+    let mut ev = world::pending(&env, &vpc, true);
+    ev["detail"]["celeryExecutorQueue"] = serde_json::json!(queue);
+    let before = world::state(&ec2, &vpc.vpc_id).await;
+    for extra in [&["--dry-run"][..], &[]] {
+        let (code, out, err) = apply(&ev, extra);
+        assert_eq!(code, 2, "{out}{err}");
+        assert!(
+            err.contains("NoSend") && err.contains("sqs:SendMessage"),
+            "{err}"
+        );
+        assert_eq!(
+            world::state(&ec2, &vpc.vpc_id).await,
+            before,
+            "nothing changed"
+        );
+        assert!(env_endpoints(&ec2, &env).await.is_empty());
+    }
+    assert_eq!(
+        policy_text(&ec2, vpc.sqs_endpoint.as_deref().unwrap()).await,
+        policy
+    );
+}
+
+/// An SQS endpoint policy in AWS's data-perimeter shape: the grant the tool
+/// adds is limited to the organization too, and the report says so.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_data_perimeter_policy_keeps_its_perimeter() {
+    let ec2 = moto_ec2().await;
+    let env = unique("cliorg");
+    let policy = serde_json::json!({"Version": "2012-10-17", "Statement": [
+        {"Sid": "AllowRequestsByOrgsIdentitiesToOrgsResources", "Effect": "Allow", "Principal": {"AWS": "*"},
+         "Action": "*", "Resource": "*",
+         "Condition": {"StringEquals": {"aws:PrincipalOrgID": "o-abcd1234", "aws:ResourceOrgID": "o-abcd1234"}}},
+        {"Sid": "AllowRequestsByAWSServicePrincipals", "Effect": "Allow", "Principal": {"AWS": "*"},
+         "Action": "*", "Resource": "*", "Condition": {"Bool": {"aws:PrincipalIsAWSService": "true"}}}
+    ]})
+    .to_string();
+    let vpc = world::vpc(&ec2, Some(&policy)).await;
+    let ev = world::pending(&env, &vpc, true);
+    let (code, out, err) = apply(&ev, &[]);
+    assert_eq!(code, 0, "{err}");
+    let report: Value = serde_json::from_str(&out).unwrap();
+    let outcomes = report["policies"][0]["outcomes"].to_string();
+    assert!(
+        outcomes.contains("StringEquals aws:PrincipalOrgID = o-abcd1234"),
+        "{outcomes}"
+    );
+    let after = policy_text(&ec2, vpc.sqs_endpoint.as_deref().unwrap()).await;
+    let after: Value = serde_json::from_str(&after).unwrap();
+    let added = &after["Statement"][2];
+    assert_eq!(added["Sid"], "VpcwardenMwaaCeleryQueues");
+    assert_eq!(
+        added["Condition"],
+        serde_json::json!({"StringEquals": {"aws:PrincipalOrgID": "o-abcd1234"}})
     );
 }

@@ -83,7 +83,7 @@ fn allow_resource_prints_outcome_diff_and_policy() {
         p.to_str().unwrap(),
         "not-an-arn",
     ]);
-    assert_eq!(code, 1);
+    assert_eq!(code, 2, "bad input");
     assert!(
         err.contains("not-an-arn") && err.contains("not an ARN"),
         "{err}"
@@ -110,4 +110,89 @@ fn diff_says_whether_two_policies_grant_the_same() {
         out.contains(r#"+ $.Statement[0].Resource: "arn:aws:sqs:us-east-1:123456789012:q""#),
         "{out}"
     );
+}
+
+#[test]
+fn exit_codes_separate_no_from_bad_input_from_io_failure() {
+    let deny = file(
+        "deny-one.json",
+        r#"{"Statement":[{"Sid":"Recv","Effect":"Allow","Principal":"*","Action":"sqs:ReceiveMessage","Resource":"arn:aws:sqs:us-east-1:123456789012:q"},{"Sid":"NoSend","Effect":"Deny","Principal":"*","Action":"sqs:SendMessage","Resource":"arn:aws:sqs:us-east-1:123456789012:q"}]}"#,
+    );
+    let (code, out, err) = run(&[
+        "policy",
+        "allow-resource",
+        deny.to_str().unwrap(),
+        "arn:aws:sqs:us-east-1:123456789012:q",
+    ]);
+    assert_eq!(code, 2, "a Deny on one action refuses the edit: {out}");
+    assert!(out.is_empty());
+    assert!(
+        err.contains("statement 1 (NoSend) denies sqs:SendMessage"),
+        "{err}"
+    );
+    let missing = std::env::temp_dir().join("vpcwarden-no-such-policy.json");
+    let (code, _, err) = run(&["policy", "validate", missing.to_str().unwrap()]);
+    assert_eq!(code, 3, "an unreadable file is an I/O failure: {err}");
+    let (code, _, _) = run(&["policy", "diff", "--bogus"]);
+    assert_eq!(code, 2, "bad usage");
+    let (code, out, _) = run(&["policy", "--help"]);
+    assert_eq!(code, 0);
+    assert!(out.contains("Exit codes: 0 success"), "{out}");
+}
+
+#[test]
+fn a_closed_pipe_ends_quietly_with_success() {
+    use std::io::Read;
+    let p = file("pipe.json", GOOD);
+    let mut child = Command::new(env!("CARGO_BIN_EXE_vpcwarden"))
+        .args([
+            "policy",
+            "allow-resource",
+            p.to_str().unwrap(),
+            "arn:aws:sqs:us-east-1:123456789012:q",
+            "--json",
+        ])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // The reader goes away before the command writes.
+    drop(child.stdout.take());
+    let status = child.wait().unwrap();
+    let mut err = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut err)
+        .unwrap();
+    assert_eq!(status.code(), Some(0), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+}
+
+#[test]
+fn every_subcommand_help_has_an_example_and_the_exit_codes() {
+    for cmd in [
+        &["policy", "validate"][..],
+        &["policy", "allow-resource"],
+        &["policy", "diff"],
+        &["endpoints", "apply"],
+        &["eip", "report"],
+        &["eip", "snapshot"],
+        &["eip", "run"],
+        &["athena", "template"],
+        &["athena", "ddl"],
+        &["athena", "sql"],
+        &["gen-cloudtrail"],
+    ] {
+        let mut args = cmd.to_vec();
+        args.push("--help");
+        let (code, out, err) = run(&args);
+        assert_eq!(code, 0, "{cmd:?}: {err}");
+        assert!(
+            out.contains("Example") && out.contains("vpcwarden "),
+            "{cmd:?} has no example:\n{out}"
+        );
+        assert!(out.contains("Exit codes:"), "{cmd:?}");
+    }
 }

@@ -311,6 +311,11 @@ async fn unusable_sqs_endpoint_policies_are_reported_before_any_change() {
             vec!["NoAirflow", "explicit Deny"],
         ),
         (near_limit, vec!["20480"]),
+        // A Deny on one Celery action beside an Allow for another: refused before any change.
+        (
+            r#"{"Statement":[{"Sid":"Recv","Effect":"Allow","Principal":"*","Action":"sqs:ReceiveMessage","Resource":"arn:aws:sqs:*:*:airflow-celery-*"},{"Sid":"NoSend","Effect":"Deny","Principal":"*","Action":"sqs:SendMessage","Resource":"arn:aws:sqs:*:*:airflow-celery-*"}]}"#.into(),
+            vec!["NoSend", "sqs:SendMessage", "explicit Deny"],
+        ),
     ];
     for (policy, expect) in cases {
         let vpc = world::vpc(&ec2, Some(&policy)).await;

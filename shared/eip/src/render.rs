@@ -69,8 +69,16 @@ fn status(r: &AddressReport) -> String {
 /// coverage and its gaps), and a table sorted by waste.
 pub fn markdown(rows: &[AddressReport], coverage: &CoverageReport) -> String {
     let s = summary(rows);
+    let unknown = if s.unknown > 0 {
+        format!(
+            "; **{} unknown** (free now, but the trail has gaps: not flagged)",
+            s.unknown
+        )
+    } else {
+        String::new()
+    };
     let mut out = format!(
-        "**{} of {} Elastic IPs idle** (${:.2}/month); **{} flagged** for release (${:.2}/month); idle cost in the window ${:.2}.\n\n",
+        "**{} of {} Elastic IPs idle** (${:.2}/month); **{} flagged** for release (${:.2}/month){unknown}; idle cost in the window ${:.2}.\n\n",
         s.idle, s.addresses, s.idle_monthly_usd, s.flagged, s.flagged_monthly_usd, s.waste_in_window_usd
     );
     if coverage.complete {
