@@ -16,7 +16,9 @@ CHECKOV_VERSION := 3.3.30
 ZIG_VERSION := 0.17.0
 # DuckDB runs the Athena engine's SQL in the tests (a real SQL engine over the same files).
 DUCKDB_VERSION := 2.0.0
-TOOLS_STAMP := $(VENV)/.tools-$(MOTO_VERSION)-$(CARGO_LAMBDA_VERSION)-$(BOTO3_VERSION)-$(ZIG_VERSION)-$(DUCKDB_VERSION)
+# Checks the JSON report against docs/report.schema.json in the tests.
+JSONSCHEMA_VERSION := 4.26.0
+TOOLS_STAMP := $(VENV)/.tools-$(MOTO_VERSION)-$(CARGO_LAMBDA_VERSION)-$(BOTO3_VERSION)-$(ZIG_VERSION)-$(DUCKDB_VERSION)-$(JSONSCHEMA_VERSION)
 LINT_STAMP := $(LINT_VENV)/.tools-$(CFN_LINT_VERSION)-$(CHECKOV_VERSION)
 CARGO_FUZZ_VERSION := 0.13.2
 # Outside the clone, like the build cache: CI's fresh clones reuse it.
@@ -40,7 +42,7 @@ $(TOOLS_STAMP):
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check \
 		"moto[server,ec2]==$(MOTO_VERSION)" "cargo-lambda==$(CARGO_LAMBDA_VERSION)" "boto3==$(BOTO3_VERSION)" \
-		"ziglang==$(ZIG_VERSION)" "duckdb==$(DUCKDB_VERSION)"
+		"ziglang==$(ZIG_VERSION)" "duckdb==$(DUCKDB_VERSION)" "jsonschema[format-nongpl]==$(JSONSCHEMA_VERSION)"
 	touch $@
 
 $(LINT_STAMP):
@@ -94,19 +96,28 @@ bench-eip:
 	cargo build --release -p vpcwarden
 	bench/eip_throughput.sh $(CARGO_TARGET_DIR)/release/vpcwarden 3
 
-## Policy parser fuzzing. cargo-fuzz needs nightly -Z flags: RUSTC_BOOTSTRAP lets the
-## one stable toolchain here accept them; sanitizers are off (the crate is safe Rust,
-## the fuzzer hunts panics and broken round-trips).
+## Fuzzing: the policy parser, the CloudTrail record extractor (and its pre-filters),
+## the MWAA event parser. cargo-fuzz needs nightly -Z flags: RUSTC_BOOTSTRAP lets the
+## one stable toolchain here accept them; sanitizers are off (the crates are safe Rust,
+## the fuzzer hunts panics, broken round-trips and broken invariants).
+## Seeds: the policy fixtures, records from a generated trail, the MWAA event fixtures,
+## and, when present beside the repo, ../shared/real-cloudtrail (read, never copied in).
+FUZZ_TARGETS := parse_policy extract_record mwaa_event
 $(RUST_TOOLS)/bin/cargo-fuzz:
 	cargo install --quiet --locked --root $(RUST_TOOLS) cargo-fuzz --version $(CARGO_FUZZ_VERSION)
 
 fuzz-build: $(RUST_TOOLS)/bin/cargo-fuzz
-	cd fuzz && RUSTC_BOOTSTRAP=1 cargo fuzz build --sanitizer none parse_policy
+	cd fuzz && for t in $(FUZZ_TARGETS); do RUSTC_BOOTSTRAP=1 cargo fuzz build --sanitizer none $$t; done
 
 fuzz: fuzz-build
-	mkdir -p fuzz/corpus/parse_policy
+	mkdir -p .run $(foreach t,$(FUZZ_TARGETS),fuzz/corpus/$(t))
 	cp -n tests/fixtures/policies/*.json fuzz/corpus/parse_policy/ 2>/dev/null || true
-	cd fuzz && RUSTC_BOOTSTRAP=1 cargo fuzz run --sanitizer none parse_policy -- -max_total_time=$(FUZZ_SECONDS)
+	python3 scripts/fuzz_seeds.py fuzz/corpus
+	cd fuzz && for t in $(FUZZ_TARGETS); do \
+		RUSTC_BOOTSTRAP=1 cargo fuzz run --sanitizer none $$t -- -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 2>&1 \
+			| tee ../.run/fuzz-$$t.log | grep -E '^(stat::number_of_executed_units|==|SUMMARY|Done)' ; \
+		test $${PIPESTATUS[0]} -eq 0 || exit 1; \
+	done
 
 ## arm64 Lambda packages: one bootstrap zip per function, sizes printed.
 LAMBDA_FUNCTIONS := endpoint-provisioner eip-snapshot eip-report

@@ -40,7 +40,7 @@ cargo lambda invoke eip-snapshot -A 127.0.0.1 -P "$port" --data-ascii '{"source"
 step "7. A generated CloudTrail trail (100 days, noise from other services) with the stories of more addresses (the generator's catalog), uploaded to s3://vpcwarden-standin-trail/"
 NOW=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 FROM=$(date -u -d "$(date -u -d "$NOW" +%Y-%m-%d\ %H:%M:%S) UTC 90 days ago" +%Y-%m-%dT%H:%M:%SZ)
-"$CLI" gen-cloudtrail --out "$OUT/gen" --now "$NOW" --accounts 111122223333 --regions us-east-1 --days 100 --files-per-day 4 --noise-per-file 60 >"$OUT/gen.json"
+"$CLI" gen-cloudtrail --out "$OUT/gen" --now "$NOW" --accounts 111122223333,123456789012 --regions us-east-1,eu-west-1 --days 100 --files-per-day 2 --noise-per-file 60 >"$OUT/gen.json"
 "$PY" - "$OUT" <<'PYEOF'
 import json, os, sys, boto3, datetime
 out = sys.argv[1]
@@ -79,6 +79,9 @@ acts = {}
 for x in r["released"]:
     acts[x["action"]] = acts.get(x["action"], 0) + 1
 print(f"  release dry-run: {acts}")
+c = r["coverage"]
+print(f"  trail coverage: {'complete' if c['complete'] else 'GAPS'}, {c['required_days']} days ({c['first_day']} to {c['last_day']}), "
+      + ", ".join(f"{x['account']}/{x['region']} {x['days_covered']}/{c['required_days']}" for x in c["scopes"]))
 s3 = boto3.client("s3")
 md = s3.get_object(Bucket="vpcwarden-standin-data", Key=r["report_keys"][2])["Body"].read().decode()
 print()
@@ -89,8 +92,10 @@ report = json.loads(s3.get_object(Bucket="vpcwarden-standin-data", Key=r["report
 rows = {a["allocation_id"]: a for a in report["addresses"]}
 truth = json.load(open(f"{out}/gen/truth.json"))
 def since(a):
+    if a["idle_since_basis"] == "before_window":
+        return "before_window"
     s = a.get("idle_since")
-    return s["at"].replace("+00:00", "Z") if isinstance(s, dict) else s
+    return s.replace("+00:00", "Z") if s else None
 ok = sum(1 for t in truth["addresses"]
          if (a := rows.get(t["allocation_id"])) and a["status"] == t["status"] and a["flagged"] == t["flagged"]
          and a["attachment_count"] == t["attachment_count"] and (since(a) or None) == (t["idle_since"] or None))
@@ -100,7 +105,18 @@ if ok != len(truth["addresses"]):
 PYEOF
 
 step "9. The same analysis from the CLI, local engine over the generated directory"
-"$CLI" eip report --cloudtrail "$OUT/gen/cloudtrail" --snapshot "$OUT/gen/snapshot-latest.jsonl" --earlier "$OUT/gen/snapshot-earlier.jsonl" --now "$NOW" --format markdown 2>&1 | head -3
+"$CLI" eip report --cloudtrail "$OUT/gen/cloudtrail" --snapshot "$OUT/gen/snapshot-latest.jsonl" --earlier "$OUT/gen/snapshot-earlier.jsonl" --now "$NOW" --format markdown 2>&1 | head -4 | sed 's/^/  /'
+
+step "9b. The same snapshot over an empty folder (a mistyped path): nothing is flagged, every free address is unknown, and the report says why"
+mkdir -p "$OUT/empty-trail"
+code=0
+"$CLI" eip report --cloudtrail "$OUT/empty-trail" --snapshot "$OUT/gen/snapshot-latest.jsonl" --now "$NOW" --fail-on-gaps \
+    >"$OUT/empty-report.md" 2>"$OUT/empty-report.err" || code=$?
+grep -v '^scanned' "$OUT/empty-report.err" | head -3 | cut -c1-200 | sed 's/^/  /'
+head -6 "$OUT/empty-report.md" | cut -c1-200 | sed 's/^/  /'
+
+echo "  exit code $code (1: the answer is incomplete, with --fail-on-gaps)"
+[ "$code" = 1 ] || { echo "ERROR: expected exit 1 for a trail with gaps" >&2; exit 1; }
 
 step "10. The Athena engine (production) for an organization trail: the generated table's partition projection, and the query with its execution parameters"
 TABLE=(--cloudtrail-bucket org-trail-logs --organization-id o-a1b2c3d4e5 --accounts 111122223333,444455556666 --regions us-east-1,eu-west-1 --data-bucket vpcwarden-standin-data)

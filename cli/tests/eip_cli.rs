@@ -68,6 +68,12 @@ fn report_from_files_flags_the_idle_address() {
         String::from_utf8_lossy(&out.stderr)
     );
     let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    vpcwarden_e2e::eip::assert_report_schema(&report);
+    // The check can fail: a money figure that is not in cents, a field of another type.
+    let mut wrong = report.clone();
+    wrong["addresses"][0]["waste_in_window_usd"] = json!(146.0000000000001);
+    wrong["addresses"][1]["idle_since"] = json!({"at": "2026-11-01T12:00:00Z"});
+    assert!(std::panic::catch_unwind(|| vpcwarden_e2e::eip::assert_report_schema(&wrong)).is_err());
     assert_eq!(report["summary"]["idle"], 1);
     assert_eq!(report["summary"]["flagged"], 1);
     assert_eq!(report["engine"]["engine"], "local");
@@ -122,6 +128,7 @@ fn report_from_files_flags_the_idle_address() {
     ]);
     assert_eq!(out.status.code(), Some(1), "gaps answer no");
     let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    vpcwarden_e2e::eip::assert_report_schema(&report);
     assert_eq!(report["coverage"]["complete"], false);
     assert_eq!(report["summary"]["flagged"], 0);
     assert_eq!(report["addresses"][0]["status"], "unknown");

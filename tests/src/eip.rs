@@ -183,3 +183,48 @@ pub fn trail_table(
 pub fn whole_seconds(t: DateTime<Utc>) -> DateTime<Utc> {
     DateTime::from_timestamp(t.timestamp(), 0).expect("representable")
 }
+
+/// Checks `doc` against `docs/report.schema.json` with the pinned Python
+/// `jsonschema` (draft 2020-12, formats checked); panics with every error.
+pub fn assert_report_schema(doc: &serde_json::Value) {
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let python = repo.join(".venv/bin/python");
+    let script = r#"
+import json, sys
+from jsonschema import Draft202012Validator
+schema = json.load(open(sys.argv[1]))
+doc = json.load(sys.stdin)
+v = Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
+errors = [f"{'/'.join(map(str, e.absolute_path))}: {e.message}" for e in v.iter_errors(doc)]
+def cents(path, x):
+    if isinstance(x, float) and abs(x * 100 - round(x * 100)) > 1e-6:
+        errors.append(f"{path}: {x} is not rounded to cents")
+for i, a in enumerate(doc.get("addresses", [])):
+    cents(f"addresses/{i}/monthly_cost_usd", a.get("monthly_cost_usd"))
+    cents(f"addresses/{i}/waste_in_window_usd", a.get("waste_in_window_usd"))
+for k, x in doc.get("summary", {}).items():
+    if k.endswith("_usd"):
+        cents(f"summary/{k}", x)
+print("\n".join(errors))
+sys.exit(1 if errors else 0)
+"#;
+    let mut child = std::process::Command::new(&python)
+        .args(["-c", script])
+        .arg(repo.join("docs/report.schema.json"))
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("starting {} (run `make tools`): {e}", python.display()));
+    std::io::Write::write_all(
+        child.stdin.as_mut().expect("piped"),
+        doc.to_string().as_bytes(),
+    )
+    .expect("writing the report to the schema check");
+    drop(child.stdin.take());
+    let out = child.wait_with_output().expect("schema check ran");
+    assert!(
+        out.status.success(),
+        "the report does not match docs/report.schema.json:\n{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+}

@@ -13,7 +13,8 @@ pub fn cents(x: f64) -> f64 {
     }
 }
 
-pub(crate) fn ser_cents<S: Serializer>(x: &f64, s: S) -> Result<S::Ok, S::Error> {
+/// Serializes money rounded to cents (`#[serde(serialize_with = …)]`).
+pub fn ser_cents<S: Serializer>(x: &f64, s: S) -> Result<S::Ok, S::Error> {
     s.serialize_f64(cents(*x))
 }
 

@@ -80,6 +80,7 @@ pub struct ReleaseResult {
     /// Why (skipped or failed).
     pub reason: Option<String>,
     /// Monthly saving.
+    #[serde(serialize_with = "vpcwarden_eip::money::ser_cents")]
     pub monthly_cost_usd: f64,
 }
 
