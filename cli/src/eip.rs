@@ -9,7 +9,7 @@ use anyhow::{Context, Result};
 use chrono::{DateTime, Duration, Utc};
 use clap::{Subcommand, ValueEnum};
 use serde_json::json;
-use vpcwarden_eip::{analyse, render, required_days, CoverageReport, Settings, SnapshotAddress};
+use vpcwarden_eip::{analyse, render, CoverageReport, Settings, SnapshotAddress};
 use vpcwarden_idle_report::json_document;
 use vpcwarden_trail::{scan, Dir, Progress, ScanOptions, Source};
 
@@ -248,13 +248,8 @@ pub fn run(cmd: Cmd) -> Result<ExitCode> {
             "warning: no CloudTrail file under {cloudtrail} for the window: check the path or prefix (every free address is reported unknown)"
         );
     }
-    let coverage = CoverageReport::new(
-        &result.coverage,
-        latest
-            .iter()
-            .map(|a| (a.account.as_str(), a.region.as_str())),
-        &required_days(settings.window_start, now),
-    );
+    let coverage =
+        CoverageReport::for_window(&result.coverage, &latest, settings.window_start, now);
     for line in coverage.gap_lines() {
         eprintln!("coverage gap: {line}");
     }

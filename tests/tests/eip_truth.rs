@@ -54,13 +54,11 @@ fn scan_with(source: &dyn Source, truth: &Truth) -> Scan {
 
 fn coverage_of(root: &Path, scan: &Scan, truth: &Truth) -> CoverageReport {
     let latest = snapshot(&root.join("snapshot-latest.jsonl"));
-    let s = settings(truth);
-    CoverageReport::new(
+    CoverageReport::for_window(
         &scan.coverage,
-        latest
-            .iter()
-            .map(|a| (a.account.as_str(), a.region.as_str())),
-        &required_days(s.window_start, truth.now),
+        &latest,
+        settings(truth).window_start,
+        truth.now,
     )
 }
 
@@ -214,40 +212,30 @@ async fn s3_prefix_gives_the_same_events_and_the_truth() {
     assert_eq!(from_s3.coverage, from_dir.coverage);
     // The Athena engine's coverage: day folders alone, no object read, the same days.
     let s = settings(&truth);
-    let folders = day_coverage(
-        &Bucket::new(s3.clone(), name.clone()),
-        &DayFolders {
-            prefix: "org-trail/",
-            organization: Some("o-z9y8x7w6v5"),
-            accounts: &opts.accounts,
-            regions: &opts.regions,
-            first: s.window_start.date_naive(),
-            last: truth.now.date_naive(),
-        },
-    )
-    .await
-    .unwrap();
+    // A mistyped organization id finds no folder: every day is a gap.
     let required = required_days(s.window_start, truth.now);
-    for a in &opts.accounts {
-        for r in &opts.regions {
-            assert!(folders.missing(a, r, &required).is_empty(), "{a}/{r}");
+    for (organization, found) in [("o-z9y8x7w6v5", true), ("o-mistyped00", false)] {
+        let folders = day_coverage(
+            &Bucket::new(s3.clone(), name.clone()),
+            &DayFolders {
+                prefix: "org-trail/",
+                organization: Some(organization),
+                accounts: &opts.accounts,
+                regions: &opts.regions,
+                first: s.window_start.date_naive(),
+                last: truth.now.date_naive(),
+            },
+        )
+        .await
+        .unwrap();
+        assert_eq!(folders.is_empty(), !found);
+        for a in &opts.accounts {
+            for r in &opts.regions {
+                let missing = folders.missing(a, r, &required).len();
+                assert_eq!(missing == 0, found, "{organization} {a}/{r}: {missing}");
+            }
         }
     }
-    // A mistyped organization id finds no folder: every day is a gap.
-    let wrong = day_coverage(
-        &Bucket::new(s3.clone(), name.clone()),
-        &DayFolders {
-            prefix: "org-trail/",
-            organization: Some("o-mistyped00"),
-            accounts: &opts.accounts,
-            regions: &opts.regions,
-            first: s.window_start.date_naive(),
-            last: truth.now.date_naive(),
-        },
-    )
-    .await
-    .unwrap();
-    assert!(wrong.is_empty());
     std::fs::remove_dir_all(&root).unwrap();
 }
 

@@ -164,6 +164,23 @@ impl CoverageReport {
         }
     }
 
+    /// The report for a window ending at `now`, over the accounts and regions
+    /// of `snapshot`'s addresses: what every report (function and CLI) uses.
+    pub fn for_window(
+        coverage: &Coverage,
+        snapshot: &[crate::SnapshotAddress],
+        window_start: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> CoverageReport {
+        CoverageReport::new(
+            coverage,
+            snapshot
+                .iter()
+                .map(|a| (a.account.as_str(), a.region.as_str())),
+            &required_days(window_start, now),
+        )
+    }
+
     /// The coverage of one account and region, if listed.
     pub fn scope(&self, account: &str, region: &str) -> Option<&ScopeCoverage> {
         self.scopes

@@ -4,7 +4,7 @@ use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
 use serde_json::{json, Value};
 use thiserror::Error;
-use vpcwarden_eip::{analyse, render, required_days, CoverageReport, Settings, SnapshotAddress};
+use vpcwarden_eip::{analyse, render, CoverageReport, Settings, SnapshotAddress};
 use vpcwarden_store::{pick_snapshots, report_key, Bucket, ReportFormat, StoreError, SNAPSHOTS};
 
 use crate::engine::{Engine, EngineOutput};
@@ -194,13 +194,8 @@ pub async fn run(
         earlier.extend(parse_snapshot(k, &deps.bucket.get(k).await?)?);
     }
     let engine = deps.engine.events(settings.window_start, now).await?;
-    let coverage = CoverageReport::new(
-        &engine.coverage,
-        latest
-            .iter()
-            .map(|a| (a.account.as_str(), a.region.as_str())),
-        &required_days(settings.window_start, now),
-    );
+    let coverage =
+        CoverageReport::for_window(&engine.coverage, &latest, settings.window_start, now);
     let rows = analyse(&latest, &earlier, &engine.events, &coverage, &settings);
     let summary = render::summary(&rows);
 
