@@ -202,6 +202,43 @@ async fn snapshot_then_report_through_lambda() {
         )),
         "{md}"
     );
+    assert_eq!(out["coverage"]["complete"], true);
+    assert_eq!(out["metrics"]["CoverageGaps"], 0);
+
+    // A newer snapshot adds an address in an account the trail does not hold:
+    // it is unknown, not idle; the release step waits; CoverageGaps says why.
+    let mut body = std::fs::read(root.join(&sum.snapshot)).unwrap();
+    body.extend_from_slice(
+        json!({"allocation_id": "eipalloc-0ffffffffffffffff", "public_ip": "203.0.113.99",
+               "region": "us-east-1", "account": "999988887777", "association_id": null,
+               "instance_id": null, "network_interface_id": null, "network_interface_owner_id": null,
+               "public_ipv4_pool": "amazon", "tags": []})
+        .to_string()
+        .as_bytes(),
+    );
+    body.push(b'\n');
+    s3.put_object()
+        .bucket(DATA)
+        .key(snapshot_key(Utc::now() + Duration::seconds(3)))
+        .body(body.into())
+        .send()
+        .await
+        .unwrap();
+    tokio::time::sleep(std::time::Duration::from_secs(4)).await;
+    let out = invoke(&lambda, "eip-report", &json!({"source": "aws.scheduler"}))
+        .await
+        .unwrap()
+        .expect_ok();
+    assert_eq!(out["coverage"]["complete"], false, "{out}");
+    assert_eq!(out["summary"]["unknown"], 1);
+    assert_eq!(out["metrics"]["CoverageGaps"], 1);
+    assert_eq!(out["released"], json!([]));
+    assert!(
+        out["release_skipped"]
+            .as_str()
+            .is_some_and(|s| s.contains("skipped")),
+        "{out}"
+    );
     std::fs::remove_dir_all(&root).unwrap();
 }
 
