@@ -237,17 +237,22 @@ pub fn text_may_be_relevant(text: &[u8]) -> bool {
         .is_match(text)
 }
 
-/// Cheap test on raw record text before parsing it: finds the `eventName`
-/// value with a SIMD substring search and compares it with [`EVENT_NAMES`].
-/// False means the record cannot be one this analysis uses; `extract` has the
-/// final word (it also checks the service and `errorCode`).
+/// Cheap test on raw record text before parsing it: finds each `eventName`
+/// key with a SIMD substring search and compares its value with
+/// [`EVENT_NAMES`]. Every occurrence counts, not only the first: a record
+/// with the key twice parses to the last value, and the filter must never
+/// drop what [`extract`] would keep (found by fuzzing). False means the
+/// record cannot be one this analysis uses; `extract` has the final word (it
+/// also checks the service and `errorCode`).
 pub fn may_be_relevant(raw: &[u8]) -> bool {
     static KEY: std::sync::OnceLock<memchr::memmem::Finder<'static>> = std::sync::OnceLock::new();
     let key = KEY.get_or_init(|| memchr::memmem::Finder::new(b"\"eventName\""));
-    let Some(at) = key.find(raw) else {
-        return false;
-    };
-    let rest = &raw[at + b"\"eventName\"".len()..];
+    key.find_iter(raw)
+        .any(|at| names_a_lifecycle_event(&raw[at + b"\"eventName\"".len()..]))
+}
+
+/// Is the JSON string value after a key (`: "…"`) one of [`EVENT_NAMES`]?
+fn names_a_lifecycle_event(rest: &[u8]) -> bool {
     // Skip `:` and any whitespace up to the opening quote of the value.
     let Some(open) = rest.iter().position(|b| *b == b'"') else {
         return false;

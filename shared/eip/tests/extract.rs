@@ -150,6 +150,12 @@ fn failed_calls_noise_and_addressless_resources_are_not_events() {
             .to_string()
             .as_bytes()
     ));
+    // Found by fuzzing: a record naming `eventName` twice parses to the last
+    // value; the raw-text filter must not decide on the first alone.
+    let twice = r#"{"eventSource":"ec2.amazonaws.com","eventName":"Rels.com","eventName":"ReleaseAddress","eventTime":"2021-07-19T12:25:06Z","eventID":"e-twice","awsRegion":"ap-northeast-1","recipientAccountId":"999999999999","requestParameters":{"allocationId":"eipalloc-044e12137f28d65f6"},"responseElements":{"_return":true}}"#;
+    let parsed: Value = serde_json::from_str(twice).unwrap();
+    assert!(extract(&parsed).unwrap().is_some());
+    assert!(may_be_relevant(twice.as_bytes()));
 
     let s3 = record(
         "s3.amazonaws.com",
