@@ -61,6 +61,11 @@ async fn dry_run_reports_the_plan_and_mutates_nothing_then_apply_does_it() {
 
     let (code, out, err) = apply(&ev, &[]);
     assert_eq!(code, 0, "{err}");
+    assert!(err.contains("created endpoint"), "the run logs: {err}");
+    assert!(
+        !err.contains('\u{1b}'),
+        "no colour codes when stderr is not a terminal: {err:?}"
+    );
     let done: Value = serde_json::from_str(&out).unwrap();
     assert_eq!(done["created"].as_array().unwrap().len(), 2);
     assert_eq!(env_endpoints(&ec2, &env).await.len(), 2);
