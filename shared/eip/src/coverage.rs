@@ -118,6 +118,9 @@ pub struct CoverageReport {
     /// True when every account and region of the snapshot is covered on
     /// every required day.
     pub complete: bool,
+    /// Accounts and regions of the snapshot that miss days (what the
+    /// `CoverageGaps` metric counts; 0 exactly when `complete`).
+    pub incomplete_scopes: usize,
     /// Days the window needs (its first day to the day before `now`).
     pub required_days: usize,
     /// First required day.
@@ -151,12 +154,14 @@ impl CoverageReport {
                 }
             })
             .collect();
-        let complete = scopes
+        let incomplete_scopes = scopes
             .iter()
             .filter(|s| needed.contains(&(s.account.as_str(), s.region.as_str())))
-            .all(ScopeCoverage::complete);
+            .filter(|s| !s.complete())
+            .count();
         CoverageReport {
-            complete,
+            complete: incomplete_scopes == 0,
+            incomplete_scopes,
             required_days: required.len(),
             first_day: required.first().copied(),
             last_day: required.last().copied(),
@@ -251,6 +256,7 @@ mod tests {
         c.add("2", "r", day("2026-11-08"));
         let rep = CoverageReport::new(&c, [("1", "r"), ("3", "r")], &required);
         assert!(!rep.complete, "account 3 has no file at all");
+        assert_eq!(rep.incomplete_scopes, 1, "account 2 is not needed");
         assert!(rep.scope("1", "r").unwrap().complete());
         let two = rep.scope("2", "r").unwrap();
         assert_eq!(two.days_missing, 5);

@@ -204,7 +204,7 @@ pub async fn run(
         format!(
             "release {} skipped: the trail misses days of {} account/region(s); see coverage",
             cfg.release.as_str(),
-            coverage.scopes.iter().filter(|s| !s.complete()).count()
+            coverage.incomplete_scopes
         )
     });
     let released = match (cfg.release, deps.release) {
@@ -283,7 +283,7 @@ pub async fn run(
     let metrics = emf(
         now,
         &summary,
-        coverage.scopes.iter().filter(|s| !s.complete()).count(),
+        coverage.incomplete_scopes,
         engine.bytes_scanned,
     );
     Ok(Outcome {
