@@ -274,3 +274,39 @@ impl Ec2Port for Ec2Endpoints {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use aws_sdk_ec2::error::ErrorMetadata;
+    use aws_sdk_ec2::operation::modify_vpc_endpoint::ModifyVpcEndpointError;
+    use aws_smithy_runtime_api::http::{Response, StatusCode};
+    use aws_smithy_types::body::SdkBody;
+
+    use super::*;
+
+    fn denied() -> SdkError<ModifyVpcEndpointError, Response> {
+        let meta = ErrorMetadata::builder()
+            .code("UnauthorizedOperation")
+            .message("You are not authorized to perform this operation.")
+            .custom("aws_request_id", "7f8e9d0c-1b2a-4c3d-9e8f-a1b2c3d4e5f6")
+            .build();
+        SdkError::service_error(
+            ModifyVpcEndpointError::generic(meta),
+            Response::new(StatusCode::try_from(403).unwrap(), SdkBody::empty()),
+        )
+    }
+
+    #[test]
+    fn an_aws_error_is_one_readable_line_with_code_message_and_request_id() {
+        let e = aws_err("ModifyVpcEndpoint", denied());
+        assert!(!e.retryable);
+        assert_eq!(
+            e.to_string(),
+            "ModifyVpcEndpoint failed: UnauthorizedOperation: You are not authorized to perform this operation. (request id 7f8e9d0c-1b2a-4c3d-9e8f-a1b2c3d4e5f6)"
+        );
+        assert_eq!(
+            vpcwarden_aws_setup::error_text(&denied()),
+            "UnauthorizedOperation: You are not authorized to perform this operation. (request id 7f8e9d0c-1b2a-4c3d-9e8f-a1b2c3d4e5f6)"
+        );
+    }
+}
