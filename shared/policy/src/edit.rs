@@ -58,6 +58,18 @@ pub enum EditOutcome {
         /// The conditions the new statement carries (the policy's perimeter).
         conditions: Vec<String>,
     },
+    /// Already allowed inside the perimeter, but this tool's own statement
+    /// lacked the perimeter conditions (written by an earlier release) and
+    /// now carries them: callers outside the perimeter lose a grant they
+    /// should never have had.
+    Narrowed {
+        /// Statement index.
+        statement: usize,
+        /// Its Sid (this tool's).
+        sid: String,
+        /// The conditions it now carries.
+        conditions: Vec<String>,
+    },
     /// The ARN was removed from a statement.
     Removed {
         /// Statement index (before any statement removal).
@@ -116,6 +128,18 @@ impl Policy {
             grants.push(self.granted_by(&req, &perimeter)?);
         }
         let covering: Option<Vec<usize>> = grants.into_iter().collect();
+        // This tool's own statement, written without the perimeter (by a
+        // release before the perimeter rule), is limited to it now: the grant
+        // it made was wider than the policy meant. Inside the perimeter
+        // nothing changes, so the coverage found above still holds.
+        let narrowed = self.narrow_own_statement(spec.sid, &perimeter);
+        if let Some(i) = narrowed.filter(|_| covering.is_some()) {
+            return Ok(EditOutcome::Narrowed {
+                statement: i,
+                sid: spec.sid.to_string(),
+                conditions: describe(&perimeter),
+            });
+        }
         if let Some(&i) = covering.as_ref().and_then(|all| all.first()) {
             let st = &self.statements()[i];
             let by = st
@@ -140,7 +164,15 @@ impl Policy {
             .map(|i| {
                 (
                     i,
-                    format!("it is this tool's own statement (Sid {})", spec.sid),
+                    format!(
+                        "it is this tool's own statement (Sid {}){}",
+                        spec.sid,
+                        if narrowed == Some(i) {
+                            ", now limited to the policy's perimeter it lacked"
+                        } else {
+                            ""
+                        }
+                    ),
                 )
             })
             .or_else(|| {
@@ -249,6 +281,25 @@ impl Policy {
             _ => {}
         }
         outcomes
+    }
+
+    /// Gives the Allow with Sid `own_sid`, when it has no condition, the
+    /// (non-empty) `perimeter`; returns its index when it did.
+    fn narrow_own_statement(&mut self, own_sid: &str, perimeter: &Condition) -> Option<usize> {
+        if perimeter.is_empty() {
+            return None;
+        }
+        let i = self.statements().iter().position(|s| {
+            s.sid.as_deref() == Some(own_sid)
+                && s.effect == Some(Effect::Allow)
+                && s.condition.as_ref().is_none_or(|c| c.is_empty())
+        })?;
+        let st = self.statement_mut(i);
+        st.condition = Some(perimeter.clone());
+        if !st.order.iter().any(|k| k == "Condition") {
+            st.order.push("Condition".into());
+        }
+        Some(i)
     }
 
     /// The statement that grants `req` to a caller inside `perimeter`, if

@@ -7,7 +7,7 @@
 use proptest::prelude::*;
 use serde_json::{json, Value};
 use vpcwarden_policy::{
-    AllowSpec, Caller, Condition, Decision, EditError, EditOutcome, Policy, Request,
+    AllowSpec, Caller, Condition, Decision, EditError, EditOutcome, Effect, Policy, Request,
 };
 
 const Q: &str = "arn:aws:sqs:us-east-1:123456789012:airflow-celery-abc";
@@ -145,15 +145,26 @@ proptest! {
                         prop_assert_eq!(&after, &before);
                         None
                     }
-                    EditOutcome::Appended { statement, .. } => Some(*statement),
+                    EditOutcome::Appended { statement, .. } | EditOutcome::Narrowed { statement, .. } => Some(*statement),
                     EditOutcome::AddedStatement { statement, .. } => {
                         prop_assert_eq!(*statement, before.statements().len());
                         Some(*statement)
                     }
                     other => { prop_assert!(false, "unexpected outcome {other:?}"); None }
                 };
+                // The one statement allowed to change besides the touched one:
+                // this tool's own, written without the perimeter, now carrying it.
+                let own = before.statements().iter().position(|s| {
+                    s.sid.as_deref() == Some(SPEC.sid) && s.effect == Some(Effect::Allow) && s.condition.is_none()
+                }).filter(|_| !perimeter.is_empty());
                 for (i, st) in before.statements().iter().enumerate() {
-                    if Some(i) != touched {
+                    if Some(i) == own {
+                        let mut expected = st.clone();
+                        expected.condition = Some(perimeter.clone());
+                        let mut got = after.statements()[i].clone();
+                        got.resource = expected.resource.clone();
+                        prop_assert_eq!(got.condition, expected.condition, "own statement {} narrowed to the perimeter", i);
+                    } else if Some(i) != touched {
                         prop_assert_eq!(st, &after.statements()[i], "statement {} changed", i);
                     }
                 }
@@ -161,7 +172,13 @@ proptest! {
                     for a in PROBE_ACTIONS {
                         for c in CALLERS {
                             let req = Request { caller: *c, action: a, resource: r };
-                            prop_assert_eq!(before.evaluate(&req), after.evaluate(&req), "{} {} changed", a, r);
+                            if own.is_none() {
+                                prop_assert_eq!(before.evaluate(&req), after.evaluate(&req), "{} {} changed", a, r);
+                            } else {
+                                // Narrowed: inside the perimeter nothing changes, outside nothing is gained.
+                                prop_assert_eq!(before.evaluate_assuming(&req, &perimeter), after.evaluate_assuming(&req, &perimeter), "{} {} changed inside", a, r);
+                                prop_assert!(!after.evaluate(&req).is_allowed() || before.evaluate(&req).is_allowed(), "{} {} widened", a, r);
+                            }
                         }
                     }
                 }
@@ -169,7 +186,7 @@ proptest! {
                 if !perimeter.is_empty() {
                     for a in ACTIONS {
                         let req = Request { caller: Caller::Anyone, action: a, resource: Q };
-                        prop_assert_eq!(before.evaluate(&req).is_allowed(), after.evaluate(&req).is_allowed());
+                        prop_assert!(!after.evaluate(&req).is_allowed() || before.evaluate(&req).is_allowed(), "{} widened", a);
                     }
                 }
             }

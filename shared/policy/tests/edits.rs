@@ -384,3 +384,49 @@ fn conditions_named_by_the_caller_replace_the_inferred_perimeter() {
         Err(ParseError::WrongType { ref path, .. }) if path == "$.StringEquals.aws:SourceVpc[0]"
     ));
 }
+
+/// The upgrade from a release that added its statement without the
+/// perimeter (the widened perimeter this fixes): the tool's own statement is
+/// narrowed to the perimeter, once, and a new queue joins it (no second
+/// statement with the same Sid).
+#[test]
+fn the_tools_own_statement_written_without_the_perimeter_is_narrowed() {
+    let old = format!(
+        r#"{{"Statement":[
+      {{"Sid":"Org","Effect":"Allow","Principal":"*","Action":"s3:*","Resource":"*","Condition":{{"StringEquals":{{"aws:PrincipalOrgID":"o-abcd1234"}}}}}},
+      {{"Sid":"{}","Effect":"Allow","Principal":"*","Action":["sqs:SendMessage","sqs:ReceiveMessage"],"Resource":["{Q}"]}}]}}"#,
+        SPEC.sid
+    );
+    let mut p = Policy::parse(&old).unwrap();
+    let out = p.allow_resource(Q, &SPEC).unwrap();
+    assert_eq!(
+        out,
+        EditOutcome::Narrowed {
+            statement: 1,
+            sid: SPEC.sid.into(),
+            conditions: vec!["StringEquals aws:PrincipalOrgID = o-abcd1234".into()],
+        }
+    );
+    assert!(out.changed(), "the narrowed policy must be written");
+    let req = |action| Request {
+        caller: Caller::Anyone,
+        action,
+        resource: Q,
+    };
+    assert!(
+        !p.evaluate(&req("sqs:SendMessage")).is_allowed(),
+        "not outside the organization any more"
+    );
+    let mut again = p.clone();
+    assert!(matches!(
+        again.allow_resource(Q, &SPEC).unwrap(),
+        EditOutcome::AlreadyCovered { statement: 1, .. }
+    ));
+    let q2 = "arn:aws:sqs:us-east-1:123456789012:airflow-celery-def";
+    let out = again.allow_resource(q2, &SPEC).unwrap();
+    assert!(
+        matches!(out, EditOutcome::Appended { statement: 1, .. }),
+        "{out:?}"
+    );
+    assert_eq!(again.statements().len(), 2);
+}
