@@ -157,22 +157,18 @@ pub fn analyse(
         .iter()
         .map(|addr| {
             let h = rec.histories.get(&addr.allocation_id).unwrap_or(&empty);
-            let gap = coverage
-                .scope(&addr.account, &addr.region)
-                .filter(|c| !c.complete())
-                .map(|c| {
-                    format!(
-                        "the trail has no files for {}/{} on {} of {} days of the window; idle since unknown",
-                        addr.account, addr.region, c.days_missing, coverage.required_days
-                    )
-                });
-            // A snapshot scope the report was not told about is a gap too.
-            let gap = gap.or_else(|| {
-                coverage
-                    .scope(&addr.account, &addr.region)
-                    .is_none()
-                    .then(|| format!("coverage of {}/{} was not computed; idle since unknown", addr.account, addr.region))
-            });
+            // A scope the report was not told about is a gap too.
+            let gap = match coverage.scope(&addr.account, &addr.region) {
+                Some(c) if c.complete() => None,
+                Some(c) => Some(format!(
+                    "the trail has no files for {}/{} on {} of {} days of the window; idle since unknown",
+                    addr.account, addr.region, c.days_missing, coverage.required_days
+                )),
+                None => Some(format!(
+                    "coverage of {}/{} was not computed; idle since unknown",
+                    addr.account, addr.region
+                )),
+            };
             row(addr, h, gap, settings)
         })
         .collect();

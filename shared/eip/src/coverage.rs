@@ -127,7 +127,7 @@ pub struct CoverageReport {
     pub first_day: Option<NaiveDate>,
     /// Last required day.
     pub last_day: Option<NaiveDate>,
-    /// Per account and region.
+    /// Per account and region, sorted by account then region.
     pub scopes: Vec<ScopeCoverage>,
 }
 
@@ -186,11 +186,14 @@ impl CoverageReport {
         )
     }
 
-    /// The coverage of one account and region, if listed.
+    /// The coverage of one account and region, if listed. `scopes` is
+    /// sorted by account and region (built from an ordered set), so this is a
+    /// binary search: one lookup per address of an organization's snapshot.
     pub fn scope(&self, account: &str, region: &str) -> Option<&ScopeCoverage> {
         self.scopes
-            .iter()
-            .find(|s| s.account == account && s.region == region)
+            .binary_search_by(|s| (s.account.as_str(), s.region.as_str()).cmp(&(account, region)))
+            .ok()
+            .map(|i| &self.scopes[i])
     }
 
     /// One line per incomplete account and region, for people.

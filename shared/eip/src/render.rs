@@ -6,7 +6,7 @@ use crate::classify::{AddressReport, SinceBasis, Status};
 use crate::coverage::CoverageReport;
 use crate::money::cents;
 
-/// Totals over a report.
+/// Totals over a report; [`summary`] rounds the money to cents.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Summary {
     /// Addresses in the report.
@@ -18,13 +18,10 @@ pub struct Summary {
     /// Idle past the threshold and not excluded.
     pub flagged: usize,
     /// What the idle addresses cost per month.
-    #[serde(serialize_with = "crate::money::ser_cents")]
     pub idle_monthly_usd: f64,
     /// What the flagged addresses cost per month (what releasing them saves).
-    #[serde(serialize_with = "crate::money::ser_cents")]
     pub flagged_monthly_usd: f64,
     /// Idle cost accrued within the window, addresses with a known history.
-    #[serde(serialize_with = "crate::money::ser_cents")]
     pub waste_in_window_usd: f64,
 }
 

@@ -6,7 +6,7 @@
 use std::collections::BTreeSet;
 
 use crate::error::EditError;
-use crate::model::{Condition, Effect, Policy, Statement};
+use crate::model::{Condition, ConditionValue, Effect, OneOrMany, Policy, Statement};
 
 /// Condition keys that draw an identity or network perimeter. Only these are
 /// carried into a statement this crate adds: other conditions (tags, time,
@@ -23,15 +23,18 @@ pub const PERIMETER_KEYS: &[&str] = &[
 /// case-insensitive), values in a fixed order.
 type Clause = (String, String, Vec<String>);
 
+fn clause(op: &str, key: &str, values: &OneOrMany<ConditionValue>) -> Clause {
+    let mut v: Vec<String> = values.iter().map(|x| x.sort_key()).collect();
+    v.sort();
+    v.dedup();
+    (op.to_string(), key.to_ascii_lowercase(), v)
+}
+
 fn clauses(c: &Condition) -> BTreeSet<Clause> {
     c.iter()
         .flat_map(|(op, keys)| {
-            keys.iter().map(move |(key, values)| {
-                let mut v: Vec<String> = values.iter().map(|x| x.sort_key()).collect();
-                v.sort();
-                v.dedup();
-                (op.clone(), key.to_ascii_lowercase(), v)
-            })
+            keys.iter()
+                .map(move |(key, values)| clause(op, key, values))
         })
         .collect()
 }
@@ -55,9 +58,9 @@ pub fn describe(c: &Condition) -> Vec<String> {
                 let v: Vec<String> = values
                     .iter()
                     .map(|x| match x {
-                        crate::model::ConditionValue::String(s) => s.clone(),
-                        crate::model::ConditionValue::Bool(b) => b.to_string(),
-                        crate::model::ConditionValue::Number(n) => n.to_string(),
+                        ConditionValue::String(s) => s.clone(),
+                        ConditionValue::Bool(b) => b.to_string(),
+                        ConditionValue::Number(n) => n.to_string(),
                     })
                     .collect();
                 format!("{op} {key} = {}", v.join(" | "))
@@ -109,14 +112,8 @@ impl Policy {
                 if !is_perimeter_key(key) {
                     continue;
                 }
-                let mut one = Condition::new();
-                one.entry(op.clone())
-                    .or_default()
-                    .insert(key.clone(), values.clone());
-                let shared = clauses(&one)
-                    .iter()
-                    .all(|c| rest.iter().all(|(_, set)| set.contains(c)));
-                if shared {
+                let c = clause(op, key, values);
+                if rest.iter().all(|(_, set)| set.contains(&c)) {
                     out.entry(op.clone())
                         .or_default()
                         .insert(key.clone(), values.clone());
