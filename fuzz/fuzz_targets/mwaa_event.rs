@@ -4,12 +4,12 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use vpcwarden_mwaa_event::{Intent, MwaaStatusChange};
+use vpcwarden_mwaa_event::{Desired, MwaaStatusChange};
 
 fuzz_target!(|data: &[u8]| {
     let Ok(detail) = serde_json::from_slice::<serde_json::Value>(data) else { return };
     let Ok(change) = MwaaStatusChange::from_value(&detail) else { return };
-    if let Ok(Intent::Provision(p)) = change.intent() {
+    if let Ok(Desired::Present(p)) = change.environment(None).desired() {
         assert!(!p.subnets.is_empty(), "a provision intent without subnets");
         assert!(p.queue.as_str().starts_with("arn:"), "queue {:?}", p.queue.as_str());
     }

@@ -7,8 +7,8 @@ use std::time::Duration;
 
 use serde_json::Value;
 use vpcwarden_e2e::world::{self, Vpc, LOCKED_DOWN_POLICY};
-use vpcwarden_e2e::{ec2_at, moto_ec2, standin, unique};
-use vpcwarden_endpoints::{handle, Ec2Endpoints, Envelope, Settings};
+use vpcwarden_e2e::{config_at, ec2_at, moto_ec2, standin, unique};
+use vpcwarden_endpoints::{handle, Ec2Endpoints, Envelope, MwaaApi, Settings};
 use vpcwarden_policy::Policy;
 
 async fn deliver(ec2: &Ec2Endpoints, ev: &Value) {
@@ -16,13 +16,12 @@ async fn deliver(ec2: &Ec2Endpoints, ev: &Value) {
         settle: Duration::from_millis(100),
         ..Settings::new("us-east-1")
     };
-    let envelope = Envelope {
-        id: ev["id"].as_str(),
-        source: ev["source"].as_str(),
-        detail_type: ev["detail-type"].as_str(),
-        detail: &ev["detail"],
-    };
-    handle(ec2, envelope, &settings)
+    // Complete events: the MWAA API is never asked.
+    let mwaa = MwaaApi::new(
+        &config_at(&standin("VPCWARDEN_MOTO_URL"), "us-east-1").await,
+        None,
+    );
+    handle(ec2, &mwaa, Envelope::from_json(ev), &settings)
         .await
         .unwrap_or_else(|e| panic!("{e}"));
 }

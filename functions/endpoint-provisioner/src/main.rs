@@ -8,7 +8,7 @@ use lambda_runtime::{run, service_fn, Error, LambdaEvent};
 use serde_json::Value;
 use tracing::{error, info, info_span, Instrument};
 use vpcwarden_aws_setup::{init_tracing, load, LogFormat};
-use vpcwarden_endpoints::{handle, Ec2Endpoints, Envelope, Report, Settings};
+use vpcwarden_endpoints::{handle, Ec2Endpoints, Envelope, MwaaApi, Report, Settings};
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
@@ -20,8 +20,9 @@ async fn main() -> Result<(), Error> {
         .ok_or("AWS_REGION is not set")?;
     let settings = Settings::new(region).with_env(|k| std::env::var(k).ok())?;
     let ec2 = Ec2Endpoints::new(aws_sdk_ec2::Client::new(&config));
+    let mwaa = MwaaApi::new(&config, settings.mwaa_role_template.clone());
     run(service_fn(|ev: LambdaEvent<EventBridgeEvent<Value>>| {
-        handler(ev, &ec2, &settings)
+        handler(ev, &ec2, &mwaa, &settings)
     }))
     .await
 }
@@ -29,6 +30,7 @@ async fn main() -> Result<(), Error> {
 async fn handler(
     ev: LambdaEvent<EventBridgeEvent<Value>>,
     ec2: &Ec2Endpoints,
+    mwaa: &MwaaApi,
     settings: &Settings,
 ) -> Result<Report, Error> {
     let e = &ev.payload;
@@ -42,10 +44,12 @@ async fn handler(
         id: e.id.as_deref(),
         source: Some(&e.source),
         detail_type: Some(&e.detail_type),
+        account: e.account.as_deref(),
+        time: e.time.map(|t| t.timestamp()),
         detail: &e.detail,
     };
     async {
-        match handle(ec2, envelope, settings).await {
+        match handle(ec2, mwaa, envelope, settings).await {
             Ok(report) => {
                 info!(report = %serde_json::to_string(&report).unwrap_or_default(), "done");
                 Ok(report)

@@ -95,3 +95,32 @@ where
 {
     e.as_service_error().and_then(|s| s.code())
 }
+
+/// CloudWatch metrics in embedded metric format: one JSON line on stdout,
+/// which Lambda ships to CloudWatch Logs and CloudWatch turns into metrics
+/// (no PutMetricData permission, no extra call). Namespace `vpcwarden`,
+/// dimension `Function`, and `(name, unit, value)` metrics.
+pub fn emf_document(
+    function: &str,
+    at: chrono::DateTime<chrono::Utc>,
+    metrics: &[(&str, &str, serde_json::Value)],
+) -> serde_json::Value {
+    use serde_json::{json, Map, Value};
+    let mut doc = Map::new();
+    doc.insert(
+        "_aws".into(),
+        json!({
+            "Timestamp": at.timestamp_millis(),
+            "CloudWatchMetrics": [{
+                "Namespace": "vpcwarden",
+                "Dimensions": [["Function"]],
+                "Metrics": metrics.iter().map(|(n, u, _)| json!({"Name": n, "Unit": u})).collect::<Vec<_>>(),
+            }]
+        }),
+    );
+    doc.insert("Function".into(), function.into());
+    for (name, _, value) in metrics {
+        doc.insert((*name).into(), value.clone());
+    }
+    Value::Object(doc)
+}

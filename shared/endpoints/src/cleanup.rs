@@ -1,5 +1,5 @@
-//! `DELETED`: delete the environment's endpoints and take back exactly the
-//! queue ARN this tool added.
+//! An environment that will not use its endpoints again (failed, deleting,
+//! deleted, not found): delete them and take back exactly the queue ARN this tool added.
 
 use tracing::info;
 use vpcwarden_mwaa_event::Cleanup;
@@ -7,14 +7,14 @@ use vpcwarden_policy::diff;
 
 use crate::error::ProvisionError;
 use crate::ledger::{self, Entry};
+use crate::policy_sync::{derive, now_secs, parse_policy, sync_policy, Derived};
 use crate::port::{Ec2Port, EndpointQuery};
-use crate::reconcile::{derive, now_secs, parse_policy, reconcile, Derived};
 use crate::report::{EndpointRecord, PolicyReport, Report};
 use crate::settings::Settings;
 use crate::tags;
 
-/// Carries out a `DELETED` event. The event carries no network configuration
-/// to rely on, so everything is found by the tags this tool wrote.
+/// Removes what this tool made for the environment. Its description may carry
+/// no network configuration, so everything is found by the tags this tool wrote.
 pub async fn cleanup(
     ec2: &impl Ec2Port,
     req: &Cleanup,
@@ -108,7 +108,7 @@ pub async fn cleanup(
             };
             ec2.put_tags(&ep.id, &[(key.clone(), tomb.value())]).await?;
         }
-        let done = reconcile(ec2, &ep.id, settings, None).await?;
+        let done = sync_policy(ec2, &ep.id, settings, None).await?;
         report.policies.push(PolicyReport {
             endpoint_id: ep.id.clone(),
             queue_arn: queue.unwrap_or_default(),
@@ -126,7 +126,7 @@ pub async fn cleanup(
 fn released(entries: &mut [(String, Entry)], env: &str) -> Option<String> {
     let (_, entry) = entries.iter_mut().find(|(e, _)| e == env)?;
     match entry {
-        Entry::Active(arn) => {
+        Entry::Active { arn, .. } => {
             let arn = arn.clone();
             *entry = Entry::Removed {
                 at: now_secs(),

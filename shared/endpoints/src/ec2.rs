@@ -1,12 +1,12 @@
 //! [`Ec2Port`] over the AWS SDK's EC2 client.
 
-use aws_sdk_ec2::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use aws_sdk_ec2::error::ProvideErrorMetadata;
 use aws_sdk_ec2::types::{
     Filter, ResourceType, Tag, TagSpecification, VpcEndpoint, VpcEndpointType,
 };
 use aws_sdk_ec2::Client;
 
-use crate::error::AwsError;
+use crate::error::{aws_err, AwsError};
 use crate::port::{Ec2Port, EndpointInfo, EndpointQuery, NewEndpoint};
 
 /// EC2 adapter: holds the client, built once per process.
@@ -19,46 +19,6 @@ impl Ec2Endpoints {
     /// Wraps a client.
     pub fn new(client: Client) -> Self {
         Self { client }
-    }
-}
-
-fn aws_err<E, R>(operation: &'static str, e: SdkError<E, R>) -> AwsError
-where
-    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
-    R: std::fmt::Debug,
-{
-    let code = e.code().map(str::to_string);
-    let message = e
-        .message()
-        .map(str::to_string)
-        .unwrap_or_else(|| DisplayErrorContext(&e).to_string());
-    let transport = matches!(
-        e,
-        SdkError::TimeoutError(_) | SdkError::DispatchFailure(_) | SdkError::ResponseError(_)
-    );
-    let code = code.unwrap_or_else(|| {
-        if transport {
-            "Transport".into()
-        } else {
-            "Unknown".into()
-        }
-    });
-    let retryable = transport
-        || matches!(
-            code.as_str(),
-            "RequestLimitExceeded"
-                | "Throttling"
-                | "ThrottlingException"
-                | "InternalError"
-                | "ServiceUnavailable"
-                | "Unavailable"
-        );
-    AwsError {
-        operation,
-        code,
-        message,
-        retryable,
-        request_id: e.meta().extra("aws_request_id").map(str::to_string),
     }
 }
 
@@ -277,7 +237,7 @@ impl Ec2Port for Ec2Endpoints {
 
 #[cfg(test)]
 mod tests {
-    use aws_sdk_ec2::error::ErrorMetadata;
+    use aws_sdk_ec2::error::{ErrorMetadata, SdkError};
     use aws_sdk_ec2::operation::modify_vpc_endpoint::ModifyVpcEndpointError;
     use aws_smithy_runtime_api::http::{Response, StatusCode};
     use aws_smithy_types::body::SdkBody;

@@ -1,5 +1,8 @@
 //! Errors of provisioning. Each says whether a retry can help.
 
+use aws_smithy_runtime_api::client::result::SdkError;
+use aws_smithy_types::error::display::DisplayErrorContext;
+use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 use thiserror::Error;
 use vpcwarden_mwaa_event::EventError;
 use vpcwarden_policy::{EditError, ParseError};
@@ -27,6 +30,9 @@ pub enum ProvisionError {
     /// The event itself is wrong; nothing was changed.
     #[error("invalid event: {0}")]
     Event(#[from] EventError),
+    /// `GetEnvironment` describes the environment in a way this tool cannot act on.
+    #[error("GetEnvironment: {0}")]
+    Environment(EventError),
     /// Some subnets do not exist.
     #[error("detail.networkConfiguration.subnetIds: subnet(s) not found: {0}")]
     SubnetsNotFound(String),
@@ -113,5 +119,48 @@ impl ProvisionError {
             ProvisionError::NoSqsEndpoint { .. } | ProvisionError::SubnetsNotFound(_) => true,
             _ => false,
         }
+    }
+}
+
+/// An SDK failure as an [`AwsError`] (any AWS SDK: they share the Smithy error types).
+pub(crate) fn aws_err<E, R>(operation: &'static str, e: SdkError<E, R>) -> AwsError
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    R: std::fmt::Debug,
+{
+    let code = e.code().map(str::to_string);
+    let message = e
+        .message()
+        .map(str::to_string)
+        .unwrap_or_else(|| DisplayErrorContext(&e).to_string());
+    let transport = matches!(
+        e,
+        SdkError::TimeoutError(_) | SdkError::DispatchFailure(_) | SdkError::ResponseError(_)
+    );
+    let code = code.unwrap_or_else(|| {
+        if transport {
+            "Transport".into()
+        } else {
+            "Unknown".into()
+        }
+    });
+    let retryable = transport
+        || matches!(
+            code.as_str(),
+            "RequestLimitExceeded"
+                | "Throttling"
+                | "ThrottlingException"
+                | "TooManyRequestsException"
+                | "InternalError"
+                | "InternalServerException"
+                | "ServiceUnavailable"
+                | "Unavailable"
+        );
+    AwsError {
+        operation,
+        code,
+        message,
+        retryable,
+        request_id: e.meta().extra("aws_request_id").map(str::to_string),
     }
 }

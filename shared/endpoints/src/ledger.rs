@@ -8,6 +8,10 @@
 //! after writing (see `reconcile`), so the last writer's view includes everyone.
 //! A removal leaves a tombstone (`removed:<epoch secs>:<arn>`) so that a slow
 //! writer holding an old copy of the policy cannot bring the ARN back.
+//! A claim is written `active:<epoch secs>:<arn>` (a bare ARN from an older
+//! release reads as a claim of unknown time). Both times are the tool's last
+//! recorded action for the environment: an event older than the opposite
+//! action is stale (see `stale`).
 
 use vpcwarden_policy::{AllowSpec, Condition, EditError, EditOutcome, Policy};
 
@@ -40,8 +44,13 @@ pub fn spec(condition: Option<&Condition>) -> AllowSpec<'_> {
 /// One environment's record.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Entry {
-    /// The ARN is ours and must be allowed.
-    Active(String),
+    /// The ARN is ours and must be allowed; claimed at `at` (epoch seconds, if recorded).
+    Active {
+        /// The ARN.
+        arn: String,
+        /// Claim time (`None`: written by a release that did not record it).
+        at: Option<u64>,
+    },
     /// The ARN was ours and must be gone; removed at `at` (epoch seconds).
     Removed {
         /// Removal time.
@@ -61,15 +70,49 @@ impl Entry {
                 arn: arn.to_string(),
             });
         }
-        value
-            .starts_with("arn:")
-            .then(|| Entry::Active(value.to_string()))
+        if let Some(rest) = value.strip_prefix("active:") {
+            let (at, arn) = rest.split_once(':')?;
+            let at = at.parse().ok()?;
+            return arn.starts_with("arn:").then(|| Entry::Active {
+                arn: arn.to_string(),
+                at: Some(at),
+            });
+        }
+        value.starts_with("arn:").then(|| Entry::Active {
+            arn: value.to_string(),
+            at: None,
+        })
+    }
+
+    /// A claim of `arn` made now.
+    pub fn claim(arn: &str, now: u64) -> Entry {
+        Entry::Active {
+            arn: arn.to_string(),
+            at: Some(now),
+        }
+    }
+
+    /// The ARN this entry claims, if it is a claim.
+    pub fn active_arn(&self) -> Option<&str> {
+        match self {
+            Entry::Active { arn, .. } => Some(arn),
+            Entry::Removed { .. } => None,
+        }
+    }
+
+    /// When the entry was written, if recorded.
+    pub fn at(&self) -> Option<u64> {
+        match self {
+            Entry::Active { at, .. } => *at,
+            Entry::Removed { at, .. } => Some(*at),
+        }
     }
 
     /// The tag value.
     pub fn value(&self) -> String {
         match self {
-            Entry::Active(arn) => arn.clone(),
+            Entry::Active { arn, at: None } => arn.clone(),
+            Entry::Active { arn, at: Some(at) } => format!("active:{at}:{arn}"),
             Entry::Removed { at, arn } => format!("removed:{at}:{arn}"),
         }
     }
@@ -101,16 +144,10 @@ pub fn apply(
     let spec = spec(condition);
     let mut p = policy.clone();
     let mut changed = Vec::new();
-    let active: Vec<&str> = entries
-        .iter()
-        .filter_map(|(_, e)| match e {
-            Entry::Active(a) => Some(a.as_str()),
-            Entry::Removed { .. } => None,
-        })
-        .collect();
+    let active: Vec<&str> = entries.iter().filter_map(|(_, e)| e.active_arn()).collect();
     for (_, e) in entries {
         let outcomes = match e {
-            Entry::Active(arn) => vec![(arn, p.allow_resource(arn, &spec)?)],
+            Entry::Active { arn, .. } => vec![(arn, p.allow_resource(arn, &spec)?)],
             Entry::Removed { arn, .. } if !active.contains(&arn.as_str()) => p
                 .remove_resource(arn, Some(STATEMENT_SID))
                 .into_iter()
@@ -146,18 +183,26 @@ mod tests {
                 }
                 .value(),
             ),
-            (key("a"), Entry::Active(A.into()).value()),
+            (key("a"), Entry::claim(A, 9).value()),
             (key("c"), "garbage".to_string()),
+            (key("d"), A.to_string()),
         ];
         assert_eq!(
             entries(&tags),
             vec![
-                ("a".into(), Entry::Active(A.into())),
+                ("a".into(), Entry::claim(A, 9)),
                 (
                     "b".into(),
                     Entry::Removed {
                         at: 7,
                         arn: A.into()
+                    }
+                ),
+                (
+                    "d".into(),
+                    Entry::Active {
+                        arn: A.into(),
+                        at: None
                     }
                 )
             ]
@@ -171,7 +216,7 @@ mod tests {
         ))
         .unwrap();
         let e = vec![
-            ("a".into(), Entry::Active(A.into())),
+            ("a".into(), Entry::claim(A, 1)),
             (
                 "b".into(),
                 Entry::Removed {

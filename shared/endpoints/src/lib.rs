@@ -1,11 +1,17 @@
 //! Customer-managed VPC endpoints for Amazon MWAA.
 //!
-//! [`handle`] takes one `MWAA Environment Status Change` event and:
-//! - on `PENDING`, creates the database (and, for `PRIVATE_ONLY`, web server)
-//!   interface endpoints in the environment's VPC and makes the VPC's SQS
-//!   endpoint policy allow the environment's Celery queue;
-//! - on `DELETED`, deletes those endpoints and removes exactly that ARN;
-//! - otherwise does nothing and says why.
+//! Level-triggered: each environment has a desired state ([`Desired`](vpcwarden_mwaa_event::Desired),
+//! from an event or from `GetEnvironment`) and [`converge`] brings its VPC to it:
+//! - while it runs or is about to (`PENDING`, `CREATING`, `AVAILABLE`, …), the
+//!   database (and, for `PRIVATE_ONLY` / `PUBLIC_AND_PRIVATE`, web server)
+//!   interface endpoints exist in its VPC and the VPC's SQS endpoint policy
+//!   allows its Celery queue;
+//! - once it failed, is being deleted, is deleted or is not found, those
+//!   endpoints are deleted and exactly that ARN is removed.
+//!
+//! [`handle`] takes one event (a hint: stale or incomplete events are decided
+//! from `GetEnvironment`); [`reconcile`] lists every environment and heals what
+//! lost or late events left.
 //!
 //! Everything is read and checked before the first mutation; every mutation is
 //! idempotent under redelivery; concurrent policy edits converge through the
@@ -13,72 +19,30 @@
 #![deny(missing_docs)]
 
 mod cleanup;
+mod converge;
 mod ec2;
 mod error;
+mod event;
 pub mod ledger;
+mod mwaa;
+mod policy_sync;
 mod port;
 mod provision;
 mod reconcile;
+mod regional;
 mod report;
 mod settings;
 pub mod tags;
 
-use serde_json::Value;
-use tracing::info;
-use vpcwarden_mwaa_event::{EventError, Intent, MwaaStatusChange, DETAIL_TYPE, SOURCE};
-
 pub use cleanup::cleanup;
+pub use converge::converge;
 pub use ec2::Ec2Endpoints;
 pub use error::{AwsError, ProvisionError};
-pub use port::{Ec2Port, EndpointInfo, EndpointQuery, NewEndpoint};
+pub use event::{handle, Envelope};
+pub use mwaa::{from_sdk, MwaaApi};
+pub use port::{Ec2Port, EndpointInfo, EndpointQuery, MwaaPort, NewEndpoint};
 pub use provision::provision;
+pub use reconcile::{reconcile, Drift, LongPending, ReconcileReport};
+pub use regional::{reconcile_regions, Regional};
 pub use report::{EndpointRecord, PolicyReport, Report};
-pub use settings::Settings;
-
-/// The parts of an EventBridge envelope this tool reads.
-#[derive(Debug, Clone, Copy)]
-pub struct Envelope<'a> {
-    /// Event id (for logs and the report).
-    pub id: Option<&'a str>,
-    /// `source`.
-    pub source: Option<&'a str>,
-    /// `detail-type`.
-    pub detail_type: Option<&'a str>,
-    /// `detail`.
-    pub detail: &'a Value,
-}
-
-/// Parses, validates and carries out one event.
-pub async fn handle(
-    ec2: &impl Ec2Port,
-    event: Envelope<'_>,
-    settings: &Settings,
-) -> Result<Report, ProvisionError> {
-    if event.source != Some(SOURCE) || event.detail_type != Some(DETAIL_TYPE) {
-        return Err(EventError::NotMwaa {
-            event_source: event.source.unwrap_or("(none)").into(),
-            detail_type: event.detail_type.unwrap_or("(none)").into(),
-        }
-        .into());
-    }
-    let detail = MwaaStatusChange::from_value(event.detail)?;
-    let mut report = match detail.intent()? {
-        Intent::Provision(req) => provision(ec2, &req, settings).await?,
-        Intent::Cleanup(req) => cleanup(ec2, &req, settings).await?,
-        Intent::Ignore {
-            environment,
-            reason,
-        } => {
-            info!(%reason, "nothing to do");
-            Report {
-                environment,
-                action: "ignore".into(),
-                dry_run: settings.dry_run,
-                skipped: vec![reason],
-                ..Report::default()
-            }
-        }
-    };
-    report.event_id = event.id.map(str::to_string);
-    Ok(report)
-}
+pub use settings::{Lookup, Settings};

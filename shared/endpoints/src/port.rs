@@ -3,6 +3,8 @@
 
 use std::future::Future;
 
+use vpcwarden_mwaa_event::Environment;
+
 use crate::error::AwsError;
 
 /// A VPC endpoint as far as provisioning cares.
@@ -114,4 +116,20 @@ pub trait Ec2Port: Sync {
         key: &str,
         value: &str,
     ) -> impl Future<Output = Result<(), AwsError>> + Send;
+}
+
+/// The MWAA calls the tool makes. `account` is the account that owns the
+/// environment; `None` is the caller's own.
+pub trait MwaaPort: Sync {
+    /// Names of every environment in the account (all pages).
+    fn list_environments(
+        &self,
+        account: Option<&str>,
+    ) -> impl Future<Output = Result<Vec<String>, AwsError>> + Send;
+    /// One environment; `None` when MWAA does not find it (deleted).
+    fn get_environment(
+        &self,
+        account: Option<&str>,
+        name: &str,
+    ) -> impl Future<Output = Result<Option<Environment>, AwsError>> + Send;
 }

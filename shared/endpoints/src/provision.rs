@@ -1,4 +1,4 @@
-//! `PENDING`: create the environment's endpoints and allow its queue.
+//! An environment that needs endpoints: create what is missing and allow its queue.
 
 use futures::future::try_join_all;
 use sha2::{Digest, Sha256};
@@ -8,8 +8,8 @@ use vpcwarden_policy::{diff, EditOutcome, Policy};
 
 use crate::error::ProvisionError;
 use crate::ledger::{self, Entry};
+use crate::policy_sync::{derive, now_secs, parse_policy, sync_policy, Derived};
 use crate::port::{Ec2Port, EndpointInfo, EndpointQuery, NewEndpoint};
-use crate::reconcile::{derive, parse_policy, reconcile, Derived};
 use crate::report::{EndpointRecord, PolicyReport, Report};
 use crate::settings::Settings;
 use crate::tags;
@@ -29,8 +29,8 @@ struct Plan {
     existing: Vec<(EndpointRole, Vec<EndpointInfo>)>,
 }
 
-/// Carries out a `PENDING` event. Reads and validates everything first, so a
-/// bad input fails with zero mutations.
+/// Brings the environment's VPC to what `req` needs. Reads and validates
+/// everything first, so a bad input fails with zero mutations.
 pub async fn provision(
     ec2: &impl Ec2Port,
     req: &Provision,
@@ -42,6 +42,7 @@ pub async fn provision(
         action: "provision".into(),
         dry_run: settings.dry_run,
         vpc_id: Some(plan.vpc_id.clone()),
+        warnings: req.warnings.clone(),
         ..Report::default()
     };
     let queue = req.queue.as_str();
@@ -72,8 +73,9 @@ pub async fn provision(
     let creates = try_join_all(plan.to_create.iter().map(|new| ec2.create_endpoint(new)));
     let tag = async {
         let key = ledger::key(req.environment.as_str());
-        if plan.claim && plan.sqs.tag(&key) != Some(queue) {
-            let entry = Entry::Active(queue.to_string()).value();
+        let recorded = plan.sqs.tag(&key).and_then(Entry::parse);
+        if plan.claim && recorded.as_ref().and_then(Entry::active_arn) != Some(queue) {
+            let entry = Entry::claim(queue, now_secs()).value();
             ec2.put_tags(&plan.sqs.id, &[(key, entry)]).await?;
         }
         Ok::<_, ProvisionError>(())
@@ -88,7 +90,7 @@ pub async fn provision(
     let fresh_sqs = in_vpc.iter().find(|e| e.id == plan.sqs.id).cloned();
     let (kept, done) = tokio::try_join!(
         dedupe(ec2, req, &in_vpc),
-        reconcile(ec2, &plan.sqs.id, settings, fresh_sqs)
+        sync_policy(ec2, &plan.sqs.id, settings, fresh_sqs)
     )?;
 
     for c in &created {
@@ -204,10 +206,7 @@ async fn plan(
     let preview_outcome = probe.ok();
     if claim {
         entries.retain(|(env, _)| env != req.environment.as_str());
-        entries.push((
-            req.environment.to_string(),
-            Entry::Active(queue.to_string()),
-        ));
+        entries.push((req.environment.to_string(), Entry::claim(queue, now_secs())));
         // Size check on the policy as it will be, before anything is created.
         derive(&sqs, &policy, &entries, settings)?;
     }
@@ -216,7 +215,7 @@ async fn plan(
     let mut existing = Vec::new();
     for ((role, service), (_, found)) in req.services.iter().zip(own) {
         if found.is_empty() {
-            let tags = tags::endpoint_tags(req.environment.as_str(), *role);
+            let tags = tags::endpoint_tags(req.environment.as_str(), *role, req.account.as_deref());
             to_create.push(NewEndpoint {
                 vpc_id: vpc_id.clone(),
                 service_name: service.to_string(),

@@ -43,7 +43,7 @@ pub struct Report {
     pub event_id: Option<String>,
     /// Environment name.
     pub environment: Option<String>,
-    /// `provision`, `cleanup` or `ignore`.
+    /// `provision`, `cleanup`, `ignore` or `stale` (skipped).
     pub action: String,
     /// True when nothing was changed on purpose.
     pub dry_run: bool,
@@ -59,4 +59,14 @@ pub struct Report {
     pub policies: Vec<PolicyReport>,
     /// Things not done, and why.
     pub skipped: Vec<String>,
+    /// What the decision rests on: `event` or `get_environment`.
+    pub decided_from: String,
+    /// MWAA status the decision was made on, when known.
+    pub status: Option<String>,
+    /// Set when the event was older than this tool's last recorded action for
+    /// the environment: why, and (with the MWAA API in use) that the decision
+    /// was taken from `GetEnvironment` instead.
+    pub stale: Option<String>,
+    /// Things a person should know (an access mode this version does not know).
+    pub warnings: Vec<String>,
 }

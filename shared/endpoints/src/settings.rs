@@ -4,6 +4,18 @@ use std::time::Duration;
 
 use vpcwarden_policy::{Condition, Policy};
 
+/// When an event is checked against the MWAA API (`VPCWARDEN_MWAA_LOOKUP`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lookup {
+    /// `GetEnvironment` when the event lacks a field the decision needs, or is
+    /// stale (older than this tool's last action for the environment). Default.
+    Missing,
+    /// `GetEnvironment` for every event: the event is only a trigger.
+    Always,
+    /// Never: act on the event alone (no MWAA permission needed).
+    Never,
+}
+
 /// Run settings.
 #[derive(Debug, Clone)]
 pub struct Settings {
@@ -16,14 +28,27 @@ pub struct Settings {
     pub settle: Duration,
     /// Policy read-modify-write-verify rounds before giving up.
     pub max_policy_attempts: u32,
-    /// How long a removal record stays on the SQS endpoint; longer than any
-    /// invocation can run, so a slow concurrent writer cannot resurrect the ARN.
+    /// How long a removal record stays on the SQS endpoint: longer than any
+    /// invocation can run, so a slow concurrent writer cannot resurrect the ARN,
+    /// and longer than EventBridge retries an event (24 h), so a late `PENDING`
+    /// is recognised as stale.
     pub tombstone_ttl: Duration,
     /// VPC endpoint policy size limit (characters).
     pub max_policy_chars: usize,
     /// Conditions the queue grant must carry (`VPCWARDEN_STATEMENT_CONDITION`);
     /// `None`: the identity perimeter every Allow of the policy shares.
     pub statement_condition: Option<Condition>,
+    /// When events are checked against `GetEnvironment`.
+    pub lookup: Lookup,
+    /// Role to read another account's environments, `{account}` replaced
+    /// (`VPCWARDEN_MWAA_ROLE_ARN`).
+    pub mwaa_role_template: Option<String>,
+    /// Accounts the reconciler lists environments in (`VPCWARDEN_MWAA_ACCOUNTS`,
+    /// comma-separated); empty: the function's own account.
+    pub accounts: Vec<String>,
+    /// An environment `PENDING` longer than this is reported (and alarmed on):
+    /// MWAA fails it after 72 hours (`VPCWARDEN_PENDING_ALERT_SECS`).
+    pub pending_alert: Duration,
 }
 
 impl Settings {
@@ -34,14 +59,19 @@ impl Settings {
             region: region.into(),
             settle: Duration::from_millis(1_000),
             max_policy_attempts: 12,
-            tombstone_ttl: Duration::from_secs(3_600),
+            tombstone_ttl: Duration::from_secs(25 * 3_600),
             max_policy_chars: vpcwarden_policy::validate::VPC_ENDPOINT_POLICY_MAX_CHARS,
             statement_condition: None,
+            lookup: Lookup::Missing,
+            mwaa_role_template: None,
+            accounts: Vec::new(),
+            pending_alert: Duration::from_secs(3_600),
         }
     }
 
     /// Applies `DRY_RUN`, `VPCWARDEN_SETTLE_MS`, `VPCWARDEN_POLICY_ATTEMPTS`,
-    /// `VPCWARDEN_TOMBSTONE_TTL_SECS`, `VPCWARDEN_STATEMENT_CONDITION` from a variable lookup (the process
+    /// `VPCWARDEN_TOMBSTONE_TTL_SECS`, `VPCWARDEN_STATEMENT_CONDITION`, `VPCWARDEN_MWAA_LOOKUP`,
+    /// `VPCWARDEN_MWAA_ROLE_ARN`, `VPCWARDEN_MWAA_ACCOUNTS`, `VPCWARDEN_PENDING_ALERT_SECS` from a variable lookup (the process
     /// environment in production, a map in tests). Malformed values are errors.
     pub fn with_env(mut self, get: impl Fn(&str) -> Option<String>) -> Result<Self, String> {
         if let Some(v) = get("DRY_RUN") {
@@ -73,6 +103,43 @@ impl Settings {
                 format!("VPCWARDEN_STATEMENT_CONDITION: expected an IAM Condition block: {e}")
             })?;
             self.statement_condition = Some(c);
+        }
+        if let Some(v) = get("VPCWARDEN_MWAA_LOOKUP").filter(|t| !t.trim().is_empty()) {
+            self.lookup = match v.trim() {
+                "missing" => Lookup::Missing,
+                "always" => Lookup::Always,
+                "never" => Lookup::Never,
+                _ => {
+                    return Err(format!(
+                        "VPCWARDEN_MWAA_LOOKUP={v:?}: expected missing, always or never"
+                    ))
+                }
+            };
+        }
+        if let Some(v) = get("VPCWARDEN_MWAA_ROLE_ARN").filter(|t| !t.trim().is_empty()) {
+            let v = v.trim();
+            if !(v.starts_with("arn:") && v.contains(":role/")) {
+                return Err(format!(
+                    "VPCWARDEN_MWAA_ROLE_ARN={v:?}: expected a role ARN, e.g. arn:aws:iam::{{account}}:role/vpcwarden-mwaa-read"
+                ));
+            }
+            self.mwaa_role_template = Some(v.to_string());
+        }
+        if let Some(v) = get("VPCWARDEN_MWAA_ACCOUNTS") {
+            self.accounts = Vec::new();
+            for a in v.split(',').map(str::trim).filter(|a| !a.is_empty()) {
+                if a.len() != 12 || !a.bytes().all(|b| b.is_ascii_digit()) {
+                    return Err(format!(
+                        "VPCWARDEN_MWAA_ACCOUNTS: {a:?} is not a 12-digit account id"
+                    ));
+                }
+                if !self.accounts.iter().any(|x| x == a) {
+                    self.accounts.push(a.to_string());
+                }
+            }
+        }
+        if let Some(s) = num("VPCWARDEN_PENDING_ALERT_SECS")? {
+            self.pending_alert = Duration::from_secs(s);
         }
         Ok(self)
     }

@@ -8,10 +8,17 @@ pub const MANAGED_BY: &str = "vpcwarden:managed-by";
 pub const ENVIRONMENT: &str = "vpcwarden:environment";
 /// `database` or `webserver`.
 pub const ROLE: &str = "vpcwarden:role";
+/// Account that owns the environment (a shared VPC's participant), when known:
+/// the reconciler asks that account whether the environment still exists.
+pub const ACCOUNT: &str = "vpcwarden:account";
 
 /// Tags for a new endpoint.
-pub fn endpoint_tags(environment: &str, role: EndpointRole) -> Vec<(String, String)> {
-    vec![
+pub fn endpoint_tags(
+    environment: &str,
+    role: EndpointRole,
+    account: Option<&str>,
+) -> Vec<(String, String)> {
+    let mut t = vec![
         (
             "Name".into(),
             format!("mwaa-{environment}-{}", role.as_str()),
@@ -19,7 +26,9 @@ pub fn endpoint_tags(environment: &str, role: EndpointRole) -> Vec<(String, Stri
         (MANAGED_BY.into(), "vpcwarden".into()),
         (ENVIRONMENT.into(), environment.into()),
         (ROLE.into(), role.as_str().into()),
-    ]
+    ];
+    t.extend(account.map(|a| (ACCOUNT.to_string(), a.to_string())));
+    t
 }
 
 /// Tags that select an environment's endpoints (one role, or all).

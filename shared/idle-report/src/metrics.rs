@@ -3,29 +3,8 @@
 //! (no PutMetricData permission, no extra call).
 
 use chrono::{DateTime, Utc};
-use serde_json::{json, Map, Value};
-
-/// An EMF document: namespace `vpcwarden`, dimension `Function`, and
-/// `(name, unit, value)` metrics.
-pub fn emf_document(function: &str, at: DateTime<Utc>, metrics: &[(&str, &str, Value)]) -> Value {
-    let mut doc = Map::new();
-    doc.insert(
-        "_aws".into(),
-        json!({
-            "Timestamp": at.timestamp_millis(),
-            "CloudWatchMetrics": [{
-                "Namespace": "vpcwarden",
-                "Dimensions": [["Function"]],
-                "Metrics": metrics.iter().map(|(n, u, _)| json!({"Name": n, "Unit": u})).collect::<Vec<_>>(),
-            }]
-        }),
-    );
-    doc.insert("Function".into(), function.into());
-    for (name, _, value) in metrics {
-        doc.insert((*name).into(), value.clone());
-    }
-    Value::Object(doc)
-}
+use serde_json::Value;
+pub use vpcwarden_aws_setup::emf_document;
 
 /// The EMF document for one report. `CoverageGaps` counts the accounts and
 /// regions the trail misses days of (alarmed on: a report resting on a gap

@@ -1,48 +1,11 @@
 //! The event detail as MWAA sends it.
 
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
+use crate::environment::{Environment, Origin};
 use crate::error::EventError;
-
-/// `detail.status`. Values this tool does not act on are kept verbatim.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Status {
-    /// Waiting for customer-managed endpoints.
-    Pending,
-    /// Deleted: clean up.
-    Deleted,
-    /// Any other status (`CREATING`, `AVAILABLE`, `CREATE_FAILED`, future values…).
-    Other(String),
-}
-
-impl Status {
-    /// The status as MWAA spells it.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Status::Pending => "PENDING",
-            Status::Deleted => "DELETED",
-            Status::Other(s) => s,
-        }
-    }
-}
-
-impl Serialize for Status {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-
-impl<'de> Deserialize<'de> for Status {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let s = String::deserialize(d)?;
-        Ok(match s.as_str() {
-            "PENDING" => Status::Pending,
-            "DELETED" => Status::Deleted,
-            _ => Status::Other(s),
-        })
-    }
-}
+use crate::status::Status;
 
 /// `detail.networkConfiguration`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -78,7 +41,7 @@ pub struct MwaaStatusChange {
     /// Endpoint service of the web server (private environments).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub webserver_vpc_endpoint_service: Option<String>,
-    /// `PRIVATE_ONLY` or `PUBLIC_ONLY`.
+    /// `PRIVATE_ONLY`, `PUBLIC_ONLY` or `PUBLIC_AND_PRIVATE`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub webserver_access_mode: Option<String>,
     /// `CUSTOMER` or `SERVICE`.
@@ -141,6 +104,32 @@ impl MwaaStatusChange {
             value: String::new(),
             why: e.to_string(),
         })
+    }
+}
+
+impl MwaaStatusChange {
+    /// The environment as this event describes it; `account` is the envelope's.
+    pub fn environment(&self, account: Option<&str>) -> Environment {
+        let net = self.network_configuration.clone().unwrap_or_default();
+        Environment {
+            origin: Origin::Event,
+            account: account.map(str::to_string).or_else(|| {
+                self.arn
+                    .as_deref()
+                    .and_then(crate::environment::account_of_arn)
+            }),
+            name: self.name.clone(),
+            arn: self.arn.clone(),
+            status: self.status.clone(),
+            celery_executor_queue: self.celery_executor_queue.clone(),
+            database_vpc_endpoint_service: self.database_vpc_endpoint_service.clone(),
+            webserver_vpc_endpoint_service: self.webserver_vpc_endpoint_service.clone(),
+            webserver_access_mode: self.webserver_access_mode.clone(),
+            endpoint_management: self.endpoint_management.clone(),
+            subnet_ids: net.subnet_ids,
+            security_group_ids: net.security_group_ids,
+            created_at: None,
+        }
     }
 }
 

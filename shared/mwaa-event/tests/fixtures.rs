@@ -2,7 +2,7 @@
 //! `Environment` shape) parse, keep unknown fields, and serialise back to the same value.
 
 use serde_json::Value;
-use vpcwarden_mwaa_event::{EndpointRole, Intent, MwaaStatusChange, Status};
+use vpcwarden_mwaa_event::{Desired, EndpointRole, MwaaStatusChange, Status};
 
 fn detail(text: &str) -> Value {
     serde_json::from_str::<Value>(text).unwrap()["detail"].clone()
@@ -20,8 +20,8 @@ fn pending_private_fixture() {
         d,
         "serialises back to the same value"
     );
-    // Placeholders are not subnet ids: the intent check names the field.
-    let err = parsed.intent().unwrap_err();
+    // Placeholders are not subnet ids: the check names the field.
+    let err = parsed.environment(None).desired().unwrap_err();
     assert_eq!(err.field(), "detail.networkConfiguration.subnetIds[0]");
 
     let filled: Value = serde_json::from_str(
@@ -31,9 +31,10 @@ fn pending_private_fixture() {
             .replace("SECURITY_GROUP", "sg-0c"),
     )
     .unwrap();
-    let Intent::Provision(p) = MwaaStatusChange::from_value(&filled["detail"])
+    let Desired::Present(p) = MwaaStatusChange::from_value(&filled["detail"])
         .unwrap()
-        .intent()
+        .environment(None)
+        .desired()
         .unwrap()
     else {
         panic!("PENDING must provision")
@@ -49,6 +50,6 @@ fn deleted_fixture() {
     let parsed = MwaaStatusChange::from_value(&d).unwrap();
     assert_eq!(serde_json::to_value(&parsed).unwrap(), d);
     assert!(
-        matches!(parsed.intent().unwrap(), Intent::Cleanup(c) if c.environment.as_str() == "analytics-prod")
+        matches!(parsed.environment(None).desired().unwrap(), Desired::Absent(c) if c.environment.as_str() == "analytics-prod")
     );
 }

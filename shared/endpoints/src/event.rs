@@ -1,0 +1,213 @@
+//! One `MWAA Environment Status Change` event: a hint that an environment
+//! changed. The event says what to look at; the decision rests on the event
+//! only when it is complete and not older than this tool's last action for
+//! the environment, else on `GetEnvironment`.
+
+use tracing::{info, warn};
+use vpcwarden_mwaa_event::{
+    Cleanup, Desired, EnvironmentName, EventError, MwaaStatusChange, Origin, DETAIL_TYPE, SOURCE,
+};
+
+use crate::converge::converge;
+use crate::error::ProvisionError;
+use crate::ledger::{self, Entry};
+use crate::port::{Ec2Port, EndpointQuery, MwaaPort};
+use crate::report::Report;
+use crate::settings::{Lookup, Settings};
+use crate::tags;
+
+/// The parts of an EventBridge envelope this tool reads.
+#[derive(Debug, Clone, Copy)]
+pub struct Envelope<'a> {
+    /// Event id (for logs and the report).
+    pub id: Option<&'a str>,
+    /// `source`.
+    pub source: Option<&'a str>,
+    /// `detail-type`.
+    pub detail_type: Option<&'a str>,
+    /// `account`: the account that owns the environment.
+    pub account: Option<&'a str>,
+    /// `time`, epoch seconds: when MWAA emitted the event.
+    pub time: Option<i64>,
+    /// `detail`.
+    pub detail: &'a serde_json::Value,
+}
+
+impl<'a> Envelope<'a> {
+    /// The envelope of an EventBridge event as JSON (a `time` that is not
+    /// RFC 3339 is treated as absent: no staleness check).
+    pub fn from_json(event: &'a serde_json::Value) -> Self {
+        Envelope {
+            id: event["id"].as_str(),
+            source: event["source"].as_str(),
+            detail_type: event["detail-type"].as_str(),
+            account: event["account"].as_str(),
+            time: event["time"]
+                .as_str()
+                .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+                .map(|t| t.timestamp()),
+            detail: &event["detail"],
+        }
+    }
+}
+
+/// Parses, checks and carries out one event.
+pub async fn handle(
+    ec2: &impl Ec2Port,
+    mwaa: &impl MwaaPort,
+    event: Envelope<'_>,
+    settings: &Settings,
+) -> Result<Report, ProvisionError> {
+    if event.source != Some(SOURCE) || event.detail_type != Some(DETAIL_TYPE) {
+        return Err(EventError::NotMwaa {
+            event_source: event.source.unwrap_or("(none)").into(),
+            detail_type: event.detail_type.unwrap_or("(none)").into(),
+        }
+        .into());
+    }
+    let seen = MwaaStatusChange::from_value(event.detail)?.environment(event.account);
+    let name_field = Origin::Event.path("name");
+    let name = seen
+        .name
+        .as_deref()
+        .ok_or_else(|| EventError::Missing {
+            field: name_field.clone(),
+            status: "any".into(),
+        })
+        .and_then(|n| EnvironmentName::parse(&name_field, n))?;
+    let missing = seen.missing_for_endpoints();
+    let mut lookup = match settings.lookup {
+        Lookup::Never => None,
+        Lookup::Always => Some("VPCWARDEN_MWAA_LOOKUP=always".to_string()),
+        Lookup::Missing if !missing.is_empty() => {
+            Some(format!("the event lacks {}", missing.join(", ")))
+        }
+        Lookup::Missing => None,
+    };
+    let mut stale = None;
+    let mut desired = None;
+    if lookup.is_none() {
+        let d = seen.desired()?;
+        stale = staleness(ec2, &d, event.time, settings).await?;
+        if stale.is_some() && settings.lookup != Lookup::Never {
+            lookup = Some("the event is stale".into());
+        }
+        desired = Some(d);
+    }
+    let decided_from = if let Some(why) = &lookup {
+        info!(%why, "reading the environment from GetEnvironment");
+        desired = Some(from_api(mwaa, seen.account.as_deref(), &name).await?);
+        "get_environment"
+    } else {
+        "event"
+    };
+    let desired = desired.unwrap_or_else(|| unreachable!("decided above"));
+    let mut report = match (&stale, lookup.is_some()) {
+        (Some(why), false) => {
+            warn!(%why, "stale event skipped");
+            Report {
+                environment: Some(name.to_string()),
+                action: "stale".into(),
+                dry_run: settings.dry_run,
+                skipped: vec![format!("stale event: {why}")],
+                ..Report::default()
+            }
+        }
+        _ => converge(ec2, &desired, settings).await?,
+    };
+    report.event_id = event.id.map(str::to_string);
+    report.decided_from = decided_from.into();
+    report.stale = stale;
+    if report.status.is_none() {
+        report.status = seen.status.as_ref().map(|s| s.as_str().to_string());
+    }
+    Ok(report)
+}
+
+/// What `GetEnvironment` says the environment needs; not found means deleted.
+pub(crate) async fn from_api(
+    mwaa: &impl MwaaPort,
+    account: Option<&str>,
+    name: &EnvironmentName,
+) -> Result<Desired, ProvisionError> {
+    match mwaa.get_environment(account, name.as_str()).await? {
+        Some(env) => env.desired().map_err(ProvisionError::Environment),
+        None => Ok(Desired::Absent(Cleanup {
+            environment: name.clone(),
+            reason: "GetEnvironment does not find it (deleted)".into(),
+        })),
+    }
+}
+
+/// Why an event is older than this tool's last recorded action of the
+/// opposite kind for its environment (a claim for a cleanup, a removal for a
+/// provisioning), if it is. Same-kind actions never make an event stale: a
+/// redelivery must be able to finish what its first delivery started.
+async fn staleness(
+    ec2: &impl Ec2Port,
+    desired: &Desired,
+    event_time: Option<i64>,
+    settings: &Settings,
+) -> Result<Option<String>, ProvisionError> {
+    let (Some(t), Some(env)) = (event_time, desired.environment()) else {
+        return Ok(None);
+    };
+    if matches!(desired, Desired::Unmanaged { .. }) {
+        return Ok(None);
+    }
+    let key = ledger::key(env);
+    let recorded: Vec<Entry> = ec2
+        .find_endpoints(&EndpointQuery {
+            service_name: Some(format!("com.amazonaws.{}.sqs", settings.region)),
+            ..EndpointQuery::default()
+        })
+        .await?
+        .iter()
+        .filter_map(|e| e.tag(&key).and_then(Entry::parse))
+        .collect();
+    let after = |at: Option<u64>| at.is_some_and(|a| a as i64 > t);
+    match desired {
+        Desired::Present(_) => {
+            let removed = recorded
+                .iter()
+                .filter(|e| e.active_arn().is_none())
+                .filter_map(Entry::at)
+                .max();
+            let claimed = recorded.iter().any(|e| e.active_arn().is_some());
+            Ok((!claimed && after(removed)).then(|| {
+                format!(
+                    "the event (time {t}) is older than this tool's removal of the environment's queue (time {})",
+                    removed.unwrap_or_default()
+                )
+            }))
+        }
+        Desired::Absent(_) => {
+            if let Some(at) = recorded
+                .iter()
+                .filter(|e| e.active_arn().is_some())
+                .filter_map(Entry::at)
+                .find(|a| after(Some(*a)))
+            {
+                return Ok(Some(format!(
+                    "the event (time {t}) is older than this tool's claim of the environment's queue (time {at})"
+                )));
+            }
+            let newer = ec2
+                .find_endpoints(&EndpointQuery {
+                    tags: tags::selector(env, None),
+                    ..EndpointQuery::default()
+                })
+                .await?
+                .into_iter()
+                .find(|e| e.created_ms / 1000 > t);
+            Ok(newer.map(|e| {
+                format!(
+                    "the event (time {t}) is older than endpoint {} this tool made for the environment (time {})",
+                    e.id,
+                    e.created_ms / 1000
+                )
+            }))
+        }
+        Desired::Unmanaged { .. } => Ok(None),
+    }
+}
