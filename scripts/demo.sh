@@ -22,7 +22,7 @@ world setup >"$OUT/world.json"
 cat "$OUT/world.json"
 world show "$OUT/world.json"
 world render "$ROOT/tests/fixtures/mwaa-pending-private.json" "$OUT/pending.json" "$OUT/world.json"
-cp "$ROOT/tests/fixtures/mwaa-deleted.json" "$OUT/deleted.json"
+world render "$ROOT/tests/fixtures/mwaa-deleted.json" "$OUT/deleted.json" "$OUT/world.json"
 
 step "2. MWAA reports analytics-prod PENDING (PRIVATE_ONLY): invoke endpoint-provisioner through cargo lambda"
 invoke "$OUT/pending.json" "$OUT/report-pending.json"

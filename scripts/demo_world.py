@@ -7,7 +7,9 @@ fills event templates, and prints what the demo shows.
   demo_world.py show WORLD_JSON       -> endpoints of the VPC and the SQS policy
   demo_world.py state WORLD_JSON      -> a stable dump for before/after comparison
 """
+import datetime
 import json
+import re
 import sys
 
 import boto3
@@ -45,6 +47,10 @@ def setup():
 def render(template, out, world):
     w = json.load(open(world))
     text = open(template).read().replace("SUBNET_A", w["subnets"][0]).replace("SUBNET_B", w["subnets"][1])
+    # Emitted now: an event older than the tool's last action for its
+    # environment is stale (the fixtures' own times are in the past).
+    now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    text = re.sub(r'"time": "[^"]*"', '"time": "%s"' % now, text)
     open(out, "w").write(text.replace("SECURITY_GROUP", w["sg"]))
 
 

@@ -51,7 +51,7 @@ pub enum Cmd {
         /// Report the drifts and change nothing (also `DRY_RUN=true`).
         #[arg(long)]
         dry_run: bool,
-        /// Region to reconcile (repeatable; default VPCWARDEN_REGIONS, else AWS_REGION).
+        /// Region to reconcile (repeatable; default VPCWARDEN_RECONCILE_REGIONS, else AWS_REGION).
         #[arg(long = "region")]
         regions: Vec<String>,
         /// Exit 1 when any drift was found (with --dry-run: "is everything in sync?").
@@ -118,10 +118,10 @@ fn reconcile(
                 .map_err(bad_input)?
         } else {
             Regional::regions_from_env(
-                |k| (k == "VPCWARDEN_REGIONS").then(|| regions.join(",")),
+                |k| (k == "VPCWARDEN_RECONCILE_REGIONS").then(|| regions.join(",")),
                 &settings.region,
             )
-            .map_err(|e| bad_input(e.replace("VPCWARDEN_REGIONS", "--region")))?
+            .map_err(|e| bad_input(e.replace("VPCWARDEN_RECONCILE_REGIONS", "--region")))?
         };
         let clients = Regional::build(&config, &regions, &settings);
         let reports = reconcile_regions(&clients, &settings).await;

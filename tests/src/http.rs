@@ -63,7 +63,7 @@ pub async fn post(base: &str, path: &str, body: &Value) -> Result<(u16, Value)> 
 }
 
 /// One HTTP/1.1 request on a fresh connection; the status and the JSON body.
-async fn request(
+pub async fn request(
     base: &str,
     method: &str,
     path: &str,

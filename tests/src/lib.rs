@@ -5,6 +5,7 @@
 
 pub mod eip;
 pub mod http;
+pub mod mwaa;
 pub mod world;
 
 use aws_sdk_ec2::config::{Credentials, Region};
@@ -70,4 +71,11 @@ pub fn unique(prefix: &str) -> String {
         nanos,
         N.fetch_add(1, Ordering::Relaxed)
     )
+}
+
+/// EC2 straight to moto, in `region` (moto keeps each region apart: the
+/// reconciler tests each take a region of their own, so a reconcile never
+/// meets another test's environments).
+pub async fn moto_ec2_in(region: &str) -> aws_sdk_ec2::Client {
+    aws_sdk_ec2::Client::new(&config_at(&standin("VPCWARDEN_MOTO_URL"), region).await)
 }

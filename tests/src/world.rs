@@ -16,6 +16,8 @@ pub const LOCKED_DOWN_POLICY: &str = r#"{"Version":"2012-10-17","Statement":[{"S
 /// A VPC with two private subnets, a security group and (optionally) an SQS interface endpoint.
 #[derive(Debug, Clone)]
 pub struct Vpc {
+    /// Region.
+    pub region: String,
     /// VPC id.
     pub vpc_id: String,
     /// Two subnets in two AZs.
@@ -28,6 +30,11 @@ pub struct Vpc {
 
 /// Creates a VPC; with `sqs_policy`, also its SQS interface endpoint with that policy text.
 pub async fn vpc(ec2: &Client, sqs_policy: Option<&str>) -> Vpc {
+    vpc_in(ec2, "us-east-1", sqs_policy).await
+}
+
+/// [`vpc`] in `region` (the client must be of that region).
+pub async fn vpc_in(ec2: &Client, region: &str, sqs_policy: Option<&str>) -> Vpc {
     let vpc_id = ec2
         .create_vpc()
         .cidr_block("10.0.0.0/16")
@@ -40,12 +47,12 @@ pub async fn vpc(ec2: &Client, sqs_policy: Option<&str>) -> Vpc {
         .unwrap()
         .to_string();
     let mut subnets = Vec::new();
-    for (i, az) in ["us-east-1a", "us-east-1b"].iter().enumerate() {
+    for (i, az) in ["a", "b"].iter().enumerate() {
         let s = ec2
             .create_subnet()
             .vpc_id(&vpc_id)
             .cidr_block(format!("10.0.{}.0/24", i + 1))
-            .availability_zone(*az)
+            .availability_zone(format!("{region}{az}"))
             .send()
             .await
             .unwrap();
@@ -63,6 +70,7 @@ pub async fn vpc(ec2: &Client, sqs_policy: Option<&str>) -> Vpc {
         .unwrap()
         .to_string();
     let mut out = Vpc {
+        region: region.to_string(),
         vpc_id,
         subnets,
         security_group,
@@ -79,7 +87,7 @@ pub async fn sqs_endpoint(ec2: &Client, vpc: &Vpc, policy: &str) -> String {
     ec2.create_vpc_endpoint()
         .vpc_id(&vpc.vpc_id)
         .vpc_endpoint_type(VpcEndpointType::Interface)
-        .service_name("com.amazonaws.us-east-1.sqs")
+        .service_name(format!("com.amazonaws.{}.sqs", vpc.region))
         .set_subnet_ids(Some(vpc.subnets.clone()))
         .security_group_ids(&vpc.security_group)
         .policy_document(policy)
@@ -106,7 +114,8 @@ pub fn event(id: &str, detail: Value) -> Value {
         "detail-type": "MWAA Environment Status Change",
         "source": "aws.airflow",
         "account": ACCOUNT,
-        "time": "2026-11-22T10:00:00Z",
+        // Emitted now: an event older than the tool's last action is stale.
+        "time": chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
         "region": "us-east-1",
         "resources": [format!("arn:aws:airflow:us-east-1:{ACCOUNT}:environment/{}", detail["name"].as_str().unwrap_or(""))],
         "detail": detail

@@ -224,14 +224,12 @@ async fn deleted_removes_exactly_the_arn_it_added() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn other_statuses_and_service_managed_endpoints_are_no_ops() {
+async fn unknown_statuses_and_service_managed_endpoints_are_no_ops() {
     let ec2 = moto_ec2().await;
     let vpc = world::vpc(&ec2, Some(LOCKED_DOWN_POLICY)).await;
     let before = world::state(&ec2, &vpc.vpc_id).await;
     let env = unique("noop");
     for (field, value, reason) in [
-        ("status", "AVAILABLE", "status AVAILABLE"),
-        ("status", "CREATE_FAILED", "status CREATE_FAILED"),
         ("status", "SOME_FUTURE_STATUS", "status SOME_FUTURE_STATUS"),
         (
             "endpointManagement",
@@ -249,4 +247,25 @@ async fn other_statuses_and_service_managed_endpoints_are_no_ops() {
         );
     }
     assert_eq!(world::state(&ec2, &vpc.vpc_id).await, before);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_lost_pending_is_made_good_by_available_and_create_failed_cleans_up() {
+    let ec2 = moto_ec2().await;
+    let vpc = world::vpc(&ec2, Some(LOCKED_DOWN_POLICY)).await;
+    let env = unique("avail");
+    // The PENDING event was lost; the environment is seen again as AVAILABLE.
+    let mut ev = world::pending(&env, &vpc, true);
+    ev["detail"]["status"] = "AVAILABLE".into();
+    let report = call(&ev).await.expect_ok();
+    assert_eq!(report["action"], "provision", "{report}");
+    assert_eq!(env_endpoints(&ec2, &env).await.len(), 2);
+    // Created, then failed (wrong security group, say): MWAA never repairs it.
+    let mut failed = world::deleted(&env);
+    failed["detail"]["status"] = "CREATE_FAILED".into();
+    let report = call(&failed).await.expect_ok();
+    assert_eq!(report["action"], "cleanup", "{report}");
+    assert!(env_endpoints(&ec2, &env).await.is_empty());
+    let policy = policy_text(&ec2, vpc.sqs_endpoint.as_deref().unwrap()).await;
+    assert_eq!(arn_count(&policy, &queue_arn(&env)), 0, "{policy}");
 }

@@ -72,8 +72,11 @@ fn normalized(state: &Value, vpc: &Vpc, envs: &[String]) -> String {
         let policy = Policy::parse(ep["policy"].as_str().unwrap()).unwrap();
         ep["policy"] = policy.canonical().to_value();
         for tag in ep["tags"].as_array_mut().unwrap() {
-            if let Some(rest) = tag[1].as_str().and_then(|s| s.strip_prefix("removed:")) {
-                tag[1] = Value::String(format!("removed:TS:{}", rest.split_once(':').unwrap().1));
+            for kind in ["removed:", "active:"] {
+                if let Some(rest) = tag[1].as_str().and_then(|s| s.strip_prefix(kind)) {
+                    let arn = rest.split_once(':').unwrap().1;
+                    tag[1] = Value::String(format!("{kind}TS:{arn}"));
+                }
             }
         }
     }

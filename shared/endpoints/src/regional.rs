@@ -19,12 +19,12 @@ pub struct Regional {
 }
 
 impl Regional {
-    /// The regions to reconcile: `VPCWARDEN_REGIONS` (comma-separated), else `own`.
+    /// The regions to reconcile: `VPCWARDEN_RECONCILE_REGIONS` (comma-separated), else `own`.
     pub fn regions_from_env(
         get: impl Fn(&str) -> Option<String>,
         own: &str,
     ) -> Result<Vec<String>, String> {
-        let Some(v) = get("VPCWARDEN_REGIONS").filter(|v| !v.trim().is_empty()) else {
+        let Some(v) = get("VPCWARDEN_RECONCILE_REGIONS").filter(|v| !v.trim().is_empty()) else {
             return Ok(vec![own.to_string()]);
         };
         let mut out: Vec<String> = Vec::new();
@@ -34,7 +34,7 @@ impl Regional {
                     .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
             if !ok {
                 return Err(format!(
-                    "VPCWARDEN_REGIONS: {r:?} is not a region name such as eu-west-1"
+                    "VPCWARDEN_RECONCILE_REGIONS: {r:?} is not a region name such as eu-west-1"
                 ));
             }
             if !out.iter().any(|x| x == r) {

@@ -118,14 +118,11 @@ impl Environment {
                 "webserverVpcEndpointService",
             );
         }
+        // Absent, not malformed: an empty or wrong value is the event's own
+        // error, reported as such rather than looked up.
+        need(self.subnet_ids.is_some(), "networkConfiguration.subnetIds");
         need(
-            self.subnet_ids.as_ref().is_some_and(|v| !v.is_empty()),
-            "networkConfiguration.subnetIds",
-        );
-        need(
-            self.security_group_ids
-                .as_ref()
-                .is_some_and(|v| !v.is_empty()),
+            self.security_group_ids.is_some(),
             "networkConfiguration.securityGroupIds",
         );
         missing
