@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The main job end to end, run by `make demo` under scripts/with-standins.sh:
 # a locked-down VPC in moto, a PENDING event through the Lambda (cargo lambda),
-# a redelivery that changes nothing, and a DELETED event that cleans up;
-# then the idle Elastic IP analysis (scripts/demo_eip.sh).
+# a redelivery that changes nothing, and a DELETED event that cleans up; a
+# lost PENDING (PUBLIC_AND_PRIVATE) healed by the reconciler over the MWAA
+# stand-in; then the idle Elastic IP analysis (scripts/demo_eip.sh).
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 OUT=$ROOT/.run/demo
@@ -52,7 +53,42 @@ assert [e["VpcEndpointId"] for e in eps] == [w["sqs"]], f"endpoints left: {eps}"
 assert json.loads(eps[0]["PolicyDocument"])["Statement"][0]["Resource"] == [], "queue ARN still allowed"
 print("  cleaned up: only the SQS endpoint is left, and its policy lists no queue again")
 PYEOF
+
+step "5. MWAA has etl-shared PENDING (PUBLIC_AND_PRIVATE, Airflow 3.2), but its event was lost: the scheduled reconciler (same library, run once here by the CLI) heals it"
+"$PY" - "$OUT/world.json" <<'PYEOF'
+import json, os, sys, urllib.request
+w = json.load(open(sys.argv[1]))
+env = {"Name": "etl-shared", "Status": "PENDING", "EndpointManagement": "CUSTOMER",
+       "WebserverAccessMode": "PUBLIC_AND_PRIVATE",
+       "CeleryExecutorQueue": "arn:aws:sqs:us-east-1:123456789012:airflow-celery-etl-shared",
+       "DatabaseVpcEndpointService": "com.amazonaws.vpce.us-east-1.vpce-svc-0etl5hared0db01",
+       "WebserverVpcEndpointService": "com.amazonaws.vpce.us-east-1.vpce-svc-0etl5hared0web1",
+       "NetworkConfiguration": {"SubnetIds": w["subnets"], "SecurityGroupIds": [w["sg"]]}}
+req = urllib.request.Request(os.environ["VPCWARDEN_MWAA_URL"] + "/__env/123456789012/us-east-1/etl-shared",
+                             data=json.dumps(env).encode(), method="PUT")
+urllib.request.urlopen(req).read()
+print("  MWAA stand-in: etl-shared is PENDING; no event reached vpcwarden")
+PYEOF
+VPCWARDEN="${CARGO_TARGET_DIR:-$ROOT/target}/debug/vpcwarden"
+summary() { "$PY" -c 'import json,sys; [print("  region=%s environments=%d in_sync=%d drifts=%s errors=%s" % (r["region"], r["environments"], r["in_sync"], [(d["environment"], d["kinds"], d["action"]) for d in r["drifts"]], r["errors"])) for r in json.load(open(sys.argv[1]))]' "$1"; }
+"$VPCWARDEN" endpoints reconcile --region us-east-1 --dry-run >"$OUT/reconcile-dry-run.json" 2>/dev/null
+echo "  dry run:"; summary "$OUT/reconcile-dry-run.json"
+"$VPCWARDEN" endpoints reconcile --region us-east-1 >"$OUT/reconcile.json" 2>/dev/null
+echo "  run:"; summary "$OUT/reconcile.json"
+world show "$OUT/world.json"
+"$VPCWARDEN" endpoints reconcile --region us-east-1 --fail-on-drift >"$OUT/reconcile-again.json" 2>/dev/null \
+  || { echo "  ERROR: the second run still found drift" >&2; summary "$OUT/reconcile-again.json" >&2; exit 1; }
+echo "  second run:"; summary "$OUT/reconcile-again.json"
+"$PY" - "$OUT/world.json" <<'PYEOF'
+import json, sys, boto3
+w = json.load(open(sys.argv[1]))
+eps = boto3.client("ec2").describe_vpc_endpoints(Filters=[{"Name": "tag:vpcwarden:environment", "Values": ["etl-shared"]}])["VpcEndpoints"]
+roles = sorted(t["Value"] for e in eps if e["State"] != "deleted" for t in e["Tags"] if t["Key"] == "vpcwarden:role")
+assert roles == ["database", "webserver"], roles
+print("  healed: database and webserver endpoints (PUBLIC_AND_PRIVATE needs both); the second run found nothing to do")
+PYEOF
+
 echo
-echo "Reports: $OUT/report-*.json"
+echo "Reports: $OUT/report-*.json, $OUT/reconcile*.json"
 
 "$ROOT/scripts/demo_eip.sh"
