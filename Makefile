@@ -89,6 +89,7 @@ clean-tools:
 bench: tools
 	cargo build --release -p vpcwarden
 	scripts/with-standins.sh $(VENV)/bin/python bench/endpoints_apply.py $(CARGO_TARGET_DIR)/release/vpcwarden $(BENCH_RUNS)
+	FAULT_RATE=0 scripts/with-standins.sh $(VENV)/bin/python bench/endpoints_reconcile.py $(CARGO_TARGET_DIR)/release/vpcwarden 5
 	bench/eip_throughput.sh $(CARGO_TARGET_DIR)/release/vpcwarden 3
 
 ## Only the local-engine throughput benchmark (>= 1 GB of generated CloudTrail vs gzip -dc).
