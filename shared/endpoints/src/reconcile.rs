@@ -89,6 +89,8 @@ pub struct ReconcileReport {
 /// One environment as listed: the account asked and what it needs.
 struct Listed {
     account: Option<String>,
+    /// Why `GetEnvironment`'s description cannot be acted on (left as it is).
+    invalid: Option<String>,
     status: String,
     desired: Desired,
     created_at: Option<i64>,
@@ -152,7 +154,10 @@ pub async fn reconcile(
                     });
                 }
             }
-            if let Desired::Unmanaged { reason, .. } = &l.desired {
+            if let Some(why) = &l.invalid {
+                // MWAA describes it in a way this tool cannot act on: a person must look.
+                report.errors.push(format!("{name}: {why}"));
+            } else if let Desired::Unmanaged { reason, .. } = &l.desired {
                 report.skipped.push(format!("{name}: {reason}"));
             }
         }
@@ -321,6 +326,7 @@ async fn list_account(
         .map(|name| async move {
             let env = mwaa.get_environment(account, &name).await?;
             // Listed, then gone before the read: deleted.
+            let mut invalid = None;
             let (status, desired, created_at) = match env {
                 Some(e) => {
                     let status = e
@@ -328,9 +334,12 @@ async fn list_account(
                         .as_ref()
                         .map(|s| s.as_str().to_string())
                         .unwrap_or_default();
-                    let desired = e.desired().unwrap_or_else(|err| Desired::Unmanaged {
-                        environment: Some(name.clone()),
-                        reason: format!("GetEnvironment: {err}"),
+                    let desired = e.desired().unwrap_or_else(|err| {
+                        invalid = Some(format!("GetEnvironment: {err}; left as it is"));
+                        Desired::Unmanaged {
+                            environment: Some(name.clone()),
+                            reason: err.to_string(),
+                        }
                     });
                     (status, desired, e.created_at)
                 }
@@ -355,6 +364,7 @@ async fn list_account(
             };
             let listed = Listed {
                 account: account.map(str::to_string),
+                invalid,
                 status,
                 desired,
                 created_at,
@@ -375,12 +385,12 @@ fn present_drift(
 ) -> Vec<String> {
     let mut kinds = BTreeSet::new();
     let roles: Vec<EndpointRole> = p.services.iter().map(|(r, _)| *r).collect();
-    for (role, service) in &p.services {
+    // By role, as the provisioner finds them: an endpoint whose service
+    // differs is kept as it is (never recreated on every run).
+    for (role, _) in &p.services {
         let n = mine
             .iter()
-            .filter(|e| {
-                e.tag(tags::ROLE) == Some(role.as_str()) && e.service_name == service.as_str()
-            })
+            .filter(|e| e.tag(tags::ROLE) == Some(role.as_str()))
             .count();
         match n {
             0 => kinds.insert("missing_endpoint"),
