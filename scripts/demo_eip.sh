@@ -12,7 +12,7 @@ CLI="$CARGO_TARGET_DIR/debug/vpcwarden"
 port=${VPCWARDEN_LAMBDA_URL##*:}
 step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 
-step "5. Elastic IPs in moto: an idle one, one on an instance, one tagged vpcwarden:keep (us-east-1), an idle one in eu-west-1"
+step "6. Elastic IPs in moto: an idle one, one on an instance, one tagged vpcwarden:keep (us-east-1), an idle one in eu-west-1"
 "$PY" - <<'PYEOF'
 import boto3
 for name in ("vpcwarden-standin-data", "vpcwarden-standin-trail"):
@@ -33,11 +33,11 @@ for x, what in ((a, "idle"), (b, f"on {inst}"), (c, "idle, vpcwarden:keep"), (d,
     print(f"  {x['AllocationId']}  {x['PublicIp']:<15} {what}")
 PYEOF
 
-step "6. The scheduled eip-snapshot function (cargo lambda): every address in every enabled region → S3"
+step "7. The scheduled eip-snapshot function (cargo lambda): every address in every enabled region → S3"
 cargo lambda invoke eip-snapshot -A 127.0.0.1 -P "$port" --data-ascii '{"source":"aws.scheduler"}' >"$OUT/snapshot.json"
 "$PY" -c 'import json,sys; r=json.load(open(sys.argv[1])); print("  s3://vpcwarden-standin-data/%s: %d addresses from %d regions, %d region failures" % (r["key"], r["addresses"], r["regions_read"], len(r["region_failures"])))' "$OUT/snapshot.json"
 
-step "7. A generated CloudTrail trail (100 days, noise from other services) with the stories of more addresses (the generator's catalog), uploaded to s3://vpcwarden-standin-trail/"
+step "8. A generated CloudTrail trail (100 days, noise from other services) with the stories of more addresses (the generator's catalog), uploaded to s3://vpcwarden-standin-trail/"
 NOW=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 FROM=$(date -u -d "$(date -u -d "$NOW" +%Y-%m-%d\ %H:%M:%S) UTC 90 days ago" +%Y-%m-%dT%H:%M:%SZ)
 "$CLI" gen-cloudtrail --out "$OUT/gen" --now "$NOW" --accounts 111122223333,123456789012 --regions us-east-1,eu-west-1 --days 100 --files-per-day 2 --noise-per-file 60 >"$OUT/gen.json"
@@ -65,7 +65,7 @@ s3.put_object(Bucket="vpcwarden-standin-data", Key=earlier.strftime("snapshots/d
 PYEOF
 sleep 2
 
-step "8. The scheduled eip-report function: local engine over the S3 trail, joined with the newest snapshot, release dry-run"
+step "9. The scheduled eip-report function: local engine over the S3 trail, joined with the newest snapshot, release dry-run"
 cargo lambda invoke eip-report -A 127.0.0.1 -P "$port" --data-ascii '{"source":"aws.scheduler"}' >"$OUT/report.json"
 "$PY" - "$OUT" <<'PYEOF'
 import json, sys, boto3
@@ -104,10 +104,10 @@ if ok != len(truth["addresses"]):
     sys.exit("ERROR: the report disagrees with the ground truth")
 PYEOF
 
-step "9. The same analysis from the CLI, local engine over the generated directory"
+step "10. The same analysis from the CLI, local engine over the generated directory"
 "$CLI" eip report --cloudtrail "$OUT/gen/cloudtrail" --snapshot "$OUT/gen/snapshot-latest.jsonl" --earlier "$OUT/gen/snapshot-earlier.jsonl" --now "$NOW" --format markdown 2>&1 | head -4 | sed 's/^/  /'
 
-step "9b. The same snapshot over an empty folder (a mistyped path): nothing is flagged, every free address is unknown, and the report says why"
+step "10b. The same snapshot over an empty folder (a mistyped path): nothing is flagged, every free address is unknown, and the report says why"
 mkdir -p "$OUT/empty-trail"
 code=0
 "$CLI" eip report --cloudtrail "$OUT/empty-trail" --snapshot "$OUT/gen/snapshot-latest.jsonl" --now "$NOW" --fail-on-gaps \
@@ -118,7 +118,7 @@ head -6 "$OUT/empty-report.md" | cut -c1-200 | sed 's/^/  /'
 echo "  exit code $code (1: the answer is incomplete, with --fail-on-gaps)"
 [ "$code" = 1 ] || { echo "ERROR: expected exit 1 for a trail with gaps" >&2; exit 1; }
 
-step "10. The Athena engine (production) for an organization trail: the generated table's partition projection, and the query with its execution parameters"
+step "11. The Athena engine (production) for an organization trail: the generated table's partition projection, and the query with its execution parameters"
 TABLE=(--cloudtrail-bucket org-trail-logs --organization-id o-a1b2c3d4e5 --accounts 111122223333,444455556666 --regions us-east-1,eu-west-1 --data-bucket vpcwarden-standin-data)
 "$CLI" athena ddl "${TABLE[@]}" | awk '/^TBLPROPERTIES/ {f = 1} f {print "  " $0} f && /^\)/ {exit}'
 "$CLI" athena sql "${TABLE[@]}" --from "$FROM" --to "$NOW" | sed 's/^/  /'

@@ -51,6 +51,16 @@ impl<'a> Envelope<'a> {
     }
 }
 
+/// What an event's outcome rests on.
+enum Basis {
+    /// `GetEnvironment`, and why it was asked.
+    Api(String),
+    /// The event itself.
+    Event(Desired),
+    /// Nothing: the event is stale and the API is off.
+    Skip,
+}
+
 /// Parses, checks and carries out one event.
 pub async fn handle(
     ec2: &impl Ec2Port,
@@ -76,7 +86,7 @@ pub async fn handle(
         })
         .and_then(|n| EnvironmentName::parse(&name_field, n))?;
     let missing = seen.missing_for_endpoints();
-    let mut lookup = match settings.lookup {
+    let ask = match settings.lookup {
         Lookup::Never => None,
         Lookup::Always => Some("VPCWARDEN_MWAA_LOOKUP=always".to_string()),
         Lookup::Missing if !missing.is_empty() => {
@@ -84,39 +94,45 @@ pub async fn handle(
         }
         Lookup::Missing => None,
     };
-    let mut stale = None;
-    let mut desired = None;
-    if lookup.is_none() {
-        let d = seen.desired()?;
-        stale = staleness(ec2, &d, event.time, settings).await?;
-        if stale.is_some() && settings.lookup != Lookup::Never {
-            lookup = Some("the event is stale".into());
+    // The event decides only when it is complete and not stale (or the API is off).
+    let (basis, stale) = match ask {
+        Some(why) => (Basis::Api(why), None),
+        None => {
+            let d = seen.desired()?;
+            match staleness(ec2, &d, event.time, settings).await? {
+                None => (Basis::Event(d), None),
+                Some(why) if settings.lookup == Lookup::Never => (Basis::Skip, Some(why)),
+                Some(why) => (Basis::Api("the event is stale".into()), Some(why)),
+            }
         }
-        desired = Some(d);
-    }
-    let decided_from = if let Some(why) = &lookup {
-        info!(%why, "reading the environment from GetEnvironment");
-        desired = Some(from_api(mwaa, seen.account.as_deref(), &name).await?);
-        "get_environment"
-    } else {
-        "event"
     };
-    let desired = desired.unwrap_or_else(|| unreachable!("decided above"));
-    let mut report = match (&stale, lookup.is_some()) {
-        (Some(why), false) => {
+    let mut report = match basis {
+        Basis::Api(why) => {
+            info!(%why, "reading the environment from GetEnvironment");
+            let desired = from_api(mwaa, seen.account.as_deref(), &name).await?;
+            let mut r = converge(ec2, &desired, settings).await?;
+            r.decided_from = "get_environment".into();
+            r
+        }
+        Basis::Event(desired) => {
+            let mut r = converge(ec2, &desired, settings).await?;
+            r.decided_from = "event".into();
+            r
+        }
+        Basis::Skip => {
+            let why = stale.as_deref().unwrap_or_default();
             warn!(%why, "stale event skipped");
             Report {
                 environment: Some(name.to_string()),
                 action: "stale".into(),
                 dry_run: settings.dry_run,
                 skipped: vec![format!("stale event: {why}")],
+                decided_from: "event".into(),
                 ..Report::default()
             }
         }
-        _ => converge(ec2, &desired, settings).await?,
     };
     report.event_id = event.id.map(str::to_string);
-    report.decided_from = decided_from.into();
     report.stale = stale;
     if report.status.is_none() {
         report.status = seen.status.as_ref().map(|s| s.as_str().to_string());

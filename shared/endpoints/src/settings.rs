@@ -144,3 +144,49 @@ impl Settings {
         Ok(self)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn with(vars: &[(&str, &str)]) -> Result<Settings, String> {
+        Settings::new("eu-west-1").with_env(|k| {
+            vars.iter()
+                .find(|(n, _)| *n == k)
+                .map(|(_, v)| v.to_string())
+        })
+    }
+
+    #[test]
+    fn mwaa_settings_are_read_and_bad_values_name_the_variable() {
+        let s = with(&[
+            ("VPCWARDEN_MWAA_LOOKUP", "always"),
+            (
+                "VPCWARDEN_MWAA_ROLE_ARN",
+                "arn:aws:iam::{account}:role/vpcwarden-mwaa-read",
+            ),
+            (
+                "VPCWARDEN_MWAA_ACCOUNTS",
+                "111122223333, 444455556666,111122223333",
+            ),
+            ("VPCWARDEN_PENDING_ALERT_SECS", "600"),
+        ])
+        .unwrap();
+        assert_eq!(s.lookup, Lookup::Always);
+        assert_eq!(s.accounts, ["111122223333", "444455556666"]);
+        assert_eq!(s.pending_alert, Duration::from_secs(600));
+        let d = with(&[]).unwrap();
+        assert_eq!(d.lookup, Lookup::Missing);
+        assert!(d.accounts.is_empty() && d.mwaa_role_template.is_none());
+        assert_eq!(d.tombstone_ttl, Duration::from_secs(25 * 3_600));
+        for (var, value) in [
+            ("VPCWARDEN_MWAA_LOOKUP", "sometimes"),
+            ("VPCWARDEN_MWAA_ROLE_ARN", "vpcwarden-mwaa-read"),
+            ("VPCWARDEN_MWAA_ACCOUNTS", "1111-2222-3333"),
+            ("VPCWARDEN_PENDING_ALERT_SECS", "an hour"),
+        ] {
+            let err = with(&[(var, value)]).unwrap_err();
+            assert!(err.contains(var), "{err}");
+        }
+    }
+}
