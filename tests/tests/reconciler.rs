@@ -71,14 +71,18 @@ async fn a_lost_pending_is_healed_and_a_second_run_finds_nothing_to_do() {
     let r = region("eu-west-1", None).await;
     let vpc = world::vpc_in(&r.ec2, r.name, Some(LOCKED_DOWN_POLICY)).await;
     let env = unique("lost");
-    mwaa::put(
-        mwaa::OWN,
-        r.name,
-        &mwaa::environment(mwaa::OWN, &env, &vpc, "PENDING", "PUBLIC_AND_PRIVATE"),
-    )
-    .await;
+    // Created two hours ago and still PENDING: the alarm's case (MWAA fails it at 72 hours).
+    let mut created = mwaa::environment(mwaa::OWN, &env, &vpc, "PENDING", "PUBLIC_AND_PRIVATE");
+    created["CreatedAt"] = json!(chrono::Utc::now().timestamp() - 7_200);
+    mwaa::put(mwaa::OWN, r.name, &created).await;
 
     let first = run(&r, &settings(r.name)).await;
+    let late = first.pending_too_long.iter().find(|p| p.environment == env);
+    assert!(
+        late.is_some_and(|p| p.pending_secs >= 7_200),
+        "{:?}",
+        first.pending_too_long
+    );
     let d = drift_of(&first, &env).expect("the lost PENDING is a drift");
     assert_eq!(d.action, "healed");
     assert!(d.kinds.contains(&"missing_endpoint".to_string()), "{d:?}");
