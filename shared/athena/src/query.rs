@@ -1,7 +1,7 @@
 //! The lifecycle query: what it reads is what Athena bills.
 
 use chrono::{DateTime, Duration, Utc};
-use vpcwarden_eip::extract::EVENT_NAMES;
+use vpcwarden_eip::extract::{event_sources, EVENT_NAMES};
 
 use crate::config::{ConfigError, TrailTable};
 
@@ -73,10 +73,15 @@ FROM \"{db}\".\"{table}\"
 WHERE day BETWEEN ? AND ?
   AND eventtime >= ? AND eventtime < ?
   AND errorcode IS NULL
-  AND eventsource IN ('ec2.amazonaws.com', 'elasticloadbalancing.amazonaws.com')
+  AND eventsource IN ({sources})
   AND eventname IN ({names})
 ORDER BY eventtime, eventid",
         cols = COLUMNS.join(", "),
+        sources = event_sources()
+            .iter()
+            .map(|s| format!("'{s}'"))
+            .collect::<Vec<_>>()
+            .join(", "),
         db = database,
     )
 }

@@ -9,17 +9,45 @@ use thiserror::Error;
 use crate::event::{EventKind, LifecycleEvent, Target};
 use crate::ids::{AllocationId, AssociationId, IdError};
 
-/// Event names this analysis reads (for the cheap pre-filter and the Athena query).
-pub const EVENT_NAMES: [&str; 8] = [
-    "AllocateAddress",
-    "AssociateAddress",
-    "DisassociateAddress",
-    "ReleaseAddress",
-    "CreateNatGateway",
-    "DeleteNatGateway",
-    "CreateLoadBalancer",
-    "DeleteLoadBalancer",
+/// CloudTrail `eventSource` of EC2.
+pub const EC2: &str = "ec2.amazonaws.com";
+/// CloudTrail `eventSource` of Elastic Load Balancing (v2).
+pub const ELB: &str = "elasticloadbalancing.amazonaws.com";
+
+/// Every event this analysis reads, with the service that logs it: a record
+/// counts only when both match (another service's event of the same name does not).
+pub const EVENTS: [(&str, &str); 8] = [
+    (EC2, "AllocateAddress"),
+    (EC2, "AssociateAddress"),
+    (EC2, "DisassociateAddress"),
+    (EC2, "ReleaseAddress"),
+    (EC2, "CreateNatGateway"),
+    (EC2, "DeleteNatGateway"),
+    (ELB, "CreateLoadBalancer"),
+    (ELB, "DeleteLoadBalancer"),
 ];
+
+/// The names of [`EVENTS`] (the cheap pre-filter's patterns, the Athena query).
+pub const EVENT_NAMES: [&str; EVENTS.len()] = {
+    let mut out = [""; EVENTS.len()];
+    let mut i = 0;
+    while i < EVENTS.len() {
+        out[i] = EVENTS[i].1;
+        i += 1;
+    }
+    out
+};
+
+/// The services of [`EVENTS`], each once, in order of first appearance.
+pub fn event_sources() -> Vec<&'static str> {
+    let mut out: Vec<&'static str> = Vec::new();
+    for (source, _) in EVENTS {
+        if !out.contains(&source) {
+            out.push(source);
+        }
+    }
+    out
+}
 
 /// A relevant record that does not have the documented shape.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
@@ -58,11 +86,7 @@ fn str_at<'a>(v: &'a Value, path: &[&str]) -> Option<&'a str> {
 pub fn extract(record: &Value) -> Result<Option<LifecycleEvent>, ExtractError> {
     let source = str_at(record, &["eventSource"]).unwrap_or_default();
     let name = str_at(record, &["eventName"]).unwrap_or_default();
-    let relevant = match source {
-        "ec2.amazonaws.com" => EVENT_NAMES[..6].contains(&name),
-        "elasticloadbalancing.amazonaws.com" => EVENT_NAMES[6..].contains(&name),
-        _ => false,
-    };
+    let relevant = EVENTS.contains(&(source, name));
     if !relevant || record.get("errorCode").is_some_and(|e| !e.is_null()) {
         return Ok(None);
     }

@@ -168,6 +168,19 @@ fn failed_calls_noise_and_addressless_resources_are_not_events() {
         None,
         "event names count only from their own service"
     );
+    // EC2's events from ELB's source and ELB's from EC2's: not this analysis's.
+    for (source, name) in [
+        ("elasticloadbalancing.amazonaws.com", "AllocateAddress"),
+        ("ec2.amazonaws.com", "CreateLoadBalancer"),
+    ] {
+        let crossed = record(
+            source,
+            name,
+            json!({"allocationId": "eipalloc-0a1"}),
+            Value::Null,
+        );
+        assert_eq!(extract(&crossed).unwrap(), None, "{source} {name}");
+    }
 
     let private_nat = ec2(
         "CreateNatGateway",
