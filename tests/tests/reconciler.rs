@@ -45,6 +45,12 @@ async fn run(r: &Region, s: &Settings) -> ReconcileReport {
     report
 }
 
+/// Puts an environment in the tests' own account, in the region under test.
+async fn put_own(r: &Region, env: &str, vpc: &Vpc, status: &str, mode: &str) {
+    let e = mwaa::environment(mwaa::OWN, env, vpc, status, mode);
+    mwaa::put(mwaa::OWN, r.name, &e).await;
+}
+
 fn queue(vpc: &Vpc, env: &str) -> String {
     format!(
         "arn:aws:sqs:{}:{}:airflow-celery-{env}",
@@ -110,6 +116,34 @@ async fn a_lost_pending_is_healed_and_a_second_run_finds_nothing_to_do() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn a_webserver_endpoint_no_longer_needed_is_removed() {
+    let r = region("ca-central-1", None).await;
+    let vpc = world::vpc_in(&r.ec2, r.name, Some(LOCKED_DOWN_POLICY)).await;
+    let env = unique("mode");
+    put_own(&r, &env, &vpc, "AVAILABLE", "PRIVATE_ONLY").await;
+    run(&r, &settings(r.name)).await;
+    assert_eq!(endpoints(&r, &env).await.len(), 2);
+    // The access mode was updated to PUBLIC_ONLY: only the database endpoint is needed.
+    put_own(&r, &env, &vpc, "AVAILABLE", "PUBLIC_ONLY").await;
+    let report = run(&r, &settings(r.name)).await;
+    let d = drift_of(&report, &env).expect("a drift");
+    assert_eq!(d.kinds, ["unneeded_endpoint"]);
+    assert_eq!(d.action, "healed");
+    let roles: Vec<String> = endpoints(&r, &env)
+        .await
+        .into_iter()
+        .map(|(role, _)| role)
+        .collect();
+    assert_eq!(roles, ["database"]);
+    let sqs = vpc.sqs_endpoint.as_deref().unwrap();
+    assert_eq!(
+        arn_count(&policy_text(&r.ec2, sqs).await, &queue(&vpc, &env)),
+        1,
+        "the grant stays"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn failed_and_vanished_environments_are_cleaned_up_and_foreign_things_stay() {
     let r = region("eu-west-2", None).await;
     // The SQS endpoint already allows a queue its owner listed, and the VPC
@@ -141,23 +175,13 @@ async fn failed_and_vanished_environments_are_cleaned_up_and_foreign_things_stay
     let vanished = unique("vanished");
     let kept = unique("kept");
     for env in [&failed, &vanished, &kept] {
-        mwaa::put(
-            mwaa::OWN,
-            r.name,
-            &mwaa::environment(mwaa::OWN, env, &vpc, "AVAILABLE", "PRIVATE_ONLY"),
-        )
-        .await;
+        put_own(&r, env, &vpc, "AVAILABLE", "PRIVATE_ONLY").await;
     }
     run(&r, &settings(r.name)).await;
     for env in [&failed, &vanished, &kept] {
         assert_eq!(endpoints(&r, env).await.len(), 2, "{env} provisioned");
     }
-    mwaa::put(
-        mwaa::OWN,
-        r.name,
-        &mwaa::environment(mwaa::OWN, &failed, &vpc, "CREATE_FAILED", "PRIVATE_ONLY"),
-    )
-    .await;
+    put_own(&r, &failed, &vpc, "CREATE_FAILED", "PRIVATE_ONLY").await;
     mwaa::delete(mwaa::OWN, r.name, &vanished).await;
 
     let report = run(&r, &settings(r.name)).await;
@@ -206,28 +230,12 @@ async fn every_status_and_access_mode_converges_and_a_dry_run_changes_nothing() 
         .chain(&["CREATE_FAILED", "DELETING", "DELETED"])
     {
         let env = unique(&status.to_ascii_lowercase().replace('_', "-"));
-        mwaa::put(
-            mwaa::OWN,
-            r.name,
-            &mwaa::environment(mwaa::OWN, &env, &vpc, status, "PUBLIC_ONLY"),
-        )
-        .await;
+        put_own(&r, &env, &vpc, status, "PUBLIC_ONLY").await;
         envs.push((env, *status));
     }
     // A mode this version does not know, with a webserver service: both endpoints, a warning.
     let unknown = unique("newmode");
-    mwaa::put(
-        mwaa::OWN,
-        r.name,
-        &mwaa::environment(
-            mwaa::OWN,
-            &unknown,
-            &vpc,
-            "AVAILABLE",
-            "PRIVATE_WITH_EXTRAS",
-        ),
-    )
-    .await;
+    put_own(&r, &unknown, &vpc, "AVAILABLE", "PRIVATE_WITH_EXTRAS").await;
 
     let before = world::state(&r.ec2, &vpc.vpc_id).await;
     let dry = run(
@@ -280,12 +288,7 @@ async fn the_reconciler_and_ten_concurrent_events_on_one_sqs_endpoint_lose_and_a
     let mut gone = Vec::new();
     for _ in 0..3 {
         let env = unique("gone");
-        mwaa::put(
-            mwaa::OWN,
-            r.name,
-            &mwaa::environment(mwaa::OWN, &env, &vpc, "AVAILABLE", "PUBLIC_ONLY"),
-        )
-        .await;
+        put_own(&r, &env, &vpc, "AVAILABLE", "PUBLIC_ONLY").await;
         gone.push(env);
     }
     run(&r, &settings(r.name)).await;
@@ -296,12 +299,7 @@ async fn the_reconciler_and_ten_concurrent_events_on_one_sqs_endpoint_lose_and_a
     let mut live = Vec::new();
     for _ in 0..10 {
         let env = unique("live");
-        mwaa::put(
-            mwaa::OWN,
-            r.name,
-            &mwaa::environment(mwaa::OWN, &env, &vpc, "PENDING", "PUBLIC_ONLY"),
-        )
-        .await;
+        put_own(&r, &env, &vpc, "PENDING", "PUBLIC_ONLY").await;
         live.push(env);
     }
     let conf = config_at(&standin("VPCWARDEN_MOTO_URL"), r.name).await;
@@ -490,12 +488,7 @@ async fn the_scheduled_function_heals_its_region() {
     let r = region(name, None).await;
     let vpc = world::vpc_in(&r.ec2, r.name, Some(LOCKED_DOWN_POLICY)).await;
     let env = unique("sched");
-    mwaa::put(
-        mwaa::OWN,
-        r.name,
-        &mwaa::environment(mwaa::OWN, &env, &vpc, "PENDING", "PUBLIC_ONLY"),
-    )
-    .await;
+    put_own(&r, &env, &vpc, "PENDING", "PUBLIC_ONLY").await;
     let out = invoke(
         &standin("VPCWARDEN_LAMBDA_URL"),
         "endpoint-reconciler",

@@ -51,15 +51,7 @@ pub async fn cleanup(
             .or_else(|| sqs.first().map(|e| e.vpc_id.clone())),
         ..Report::default()
     };
-    report.deleted = endpoints
-        .iter()
-        .map(|e| EndpointRecord {
-            role: e.tag(tags::ROLE).unwrap_or_default().to_string(),
-            endpoint_id: Some(e.id.clone()),
-            service_name: e.service_name.clone(),
-            vpc_id: e.vpc_id.clone(),
-        })
-        .collect();
+    report.deleted = endpoints.iter().map(EndpointRecord::of).collect();
     if endpoints.is_empty() {
         report
             .skipped

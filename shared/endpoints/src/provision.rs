@@ -26,7 +26,10 @@ struct Plan {
     claim: bool,
     preview_outcome: Option<EditOutcome>,
     to_create: Vec<NewEndpoint>,
-    existing: Vec<(EndpointRole, Vec<EndpointInfo>)>,
+    /// Per role already present, the endpoints found (duplicates included).
+    existing: Vec<Vec<EndpointInfo>>,
+    /// The environment's endpoints of a role it no longer needs (its access mode changed).
+    unneeded: Vec<EndpointInfo>,
 }
 
 /// Brings the environment's VPC to what `req` needs. Reads and validates
@@ -55,11 +58,14 @@ pub async fn provision(
                 vpc_id: new.vpc_id.clone(),
             });
         }
-        for (role, found) in &plan.existing {
+        for found in &plan.existing {
             report
                 .existing
-                .extend(oldest(found).map(|keep| record(*role, keep)));
+                .extend(oldest(found).map(EndpointRecord::of));
         }
+        report
+            .deleted
+            .extend(plan.unneeded.iter().map(EndpointRecord::of));
         report.policies.push(preview_policy(&plan, req, settings)?);
         return Ok(report);
     }
@@ -88,7 +94,7 @@ pub async fn provision(
         })
         .await?;
     let fresh_sqs = in_vpc.iter().find(|e| e.id == plan.sqs.id).cloned();
-    let (kept, done) = tokio::try_join!(
+    let ((kept, unneeded), done) = tokio::try_join!(
         dedupe(ec2, req, &in_vpc),
         sync_policy(ec2, &plan.sqs.id, settings, fresh_sqs)
     )?;
@@ -96,10 +102,16 @@ pub async fn provision(
     for c in &created {
         info!(endpoint_id = %c.id, service = %c.service_name, "created endpoint");
     }
-    for (role, kept, removed) in kept {
+    for u in &unneeded {
+        info!(endpoint_id = %u.id, "deleted endpoint of a role the environment no longer needs");
+    }
+    report
+        .deleted
+        .extend(unneeded.iter().map(EndpointRecord::of));
+    for (kept, removed) in kept {
         for r in removed {
             warn!(endpoint_id = %r.id, "deleted duplicate endpoint from a concurrent delivery");
-            report.deleted.push(record(role, &r));
+            report.deleted.push(EndpointRecord::of(&r));
         }
         if let Some(kept) = kept {
             let list = if created.iter().any(|c| c.id == kept.id) {
@@ -107,7 +119,7 @@ pub async fn provision(
             } else {
                 &mut report.existing
             };
-            list.push(record(role, &kept));
+            list.push(EndpointRecord::of(&kept));
         }
     }
     if !plan.claim {
@@ -162,6 +174,7 @@ async fn plan(
         })
         .await?;
     let own = group_own(req, &in_vpc);
+    let unneeded = unneeded(req, &in_vpc);
     let mut sqs: Vec<EndpointInfo> = in_vpc
         .into_iter()
         .filter(|e| e.service_name == sqs_service)
@@ -225,7 +238,7 @@ async fn plan(
                 client_token: client_token(req, &vpc_id, *role, service.as_str()),
             });
         } else {
-            existing.push((*role, found));
+            existing.push(found);
         }
     }
     Ok(Plan {
@@ -237,6 +250,7 @@ async fn plan(
         preview_outcome,
         to_create,
         existing,
+        unneeded,
     })
 }
 
@@ -292,28 +306,50 @@ fn group_own(
         .collect()
 }
 
+/// The environment's endpoints among `endpoints` whose role `req` does not need.
+fn unneeded(req: &Provision, endpoints: &[EndpointInfo]) -> Vec<EndpointInfo> {
+    let selector = tags::selector(req.environment.as_str(), None);
+    endpoints
+        .iter()
+        .filter(|e| selector.iter().all(|(k, v)| e.tag(k) == Some(v.as_str())))
+        .filter(|e| {
+            !req.services
+                .iter()
+                .any(|(r, _)| e.tag(tags::ROLE) == Some(r.as_str()))
+        })
+        .cloned()
+        .collect()
+}
+
+/// Per role, (kept, deleted); and the endpoints of unneeded roles, deleted.
+type Deduped = (
+    Vec<(Option<EndpointInfo>, Vec<EndpointInfo>)>,
+    Vec<EndpointInfo>,
+);
+
 /// Concurrent deliveries can each create an endpoint (EC2 deduplicates by
 /// ClientToken, moto does not). Every delivery keeps the oldest per role and
-/// deletes the rest, so all of them converge on the same survivors.
-/// Returns (role, kept, deleted) per role.
+/// deletes the rest, so all of them converge on the same survivors; endpoints
+/// of a role the environment no longer needs go too.
 async fn dedupe(
     ec2: &impl Ec2Port,
     req: &Provision,
     in_vpc: &[EndpointInfo],
-) -> Result<Vec<(EndpointRole, Option<EndpointInfo>, Vec<EndpointInfo>)>, ProvisionError> {
+) -> Result<Deduped, ProvisionError> {
     let mut out = Vec::new();
-    let mut doomed = Vec::new();
-    for (role, found) in group_own(req, in_vpc) {
+    let gone = unneeded(req, in_vpc);
+    let mut doomed: Vec<String> = gone.iter().map(|e| e.id.clone()).collect();
+    for (_, found) in group_own(req, in_vpc) {
         let keep = oldest(&found).cloned();
         let extra: Vec<EndpointInfo> = found
             .into_iter()
             .filter(|e| Some(&e.id) != keep.as_ref().map(|k| &k.id))
             .collect();
         doomed.extend(extra.iter().map(|e| e.id.clone()));
-        out.push((role, keep, extra));
+        out.push((keep, extra));
     }
     ec2.delete_endpoints(&doomed).await?;
-    Ok(out)
+    Ok((out, gone))
 }
 
 fn oldest(found: &[EndpointInfo]) -> Option<&EndpointInfo> {
@@ -322,15 +358,6 @@ fn oldest(found: &[EndpointInfo]) -> Option<&EndpointInfo> {
             .cmp(&b.created_ms)
             .then_with(|| a.id.cmp(&b.id))
     })
-}
-
-fn record(role: EndpointRole, e: &EndpointInfo) -> EndpointRecord {
-    EndpointRecord {
-        role: role.as_str().into(),
-        endpoint_id: Some(e.id.clone()),
-        service_name: e.service_name.clone(),
-        vpc_id: e.vpc_id.clone(),
-    }
 }
 
 fn tag_role(tags: &[(String, String)]) -> String {

@@ -15,7 +15,7 @@ use futures::stream::{self, StreamExt, TryStreamExt};
 use serde::Serialize;
 use tracing::{info, warn};
 use vpcwarden_mwaa_event::{Desired, EndpointRole, EnvironmentName, Status};
-use vpcwarden_policy::EditOutcome;
+use vpcwarden_policy::{EditOutcome, Policy};
 
 use crate::converge::converge;
 use crate::error::{AwsError, ProvisionError};
@@ -178,6 +178,13 @@ pub async fn reconcile(
         ec2.find_endpoints(&sqs_query)
     )?;
 
+    // Each SQS endpoint's policy read once (an unreadable one grants nothing here;
+    // the heal then reports why).
+    let policies: Vec<(&EndpointInfo, Policy)> = sqs
+        .iter()
+        .filter_map(|s| Some((s, parse_policy(s).ok()?)))
+        .collect();
+
     // 3. Compare.
     let mut names: BTreeSet<String> = listed.keys().cloned().collect();
     names.extend(
@@ -210,7 +217,7 @@ pub async fn reconcile(
                     let Desired::Present(p) = &l.desired else {
                         unreachable!()
                     };
-                    let kinds = present_drift(p, &mine, &sqs, settings);
+                    let kinds = present_drift(p, &mine, &policies, settings);
                     if kinds.is_empty() {
                         report.in_sync += 1;
                     } else {
@@ -380,7 +387,7 @@ async fn list_account(
 fn present_drift(
     p: &vpcwarden_mwaa_event::Provision,
     mine: &[&EndpointInfo],
-    sqs: &[EndpointInfo],
+    policies: &[(&EndpointInfo, Policy)],
     settings: &Settings,
 ) -> Vec<String> {
     let mut kinds = BTreeSet::new();
@@ -411,14 +418,15 @@ fn present_drift(
     let vpc = mine.first().map(|e| e.vpc_id.as_str());
     let spec = ledger::spec(settings.statement_condition.as_ref());
     let granted = vpc.is_some_and(|vpc| {
-        sqs.iter().filter(|s| s.vpc_id == vpc).any(|s| {
-            parse_policy(s).is_ok_and(|mut policy| {
+        policies
+            .iter()
+            .filter(|(s, _)| s.vpc_id == vpc)
+            .any(|(_, policy)| {
                 matches!(
-                    policy.allow_resource(p.queue.as_str(), &spec),
+                    policy.clone().allow_resource(p.queue.as_str(), &spec),
                     Ok(EditOutcome::AlreadyCovered { .. })
                 )
             })
-        })
     });
     if !granted {
         kinds.insert("missing_grant");
@@ -501,32 +509,8 @@ async fn heal(
     } else {
         desired.clone()
     };
+    // Converge also removes endpoints of roles a live environment no longer needs.
     let mut report = converge(ec2, &desired, settings).await?;
-    if let Desired::Present(p) = &desired {
-        // Endpoints of a role the environment no longer needs (its access mode changed).
-        let needed: Vec<&str> = p.services.iter().map(|(r, _)| r.as_str()).collect();
-        let extra: Vec<EndpointInfo> = ec2
-            .find_endpoints(&EndpointQuery {
-                tags: tags::selector(p.environment.as_str(), None),
-                ..EndpointQuery::default()
-            })
-            .await?
-            .into_iter()
-            .filter(|e| !needed.iter().any(|r| e.tag(tags::ROLE) == Some(r)))
-            .collect();
-        if !settings.dry_run {
-            let ids: Vec<String> = extra.iter().map(|e| e.id.clone()).collect();
-            ec2.delete_endpoints(&ids).await?;
-        }
-        report
-            .deleted
-            .extend(extra.iter().map(|e| crate::report::EndpointRecord {
-                role: e.tag(tags::ROLE).unwrap_or_default().to_string(),
-                endpoint_id: Some(e.id.clone()),
-                service_name: e.service_name.clone(),
-                vpc_id: e.vpc_id.clone(),
-            }));
-    }
     report.decided_from = "get_environment".into();
     Ok(Some(report))
 }

@@ -16,6 +16,18 @@ pub struct EndpointRecord {
     pub vpc_id: String,
 }
 
+impl EndpointRecord {
+    /// The record of an endpoint this tool made (role from its tag).
+    pub fn of(e: &crate::port::EndpointInfo) -> Self {
+        EndpointRecord {
+            role: e.tag(crate::tags::ROLE).unwrap_or_default().to_string(),
+            endpoint_id: Some(e.id.clone()),
+            service_name: e.service_name.clone(),
+            vpc_id: e.vpc_id.clone(),
+        }
+    }
+}
+
 /// What happened to one SQS endpoint policy.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct PolicyReport {
