@@ -115,14 +115,10 @@ fn reconcile(
         let (config, settings) = settings(dry_run).await?;
         let regions = if regions.is_empty() {
             Regional::regions_from_env(|k| std::env::var(k).ok(), &settings.region)
-                .map_err(bad_input)?
         } else {
-            Regional::regions_from_env(
-                |k| (k == "VPCWARDEN_RECONCILE_REGIONS").then(|| regions.join(",")),
-                &settings.region,
-            )
-            .map_err(|e| bad_input(e.replace("VPCWARDEN_RECONCILE_REGIONS", "--region")))?
-        };
+            Regional::parse_regions(&regions.join(","), "--region")
+        }
+        .map_err(bad_input)?;
         let clients = Regional::build(&config, &regions, &settings);
         let reports = reconcile_regions(&clients, &settings).await;
         exit::outln(&serde_json::to_string_pretty(&reports)?);

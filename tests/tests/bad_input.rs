@@ -32,12 +32,29 @@ fn remove(path: &'static [&'static str]) -> Mutation {
     })
 }
 
+/// Each VPC's state, to compare after an event.
+async fn snapshot(ec2: &aws_sdk_ec2::Client, vpcs: &[&Vpc]) -> Vec<Value> {
+    let mut out = Vec::new();
+    for v in vpcs {
+        out.push(world::state(ec2, &v.vpc_id).await);
+    }
+    out
+}
+
+async fn assert_unchanged(ec2: &aws_sdk_ec2::Client, vpcs: &[&Vpc], before: Vec<Value>, msg: &str) {
+    for (v, b) in vpcs.iter().zip(before) {
+        assert_eq!(
+            world::state(ec2, &v.vpc_id).await,
+            b,
+            "state of {} changed after: {msg}",
+            v.vpc_id
+        );
+    }
+}
+
 async fn assert_rejected(vpcs: &[&Vpc], ev: &Value, expect: &[&str]) {
     let ec2 = moto_ec2().await;
-    let mut before = Vec::new();
-    for v in vpcs {
-        before.push(world::state(&ec2, &v.vpc_id).await);
-    }
+    let before = snapshot(&ec2, vpcs).await;
     let msg = invoke(&standin("VPCWARDEN_LAMBDA_URL"), "endpoint-provisioner", ev)
         .await
         .unwrap()
@@ -48,14 +65,7 @@ async fn assert_rejected(vpcs: &[&Vpc], ev: &Value, expect: &[&str]) {
             "error {msg:?} does not mention {part:?}"
         );
     }
-    for (v, b) in vpcs.iter().zip(before) {
-        assert_eq!(
-            world::state(&ec2, &v.vpc_id).await,
-            b,
-            "state of {} changed after: {msg}",
-            v.vpc_id
-        );
-    }
+    assert_unchanged(&ec2, vpcs, before, &msg).await;
     if let Some(name) = ev["detail"]["name"].as_str() {
         assert!(
             env_endpoints(&ec2, name).await.is_empty(),
@@ -70,10 +80,7 @@ async fn assert_rejected(vpcs: &[&Vpc], ev: &Value, expect: &[&str]) {
 /// naming the field.
 async fn assert_completed_or_named(vpcs: &[&Vpc], ev: &Value, expect: &[&str]) {
     let ec2 = moto_ec2().await;
-    let mut before = Vec::new();
-    for v in vpcs {
-        before.push(world::state(&ec2, &v.vpc_id).await);
-    }
+    let before = snapshot(&ec2, vpcs).await;
     let report = invoke(&standin("VPCWARDEN_LAMBDA_URL"), "endpoint-provisioner", ev)
         .await
         .unwrap()
@@ -103,14 +110,7 @@ async fn assert_completed_or_named(vpcs: &[&Vpc], ev: &Value, expect: &[&str]) {
             "error {msg:?} does not mention {part:?}"
         );
     }
-    for (v, b) in vpcs.iter().zip(before) {
-        assert_eq!(
-            world::state(&ec2, &v.vpc_id).await,
-            b,
-            "state of {} changed",
-            v.vpc_id
-        );
-    }
+    assert_unchanged(&ec2, vpcs, before, &msg).await;
 }
 
 #[tokio::test(flavor = "multi_thread")]

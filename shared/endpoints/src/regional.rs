@@ -24,17 +24,22 @@ impl Regional {
         get: impl Fn(&str) -> Option<String>,
         own: &str,
     ) -> Result<Vec<String>, String> {
-        let Some(v) = get("VPCWARDEN_RECONCILE_REGIONS").filter(|v| !v.trim().is_empty()) else {
-            return Ok(vec![own.to_string()]);
-        };
+        match get("VPCWARDEN_RECONCILE_REGIONS").filter(|v| !v.trim().is_empty()) {
+            Some(v) => Self::parse_regions(&v, "VPCWARDEN_RECONCILE_REGIONS"),
+            None => Ok(vec![own.to_string()]),
+        }
+    }
+
+    /// Comma-separated region names, each checked and kept once; errors name `source`.
+    pub fn parse_regions(list: &str, source: &str) -> Result<Vec<String>, String> {
         let mut out: Vec<String> = Vec::new();
-        for r in v.split(',').map(str::trim).filter(|r| !r.is_empty()) {
+        for r in list.split(',').map(str::trim).filter(|r| !r.is_empty()) {
             let ok = r.split('-').count() >= 3
                 && r.bytes()
                     .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
             if !ok {
                 return Err(format!(
-                    "VPCWARDEN_RECONCILE_REGIONS: {r:?} is not a region name such as eu-west-1"
+                    "{source}: {r:?} is not a region name such as eu-west-1"
                 ));
             }
             if !out.iter().any(|x| x == r) {
