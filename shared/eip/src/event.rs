@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use crate::ids::{AllocationId, AssociationId};
 
 /// What an address is attached to.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(tag = "type", content = "id", rename_all = "snake_case")]
 pub enum Target {
     /// An EC2 instance.
@@ -17,6 +17,26 @@ pub enum Target {
     NatGateway(String),
     /// A network load balancer (subnet mapping with an allocation id).
     LoadBalancer(String),
+    /// An AWS Transfer Family server with a VPC endpoint (`AddressAllocationIds`).
+    TransferServer(String),
+}
+
+impl Target {
+    /// The id as logged (instance id, NAT gateway id, load balancer ARN, …).
+    pub fn id(&self) -> &str {
+        match self {
+            Target::Instance(i)
+            | Target::NetworkInterface(i)
+            | Target::NatGateway(i)
+            | Target::LoadBalancer(i)
+            | Target::TransferServer(i) => i,
+        }
+    }
+
+    /// The key a holder is known by in both events and snapshots.
+    pub fn key(&self) -> &str {
+        crate::holder_key(self.id())
+    }
 }
 
 /// One successful API call that changes an address's attachment (calls with
@@ -27,6 +47,14 @@ pub enum EventKind {
     /// `AllocateAddress`.
     Allocate {
         /// New address.
+        allocation: AllocationId,
+        /// Its IP.
+        public_ip: Option<String>,
+    },
+    /// `AcceptAddressTransfer`: the address arrives in the accepting
+    /// account; for that account its life begins here, like an allocation.
+    TransferAccept {
+        /// Address.
         allocation: AllocationId,
         /// Its IP.
         public_ip: Option<String>,
@@ -50,29 +78,58 @@ pub enum EventKind {
         /// Address.
         allocation: AllocationId,
     },
-    /// `CreateNatGateway` with allocation ids.
-    NatGatewayCreate {
-        /// NAT gateway id.
-        nat_gateway: String,
-        /// Addresses it holds.
+    /// From now on `holder` holds exactly `allocations`: `CreateNatGateway`
+    /// (primary and secondary), `CreateLoadBalancer` and `SetSubnets` of a
+    /// network load balancer, `CreateServer` / `UpdateServer` of a Transfer server.
+    HoldSet {
+        /// NAT gateway, load balancer or Transfer server.
+        holder: Target,
+        /// Every address it holds after the call.
         allocations: Vec<AllocationId>,
     },
-    /// `DeleteNatGateway`.
-    NatGatewayDelete {
-        /// NAT gateway id.
-        nat_gateway: String,
-    },
-    /// ELBv2 `CreateLoadBalancer` with subnet mappings holding allocation ids.
-    LoadBalancerCreate {
-        /// Load balancer ARN.
-        load_balancer: String,
-        /// Addresses it holds.
+    /// `AssociateNatGatewayAddress`: secondary addresses added.
+    HoldAdd {
+        /// The NAT gateway.
+        holder: Target,
+        /// Addresses added.
         allocations: Vec<AllocationId>,
     },
-    /// ELBv2 `DeleteLoadBalancer`.
-    LoadBalancerDelete {
-        /// Load balancer ARN.
-        load_balancer: String,
+    /// `DisassociateNatGatewayAddress`: secondary addresses removed.
+    HoldRemove {
+        /// The NAT gateway.
+        holder: Target,
+        /// Addresses removed (from the response), if it names them.
+        allocations: Vec<AllocationId>,
+        /// Associations removed (from the request), mapped through snapshots.
+        associations: Vec<AssociationId>,
+    },
+    /// `DeleteNatGateway`, `DeleteLoadBalancer`, `DeleteServer`: every
+    /// address the holder held is free.
+    HoldEnd {
+        /// The holder deleted.
+        holder: Target,
+    },
+    /// `TerminateInstances`: attachments to these instances end (EC2 logs no
+    /// `DisassociateAddress` for them).
+    InstancesTerminate {
+        /// Instance ids.
+        instances: Vec<String>,
+    },
+    /// `StopInstances`: addresses on them stay attached but serve nothing
+    /// (billed as `PublicIPv4:IdleAddress`).
+    InstancesStop {
+        /// Instance ids.
+        instances: Vec<String>,
+    },
+    /// `StartInstances`.
+    InstancesStart {
+        /// Instance ids.
+        instances: Vec<String>,
+    },
+    /// `DeleteNetworkInterface`: an attachment to that interface ends.
+    NetworkInterfaceDelete {
+        /// The interface.
+        network_interface: String,
     },
 }
 

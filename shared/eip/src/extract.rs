@@ -13,18 +13,31 @@ use crate::ids::{AllocationId, AssociationId, IdError};
 pub const EC2: &str = "ec2.amazonaws.com";
 /// CloudTrail `eventSource` of Elastic Load Balancing (v2).
 pub const ELB: &str = "elasticloadbalancing.amazonaws.com";
+/// CloudTrail `eventSource` of AWS Transfer Family.
+pub const TRANSFER: &str = "transfer.amazonaws.com";
 
 /// Every event this analysis reads, with the service that logs it: a record
 /// counts only when both match (another service's event of the same name does not).
-pub const EVENTS: [(&str, &str); 8] = [
+pub const EVENTS: [(&str, &str); 19] = [
     (EC2, "AllocateAddress"),
     (EC2, "AssociateAddress"),
     (EC2, "DisassociateAddress"),
     (EC2, "ReleaseAddress"),
+    (EC2, "AcceptAddressTransfer"),
     (EC2, "CreateNatGateway"),
     (EC2, "DeleteNatGateway"),
+    (EC2, "AssociateNatGatewayAddress"),
+    (EC2, "DisassociateNatGatewayAddress"),
+    (EC2, "TerminateInstances"),
+    (EC2, "StopInstances"),
+    (EC2, "StartInstances"),
+    (EC2, "DeleteNetworkInterface"),
     (ELB, "CreateLoadBalancer"),
     (ELB, "DeleteLoadBalancer"),
+    (ELB, "SetSubnets"),
+    (TRANSFER, "CreateServer"),
+    (TRANSFER, "UpdateServer"),
+    (TRANSFER, "DeleteServer"),
 ];
 
 /// The names of [`EVENTS`] (the cheap pre-filter's patterns, the Athena query).
@@ -106,6 +119,35 @@ pub fn extract(record: &Value) -> Result<Option<LifecycleEvent>, ExtractError> {
     let req = record.get("requestParameters").unwrap_or(&Value::Null);
     let resp = record.get("responseElements").unwrap_or(&Value::Null);
     let alloc = |s: &str| AllocationId::parse(s).map_err(bad);
+    // Every allocation id under `v` (any key naming one, any list shape), checked.
+    let allocs = |v: &Value| -> Result<Vec<AllocationId>, ExtractError> {
+        let mut found = Vec::new();
+        strings_under(v, &|k| contains_ignore_case(k, "allocationid"), &mut found);
+        let mut out: Vec<AllocationId> = Vec::new();
+        for s in found {
+            let a = alloc(s)?;
+            if !out.contains(&a) {
+                out.push(a);
+            }
+        }
+        Ok(out)
+    };
+    let instances = || -> Result<Vec<String>, ExtractError> {
+        // The response says what the call did; a request alone still names them.
+        let mut ids = Vec::new();
+        for side in [resp, req] {
+            strings_under(side, &|k| k.eq_ignore_ascii_case("instanceId"), &mut ids);
+            if !ids.is_empty() {
+                break;
+            }
+        }
+        if ids.is_empty() {
+            return Err(missing("requestParameters.instancesSet.items[].instanceId"));
+        }
+        let mut out: Vec<String> = ids.into_iter().map(str::to_string).collect();
+        out.dedup();
+        Ok(out)
+    };
 
     let kind = match name {
         "AllocateAddress" => EventKind::Allocate {
@@ -115,6 +157,18 @@ pub fn extract(record: &Value) -> Result<Option<LifecycleEvent>, ExtractError> {
             )?,
             public_ip: str_at(resp, &["publicIp"]).map(str::to_string),
         },
+        "AcceptAddressTransfer" => {
+            let t = resp.get("addressTransfer").unwrap_or(&Value::Null);
+            EventKind::TransferAccept {
+                allocation: alloc(
+                    str_at(t, &["allocationId"])
+                        .ok_or_else(|| missing("responseElements.addressTransfer.allocationId"))?,
+                )?,
+                public_ip: str_at(t, &["publicIp"])
+                    .or_else(|| str_at(req, &["address"]))
+                    .map(str::to_string),
+            }
+        }
         "AssociateAddress" => {
             let target = match (
                 str_at(req, &["instanceId"]),
@@ -160,44 +214,89 @@ pub fn extract(record: &Value) -> Result<Option<LifecycleEvent>, ExtractError> {
             let nat_gateway = str_at(nat, &["natGatewayId"]).ok_or_else(|| {
                 missing("responseElements.CreateNatGatewayResponse.natGateway.natGatewayId")
             })?;
-            // The addresses: from the response's address set (one `item` or a list), else the request.
-            let mut allocations = Vec::new();
-            let items = nat.get("natGatewayAddressSet").and_then(|s| s.get("item"));
-            for item in items.map(one_or_many).unwrap_or_default() {
-                if let Some(a) = str_at(item, &["allocationId"]) {
-                    allocations.push(alloc(a)?);
-                }
-            }
+            // The response's address set (one `item` or a list) names primary and
+            // secondary addresses; the request (AllocationId, SecondaryAllocationId) when it does not.
+            let mut allocations = allocs(nat.get("natGatewayAddressSet").unwrap_or(&Value::Null))?;
             if allocations.is_empty() {
-                if let Some(a) = str_at(req, &["CreateNatGatewayRequest", "AllocationId"]) {
-                    allocations.push(alloc(a)?);
-                }
+                allocations = allocs(req)?;
             }
             if allocations.is_empty() {
                 // A private NAT gateway holds no Elastic IP.
                 return Ok(None);
             }
-            EventKind::NatGatewayCreate {
-                nat_gateway: nat_gateway.into(),
+            EventKind::HoldSet {
+                holder: Target::NatGateway(nat_gateway.into()),
                 allocations,
             }
         }
-        "DeleteNatGateway" => EventKind::NatGatewayDelete {
-            nat_gateway: str_at(req, &["DeleteNatGatewayRequest", "NatGatewayId"])
-                .ok_or_else(|| missing("requestParameters.DeleteNatGatewayRequest.NatGatewayId"))?
+        "DeleteNatGateway" => EventKind::HoldEnd {
+            holder: Target::NatGateway(
+                str_at(req, &["DeleteNatGatewayRequest", "NatGatewayId"])
+                    .ok_or_else(|| {
+                        missing("requestParameters.DeleteNatGatewayRequest.NatGatewayId")
+                    })?
+                    .into(),
+            ),
+        },
+        "AssociateNatGatewayAddress" | "DisassociateNatGatewayAddress" => {
+            // Logged like CreateNatGateway (`…Request` / `…Response` wrappers) or flat: read either.
+            let nat = str_under(req, "natGatewayId")
+                .or_else(|| str_under(resp, "natGatewayId"))
+                .ok_or_else(|| missing("requestParameters.*.NatGatewayId"))?;
+            let holder = Target::NatGateway(nat.into());
+            let from_response = allocs(resp)?;
+            if name == "AssociateNatGatewayAddress" {
+                let allocations = if from_response.is_empty() {
+                    allocs(req)?
+                } else {
+                    from_response
+                };
+                if allocations.is_empty() {
+                    // Private addresses only.
+                    return Ok(None);
+                }
+                EventKind::HoldAdd {
+                    holder,
+                    allocations,
+                }
+            } else {
+                let mut found = Vec::new();
+                strings_under(
+                    req,
+                    &|k| contains_ignore_case(k, "associationid"),
+                    &mut found,
+                );
+                let associations = found
+                    .into_iter()
+                    .map(AssociationId::parse)
+                    .collect::<Result<Vec<_>, _>>()
+                    .map_err(bad)?;
+                if from_response.is_empty() && associations.is_empty() {
+                    return Err(missing("requestParameters.*.AssociationId"));
+                }
+                EventKind::HoldRemove {
+                    holder,
+                    allocations: from_response,
+                    associations,
+                }
+            }
+        }
+        "TerminateInstances" => EventKind::InstancesTerminate {
+            instances: instances()?,
+        },
+        "StopInstances" => EventKind::InstancesStop {
+            instances: instances()?,
+        },
+        "StartInstances" => EventKind::InstancesStart {
+            instances: instances()?,
+        },
+        "DeleteNetworkInterface" => EventKind::NetworkInterfaceDelete {
+            network_interface: str_under(req, "networkInterfaceId")
+                .ok_or_else(|| missing("requestParameters.networkInterfaceId"))?
                 .into(),
         },
         "CreateLoadBalancer" => {
-            let mut allocations = Vec::new();
-            for m in req
-                .get("subnetMappings")
-                .map(one_or_many)
-                .unwrap_or_default()
-            {
-                if let Some(a) = str_at(m, &["allocationId"]) {
-                    allocations.push(alloc(a)?);
-                }
-            }
+            let allocations = allocs(req.get("subnetMappings").unwrap_or(&Value::Null))?;
             if allocations.is_empty() {
                 // Most load balancers use AWS-assigned addresses, not Elastic IPs.
                 return Ok(None);
@@ -210,15 +309,64 @@ pub fn extract(record: &Value) -> Result<Option<LifecycleEvent>, ExtractError> {
                 .first()
                 .and_then(|lb| str_at(lb, &["loadBalancerArn"]))
                 .ok_or_else(|| missing("responseElements.loadBalancers[0].loadBalancerArn"))?;
-            EventKind::LoadBalancerCreate {
-                load_balancer: load_balancer.into(),
+            EventKind::HoldSet {
+                holder: Target::LoadBalancer(load_balancer.into()),
                 allocations,
             }
         }
-        "DeleteLoadBalancer" => EventKind::LoadBalancerDelete {
-            load_balancer: str_at(req, &["loadBalancerArn"])
-                .ok_or_else(|| missing("requestParameters.loadBalancerArn"))?
-                .into(),
+        "SetSubnets" => {
+            // The response's addresses are the balancer's whole set after the call;
+            // the request's mappings add those it may not list yet.
+            let mut allocations = allocs(resp)?;
+            for a in allocs(req.get("subnetMappings").unwrap_or(&Value::Null))? {
+                if !allocations.contains(&a) {
+                    allocations.push(a);
+                }
+            }
+            if allocations.is_empty() {
+                // An application load balancer, or a network one without Elastic IPs:
+                // nothing here says an address was dropped, so nothing is.
+                return Ok(None);
+            }
+            EventKind::HoldSet {
+                holder: Target::LoadBalancer(
+                    str_at(req, &["loadBalancerArn"])
+                        .ok_or_else(|| missing("requestParameters.loadBalancerArn"))?
+                        .into(),
+                ),
+                allocations,
+            }
+        }
+        "DeleteLoadBalancer" => EventKind::HoldEnd {
+            holder: Target::LoadBalancer(
+                str_at(req, &["loadBalancerArn"])
+                    .ok_or_else(|| missing("requestParameters.loadBalancerArn"))?
+                    .into(),
+            ),
+        },
+        "CreateServer" | "UpdateServer" => {
+            if !has_key_under(req, "addressAllocationIds") {
+                // A public or VPC server without Elastic IPs, or an update leaving them as they are.
+                return Ok(None);
+            }
+            let server = str_under(resp, "serverId")
+                .or_else(|| str_under(req, "serverId"))
+                .ok_or_else(|| missing("responseElements.serverId"))?;
+            let allocations = allocs(req)?;
+            if name == "CreateServer" && allocations.is_empty() {
+                return Ok(None);
+            }
+            EventKind::HoldSet {
+                holder: Target::TransferServer(server.into()),
+                allocations,
+            }
+        }
+        "DeleteServer" => EventKind::HoldEnd {
+            holder: Target::TransferServer(
+                str_under(req, "serverId")
+                    .ok_or_else(|| missing("requestParameters.serverId"))?
+                    .into(),
+            ),
         },
         _ => return Ok(None),
     };
@@ -239,6 +387,62 @@ pub fn extract(record: &Value) -> Result<Option<LifecycleEvent>, ExtractError> {
     }))
 }
 
+fn contains_ignore_case(key: &str, lower: &str) -> bool {
+    key.len() >= lower.len()
+        && key
+            .as_bytes()
+            .windows(lower.len())
+            .any(|w| w.eq_ignore_ascii_case(lower.as_bytes()))
+}
+
+/// Collects every string under a key `key_matches` accepts, at any depth:
+/// EC2 logs lists as `{"items": […]}`, `{"item": {…}}` (one element) or
+/// `{"content": "…"}` (XML-converted), ELB and Transfer as plain arrays.
+fn strings_under<'a>(v: &'a Value, key_matches: &dyn Fn(&str) -> bool, out: &mut Vec<&'a str>) {
+    match v {
+        Value::Object(map) => {
+            for (k, child) in map {
+                if key_matches(k) {
+                    all_strings(child, out);
+                } else {
+                    strings_under(child, key_matches, out);
+                }
+            }
+        }
+        Value::Array(items) => items
+            .iter()
+            .for_each(|i| strings_under(i, key_matches, out)),
+        _ => {}
+    }
+}
+
+fn all_strings<'a>(v: &'a Value, out: &mut Vec<&'a str>) {
+    match v {
+        Value::String(s) if !s.is_empty() => out.push(s),
+        Value::Object(map) => map.values().for_each(|c| all_strings(c, out)),
+        Value::Array(items) => items.iter().for_each(|c| all_strings(c, out)),
+        _ => {}
+    }
+}
+
+/// The first string under `key` (any case, any depth).
+fn str_under<'a>(v: &'a Value, key: &str) -> Option<&'a str> {
+    let mut found = Vec::new();
+    strings_under(v, &|k| k.eq_ignore_ascii_case(key), &mut found);
+    found.into_iter().next()
+}
+
+/// Whether `key` (any case) appears at any depth.
+fn has_key_under(v: &Value, key: &str) -> bool {
+    match v {
+        Value::Object(map) => map
+            .iter()
+            .any(|(k, c)| k.eq_ignore_ascii_case(key) || has_key_under(c, key)),
+        Value::Array(items) => items.iter().any(|c| has_key_under(c, key)),
+        _ => false,
+    }
+}
+
 fn one_or_many(v: &Value) -> Vec<&Value> {
     match v {
         Value::Array(items) => items.iter().collect(),
@@ -256,7 +460,7 @@ pub fn text_may_be_relevant(text: &[u8]) -> bool {
     NAMES
         .get_or_init(|| {
             aho_corasick::AhoCorasick::new(EVENT_NAMES.iter().map(|n| format!("\"{n}\"")))
-                .expect("eight literal patterns build")
+                .expect("literal patterns build")
         })
         .is_match(text)
 }

@@ -22,7 +22,7 @@ pub use classify::{
 pub use coverage::{required_days, Coverage, CoverageReport, DayRange, ScopeCoverage};
 pub use event::{EventKind, LifecycleEvent, Target};
 pub use extract::{extract, ExtractError};
-pub use history::{reconstruct, Attachment, History, Reconstruction};
+pub use history::{reconstruct, Attachment, History, Reconstruction, Stop};
 
 pub use ids::{AllocationId, AssociationId, IdError};
 
@@ -66,6 +66,14 @@ pub struct SnapshotAddress {
     /// deletion in the window end a hold that began before it.
     #[serde(default)]
     pub held_by: Option<String>,
+    /// State of the instance it is on (`running`, `stopped`, …), from
+    /// DescribeInstances: an address on a stopped instance is billed as idle.
+    #[serde(default)]
+    pub instance_state: Option<String>,
+    /// When the instance entered that state, when its state transition
+    /// reason says (`User initiated (2026-10-21 10:15:42 GMT)`).
+    #[serde(default)]
+    pub instance_state_since: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 /// The key a holder is known by in both events and snapshots: a NAT gateway

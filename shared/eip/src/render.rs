@@ -48,6 +48,8 @@ fn since(r: &AddressReport) -> String {
     match (r.idle_since_basis, r.idle_since) {
         (SinceBasis::BeforeWindow, _) => "before window".into(),
         (SinceBasis::Unknown, _) => "unknown".into(),
+        // The first snapshot that saw it free: it became idle then or earlier.
+        (SinceBasis::SnapshotUpperBound, Some(t)) => format!("by {}", t.format("%Y-%m-%d %H:%M")),
         (_, Some(t)) => t.format("%Y-%m-%d %H:%M").to_string(),
         (_, None) => String::new(),
     }
@@ -57,7 +59,8 @@ fn status(r: &AddressReport) -> String {
     match (r.status, &r.attached_to) {
         (Status::InUse, Some(to)) => format!("in use: {to}"),
         (Status::InUse, None) => "in use".into(),
-        (Status::Idle, _) => "idle".into(),
+        (Status::Idle, Some(to)) => format!("idle: on {to}"),
+        (Status::Idle, None) => "idle".into(),
         (Status::Unknown, _) => "unknown (trail gap)".into(),
     }
 }

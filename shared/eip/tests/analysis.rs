@@ -3,76 +3,13 @@
 //! ENIs, a disassociation known only through an older snapshot, BYOIP, the
 //! exclusion tag and a duplicated CloudTrail record.
 
-use chrono::{DateTime, Duration, TimeZone, Utc};
+mod common;
+
+use common::*;
 use vpcwarden_eip::{
-    analyse, required_days, AllocationId, AssociationId, Coverage, CoverageReport, EventKind,
-    LifecycleEvent, Settings, SinceBasis, SnapshotAddress, Status, Target,
+    analyse, required_days, Coverage, CoverageReport, EventKind, Settings, SinceBasis, Status,
+    Target,
 };
-
-/// A trail that held files for every day of the default window, for the one
-/// account and region these addresses live in: "no event" then means nothing happened.
-fn covered() -> CoverageReport {
-    let s = Settings::new(now());
-    let required = required_days(s.window_start, now());
-    let mut c = Coverage::default();
-    c.add_days(
-        "123456789012",
-        "us-east-1",
-        required[0],
-        *required.last().unwrap(),
-    );
-    CoverageReport::new(&c, [("123456789012", "us-east-1")], &required)
-}
-
-fn now() -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(2026, 11, 22, 0, 0, 0).unwrap()
-}
-
-fn ago(days: i64) -> DateTime<Utc> {
-    now() - Duration::days(days)
-}
-
-fn alloc(s: &str) -> AllocationId {
-    AllocationId::parse(s).unwrap()
-}
-
-fn assoc(s: &str) -> AssociationId {
-    AssociationId::parse(s).unwrap()
-}
-
-fn ev(id: &str, days_ago: i64, kind: EventKind) -> LifecycleEvent {
-    LifecycleEvent {
-        time: ago(days_ago),
-        account: "123456789012".into(),
-        region: "us-east-1".into(),
-        event_id: id.into(),
-        kind,
-    }
-}
-
-fn addr(id: &str, ip: &str) -> SnapshotAddress {
-    SnapshotAddress {
-        allocation_id: alloc(id),
-        public_ip: ip.into(),
-        region: "us-east-1".into(),
-        account: "123456789012".into(),
-        association_id: None,
-        instance_id: None,
-        network_interface_id: None,
-        network_interface_owner_id: None,
-        public_ipv4_pool: Some("amazon".into()),
-        tags: vec![],
-        private_ip: None,
-        domain: Some("vpc".into()),
-        network_border_group: Some("us-east-1".into()),
-        snapshot_time: None,
-        held_by: None,
-    }
-}
-
-fn close(a: f64, b: f64) -> bool {
-    (a - b).abs() < 1e-9
-}
 
 #[test]
 fn ground_truth_report() {
@@ -125,8 +62,8 @@ fn ground_truth_report() {
         ev(
             "e4",
             20,
-            EventKind::NatGatewayCreate {
-                nat_gateway: "nat-0b2".into(),
+            EventKind::HoldSet {
+                holder: Target::NatGateway("nat-0b2".into()),
                 allocations: vec![alloc("eipalloc-b2")],
             },
         ),
@@ -140,10 +77,11 @@ fn ground_truth_report() {
         ev(
             "e6",
             5,
-            EventKind::LoadBalancerCreate {
-                load_balancer:
+            EventKind::HoldSet {
+                holder: Target::LoadBalancer(
                     "arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/net/nlb/1"
                         .into(),
+                ),
                 allocations: vec![alloc("eipalloc-f6")],
             },
         ),
@@ -244,16 +182,16 @@ fn nat_gateway_deletion_detaches_its_addresses() {
         ev(
             "n1",
             40,
-            EventKind::NatGatewayCreate {
-                nat_gateway: "nat-07".into(),
+            EventKind::HoldSet {
+                holder: Target::NatGateway("nat-07".into()),
                 allocations: vec![alloc("eipalloc-07")],
             },
         ),
         ev(
             "n2",
             12,
-            EventKind::NatGatewayDelete {
-                nat_gateway: "nat-07".into(),
+            EventKind::HoldEnd {
+                holder: Target::NatGateway("nat-07".into()),
             },
         ),
     ];

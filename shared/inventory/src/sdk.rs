@@ -126,6 +126,8 @@ pub fn snapshot_address(a: &aws_sdk_ec2::types::Address, region: &str) -> Option
         network_border_group: non_empty(a.network_border_group()),
         snapshot_time: None,
         held_by: None,
+        instance_state: None,
+        instance_state_since: None,
     })
 }
 

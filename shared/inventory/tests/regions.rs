@@ -29,6 +29,8 @@ fn address(id: &str) -> SnapshotAddress {
         network_border_group: None,
         snapshot_time: None,
         held_by: None,
+        instance_state: None,
+        instance_state_since: None,
     }
 }
 
