@@ -93,6 +93,16 @@ async fn snapshot_then_report_through_lambda() {
         .send()
         .await
         .unwrap();
+    // An address on a stopped instance: attached, but billed as idle.
+    let parked = allocate(&west, "parked-e2e").await;
+    let j = instance(&west).await;
+    west.associate_address()
+        .allocation_id(&parked)
+        .instance_id(&j)
+        .send()
+        .await
+        .unwrap();
+    west.stop_instances().instance_ids(&j).send().await.unwrap();
 
     let out = invoke(&lambda, "eip-snapshot", &json!({"source": "aws.scheduler"}))
         .await
@@ -127,6 +137,15 @@ async fn snapshot_then_report_through_lambda() {
         .as_str()
         .unwrap()
         .starts_with("eipassoc-"));
+    // DescribeInstances: the state of what holds each address, and since when.
+    let c = find(&parked);
+    assert_eq!(
+        (b["instance_state"].as_str(), c["instance_state"].as_str()),
+        (Some("running"), Some("stopped"))
+    );
+    let since: chrono::DateTime<Utc> =
+        serde_json::from_value(c["instance_state_since"].clone()).unwrap();
+    assert!((Utc::now() - since).num_minutes().abs() < 10, "{c}");
 
     // The report: a generated trail in the trail bucket and its snapshots as the newest ones.
     let now = whole_seconds(Utc::now());
@@ -252,8 +271,18 @@ async fn release_is_dry_run_first_and_never_touches_kept_or_reattached_addresses
         allocate(&ec2, "kept").await,
         allocate(&ec2, "back").await,
     );
+    // On an instance stopped (as its snapshot line will say) 30 days ago: idle and flagged, yet attached.
+    let parked = allocate(&ec2, "parked").await;
+    let p = instance(&ec2).await;
+    ec2.associate_address()
+        .allocation_id(&parked)
+        .instance_id(&p)
+        .send()
+        .await
+        .unwrap();
+    ec2.stop_instances().instance_ids(&p).send().await.unwrap();
     let now = Utc::now();
-    let inv = take(
+    let mut inv = take(
         &SdkAddresses::new(conf.clone()),
         "123456789012",
         Some(&[region.to_string()]),
@@ -261,6 +290,14 @@ async fn release_is_dry_run_first_and_never_touches_kept_or_reattached_addresses
     )
     .await
     .unwrap();
+    for a in inv
+        .addresses
+        .iter_mut()
+        .filter(|a| a.allocation_id.as_str() == parked)
+    {
+        assert_eq!(a.instance_state.as_deref(), Some("stopped"));
+        a.instance_state_since = Some(now - Duration::days(30));
+    }
     // A trail that covered every day of the window and holds no event for
     // these addresses: every one idle since before it, flagged.
     let settings = Settings::new(now);
@@ -278,10 +315,10 @@ async fn release_is_dry_run_first_and_never_touches_kept_or_reattached_addresses
         rows.iter()
             .any(|r| r.allocation_id.as_str() == id && r.flagged)
     };
-    assert!(ours(&gone) && ours(&kept) && ours(&back));
+    assert!(ours(&gone) && ours(&kept) && ours(&back) && ours(&parked));
     let rows: Vec<AddressReport> = rows
         .into_iter()
-        .filter(|r| [&gone, &kept, &back].contains(&&r.allocation_id.as_str().to_string()))
+        .filter(|r| [&gone, &kept, &back, &parked].contains(&&r.allocation_id.as_str().to_string()))
         .collect();
 
     // After the snapshot: one gets the keep tag, one is attached again.
@@ -342,8 +379,21 @@ async fn release_is_dry_run_first_and_never_touches_kept_or_reattached_addresses
     assert_eq!(action(&real, &gone), Some("released"), "{real:?}");
     assert_eq!(action(&real, &kept), Some("skipped"));
     assert_eq!(action(&real, &back), Some("skipped"));
+    // Idle on a stopped instance, but attached: never released, and the result says why.
+    let on_stopped = real.iter().find(|r| r.allocation_id == parked).unwrap();
+    assert_eq!(on_stopped.action, "skipped");
+    assert!(
+        on_stopped
+            .reason
+            .as_deref()
+            .is_some_and(|w| w.contains(&p) && w.contains("never released")),
+        "{on_stopped:?}"
+    );
     assert_eq!(present(vec![gone.clone()]).await, 0);
-    assert_eq!(present(vec![kept.clone(), back.clone()]).await, 2);
+    assert_eq!(
+        present(vec![kept.clone(), back.clone(), parked.clone()]).await,
+        3
+    );
 
     // Redelivery of the same run: nothing left to do, nothing fails.
     let again = release_flagged(

@@ -78,9 +78,17 @@ pub enum EventKind {
         /// Address.
         allocation: AllocationId,
     },
-    /// From now on `holder` holds exactly `allocations`: `CreateNatGateway`
-    /// (primary and secondary), `CreateLoadBalancer` and `SetSubnets` of a
-    /// network load balancer, `CreateServer` / `UpdateServer` of a Transfer server.
+    /// A new holder with its addresses: `CreateNatGateway` (primary and
+    /// secondary), `CreateLoadBalancer` of a network load balancer,
+    /// `CreateServer` of a Transfer server.
+    HoldCreate {
+        /// NAT gateway, load balancer or Transfer server.
+        holder: Target,
+        /// Addresses it holds.
+        allocations: Vec<AllocationId>,
+    },
+    /// From now on `holder` holds exactly `allocations`: `SetSubnets` of a
+    /// network load balancer, `UpdateServer` of a Transfer server.
     HoldSet {
         /// NAT gateway, load balancer or Transfer server.
         holder: Target,

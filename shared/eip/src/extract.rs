@@ -224,7 +224,7 @@ pub fn extract(record: &Value) -> Result<Option<LifecycleEvent>, ExtractError> {
                 // A private NAT gateway holds no Elastic IP.
                 return Ok(None);
             }
-            EventKind::HoldSet {
+            EventKind::HoldCreate {
                 holder: Target::NatGateway(nat_gateway.into()),
                 allocations,
             }
@@ -309,7 +309,7 @@ pub fn extract(record: &Value) -> Result<Option<LifecycleEvent>, ExtractError> {
                 .first()
                 .and_then(|lb| str_at(lb, &["loadBalancerArn"]))
                 .ok_or_else(|| missing("responseElements.loadBalancers[0].loadBalancerArn"))?;
-            EventKind::HoldSet {
+            EventKind::HoldCreate {
                 holder: Target::LoadBalancer(load_balancer.into()),
                 allocations,
             }
@@ -356,9 +356,17 @@ pub fn extract(record: &Value) -> Result<Option<LifecycleEvent>, ExtractError> {
             if name == "CreateServer" && allocations.is_empty() {
                 return Ok(None);
             }
-            EventKind::HoldSet {
-                holder: Target::TransferServer(server.into()),
-                allocations,
+            let holder = Target::TransferServer(server.into());
+            if name == "CreateServer" {
+                EventKind::HoldCreate {
+                    holder,
+                    allocations,
+                }
+            } else {
+                EventKind::HoldSet {
+                    holder,
+                    allocations,
+                }
             }
         }
         "DeleteServer" => EventKind::HoldEnd {

@@ -255,6 +255,16 @@ pub fn reconstruct<'a>(
                 h.close(t);
                 h.released_at = Some(t);
             }
+            EventKind::HoldCreate {
+                holder,
+                allocations,
+            } => {
+                for a in allocations {
+                    entry(&mut out.histories, a).open(holder.clone(), t);
+                }
+                ties.holders
+                    .insert(holder.key().to_string(), allocations.clone());
+            }
             EventKind::HoldSet {
                 holder,
                 allocations,
@@ -263,8 +273,13 @@ pub fn reconstruct<'a>(
                 for a in before.iter().filter(|a| !allocations.contains(a)) {
                     entry(&mut out.histories, a).detach(t, Some(holder.clone()));
                 }
-                for a in allocations.iter().filter(|a| !before.contains(a)) {
-                    entry(&mut out.histories, a).open(holder.clone(), t);
+                for a in allocations {
+                    let h = entry(&mut out.histories, a);
+                    // Kept: on it per the events, or held since before them (a snapshot says so).
+                    let kept = h.is_on(holder, before.contains(a));
+                    if !kept {
+                        h.open(holder.clone(), t);
+                    }
                 }
                 ties.holders
                     .insert(holder.key().to_string(), allocations.clone());
@@ -277,10 +292,10 @@ pub fn reconstruct<'a>(
                 for a in allocations {
                     if !held.contains(a) {
                         held.push(a.clone());
-                        out.histories
-                            .entry(a.clone())
-                            .or_default()
-                            .open(holder.clone(), t);
+                    }
+                    let h = entry(&mut out.histories, a);
+                    if !h.is_on(holder, false) {
+                        h.open(holder.clone(), t);
                     }
                 }
             }

@@ -62,7 +62,7 @@ fn ground_truth_report() {
         ev(
             "e4",
             20,
-            EventKind::HoldSet {
+            EventKind::HoldCreate {
                 holder: Target::NatGateway("nat-0b2".into()),
                 allocations: vec![alloc("eipalloc-b2")],
             },
@@ -77,7 +77,7 @@ fn ground_truth_report() {
         ev(
             "e6",
             5,
-            EventKind::HoldSet {
+            EventKind::HoldCreate {
                 holder: Target::LoadBalancer(
                     "arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/net/nlb/1"
                         .into(),
@@ -182,7 +182,7 @@ fn nat_gateway_deletion_detaches_its_addresses() {
         ev(
             "n1",
             40,
-            EventKind::HoldSet {
+            EventKind::HoldCreate {
                 holder: Target::NatGateway("nat-07".into()),
                 allocations: vec![alloc("eipalloc-07")],
             },

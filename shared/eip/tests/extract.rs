@@ -93,7 +93,7 @@ fn lifecycle_records_become_events() {
         json!({"CreateNatGatewayResponse": {"natGateway": {"natGatewayId": "nat-0e5", "natGatewayAddressSet": {"item": {"allocationId": "eipalloc-0d4", "isPrimary": true}}, "state": "pending"}}}),
     );
     assert!(
-        matches!(kind(&nat), EventKind::HoldSet { holder: Target::NatGateway(ref nat_gateway), ref allocations } if nat_gateway == "nat-0e5" && allocations.len() == 1 && allocations[0].as_str() == "eipalloc-0d4")
+        matches!(kind(&nat), EventKind::HoldCreate { holder: Target::NatGateway(ref nat_gateway), ref allocations } if nat_gateway == "nat-0e5" && allocations.len() == 1 && allocations[0].as_str() == "eipalloc-0d4")
     );
 
     let del_nat = ec2(
@@ -113,7 +113,7 @@ fn lifecycle_records_become_events() {
         json!({"loadBalancers": [{"loadBalancerArn": nlb_arn, "type": "network"}]}),
     );
     assert!(
-        matches!(kind(&nlb), EventKind::HoldSet { holder: Target::LoadBalancer(ref load_balancer), ref allocations } if load_balancer == nlb_arn && allocations.len() == 2)
+        matches!(kind(&nlb), EventKind::HoldCreate { holder: Target::LoadBalancer(ref load_balancer), ref allocations } if load_balancer == nlb_arn && allocations.len() == 2)
     );
 
     let del_lb = record(
@@ -302,7 +302,7 @@ fn records_that_end_or_hold_without_associate_calls() {
     };
     assert_eq!(
         kind(&nat),
-        EventKind::HoldSet {
+        EventKind::HoldCreate {
             holder: Target::NatGateway("nat-0e5".into()),
             allocations: held(&["eipalloc-0d4", "eipalloc-0d5"])
         }
@@ -371,7 +371,7 @@ fn records_that_end_or_hold_without_associate_calls() {
     let server = || Target::TransferServer("s-01234567890abcdef".into());
     assert_eq!(
         kind(&created),
-        EventKind::HoldSet {
+        EventKind::HoldCreate {
             holder: server(),
             allocations: held(&["eipalloc-0b9"])
         }

@@ -275,7 +275,7 @@ fn nat_gateway_secondary_addresses_come_and_go() {
         ev(
             "n1",
             30,
-            EventKind::HoldSet {
+            EventKind::HoldCreate {
                 holder: nat(),
                 allocations: vec![alloc("eipalloc-c1"), alloc("eipalloc-c2")],
             },
@@ -327,7 +327,7 @@ fn subnet_changes_and_transfer_servers_hold_and_drop_addresses() {
         ev(
             "l1",
             30,
-            EventKind::HoldSet {
+            EventKind::HoldCreate {
                 holder: lb(),
                 allocations: vec![alloc("eipalloc-d1"), alloc("eipalloc-d2")],
             },
@@ -343,7 +343,7 @@ fn subnet_changes_and_transfer_servers_hold_and_drop_addresses() {
         ev(
             "s1",
             40,
-            EventKind::HoldSet {
+            EventKind::HoldCreate {
                 holder: server(),
                 allocations: vec![alloc("eipalloc-d3")],
             },
@@ -391,4 +391,26 @@ fn subnet_changes_and_transfer_servers_hold_and_drop_addresses() {
     );
     // In this account only since the transfer: 20 days of waste, not 90.
     assert!(close(d4.waste_in_window_usd.unwrap(), days(20.0)));
+}
+
+#[test]
+fn a_subnet_change_keeps_a_hold_that_began_before_the_window() {
+    // Held by the balancer since before the window (its interface's description
+    // in the snapshot); a SetSubnets 10 days ago keeps it: no new attachment, no idle hour.
+    let arn = "arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/net/edge/2";
+    let mut a = addr("eipalloc-e1", "3.0.3.1");
+    a.association_id = Some(assoc("eipassoc-e1"));
+    a.network_interface_id = Some("eni-0e".into());
+    a.held_by = Some("net/edge/2".into());
+    let events = vec![ev(
+        "l1",
+        10,
+        EventKind::HoldSet {
+            holder: Target::LoadBalancer(arn.into()),
+            allocations: vec![alloc("eipalloc-e1")],
+        },
+    )];
+    let r = &report(&[a], &[], &events)[0];
+    assert_eq!((r.status, r.attachment_count), (Status::InUse, 0));
+    assert!(close(r.waste_in_window_usd.unwrap(), 0.0), "{r:?}");
 }

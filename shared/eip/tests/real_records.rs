@@ -75,7 +75,7 @@ fn real_records_read_failed_calls_ignored_and_their_attachments_counted() {
         .iter()
         .map(|e| match &e.kind {
             EventKind::Associate { .. } => 1,
-            EventKind::HoldSet { allocations, .. } => allocations.len(),
+            EventKind::HoldCreate { allocations, .. } => allocations.len(),
             _ => 0,
         })
         .sum();
@@ -100,7 +100,7 @@ fn real_records_read_failed_calls_ignored_and_their_attachments_counted() {
         .collect();
     let mut chains = 0;
     for e in &events {
-        let EventKind::HoldSet {
+        let EventKind::HoldCreate {
             holder: Target::NatGateway(n),
             allocations,
         } = &e.kind

@@ -120,6 +120,17 @@ pub async fn release_flagged(
             reason,
             monthly_cost_usd: r.monthly_cost_usd,
         };
+        // Idle on a stopped instance, but attached: releasing would fail (and
+        // must not be forced); freeing it is the owner's call.
+        if let Some(on) = &r.attached_to {
+            out.push(result(
+                "skipped",
+                Some(format!(
+                    "on {on}: an attached address is never released; disassociate it if the instance will not start again"
+                )),
+            ));
+            continue;
+        }
         let res = match port.live(&r.region, id).await {
             Err(e) => result("failed", Some(format!("DescribeAddresses: {e}"))),
             Ok(None) => result("skipped", Some("already released".into())),

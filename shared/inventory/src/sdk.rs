@@ -88,6 +88,7 @@ impl AddressSource for SdkAddresses {
                 .filter_map(|a| snapshot_address(a, region))
                 .collect();
             self.fill_holders(region, &mut list).await;
+            self.fill_instance_states(region, &mut list).await;
             Ok(list)
         })
     }
@@ -193,9 +194,97 @@ impl SdkAddresses {
     }
 }
 
+/// When an instance entered its state, from its state transition reason:
+/// `User initiated (2026-10-21 10:15:42 GMT)` (moto writes `UTC`). Reasons
+/// without a time (`Client.InstanceInitiatedShutdown: …`) give `None`.
+pub fn state_since_from_reason(reason: &str) -> Option<chrono::DateTime<chrono::Utc>> {
+    let inner = reason.rsplit_once('(')?.1.split_once(')')?.0;
+    let text = inner
+        .strip_suffix(" GMT")
+        .or_else(|| inner.strip_suffix(" UTC"))?;
+    chrono::NaiveDateTime::parse_from_str(text, "%Y-%m-%d %H:%M:%S")
+        .ok()
+        .map(|t| t.and_utc())
+}
+
+/// DescribeInstances takes at most this many values in one filter.
+const FILTER_VALUES: usize = 200;
+
+impl SdkAddresses {
+    /// Reads the state of the instances that hold addresses: an address on a
+    /// stopped instance is billed as idle. Best effort like the holders: a
+    /// failed read leaves the state unknown, and the report falls back on the
+    /// trail's StopInstances / StartInstances.
+    async fn fill_instance_states(&self, region: &str, list: &mut [SnapshotAddress]) {
+        let mut ids: Vec<String> = list.iter().filter_map(|a| a.instance_id.clone()).collect();
+        ids.sort();
+        ids.dedup();
+        let client = self.client(Some(region));
+        for chunk in ids.chunks(FILTER_VALUES) {
+            // A filter (unlike InstanceIds) does not fail on an instance terminated meanwhile.
+            let mut pages = client
+                .describe_instances()
+                .filters(
+                    Filter::builder()
+                        .name("instance-id")
+                        .set_values(Some(chunk.to_vec()))
+                        .build(),
+                )
+                .into_paginator()
+                .send();
+            while let Some(page) = pages.next().await {
+                let page = match page {
+                    Ok(p) => p,
+                    Err(e) => {
+                        tracing::warn!(region, error = %vpcwarden_aws_setup::error_text(&e), "instance states not read");
+                        return;
+                    }
+                };
+                for i in page.reservations().iter().flat_map(|r| r.instances()) {
+                    let Some(id) = i.instance_id() else { continue };
+                    let state = i
+                        .state()
+                        .and_then(|s| s.name())
+                        .map(|n| n.as_str().to_string());
+                    let since = i
+                        .state_transition_reason()
+                        .and_then(state_since_from_reason);
+                    for a in list
+                        .iter_mut()
+                        .filter(|a| a.instance_id.as_deref() == Some(id))
+                    {
+                        a.instance_state = state.clone();
+                        a.instance_state_since = since;
+                    }
+                }
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
-    use super::holder_from_description;
+    use super::{holder_from_description, state_since_from_reason};
+
+    #[test]
+    fn stop_times_from_state_transition_reasons() {
+        let t = |s: &str| s.parse::<chrono::DateTime<chrono::Utc>>().unwrap();
+        assert_eq!(
+            state_since_from_reason("User initiated (2026-10-21 10:15:42 GMT)"),
+            Some(t("2026-10-21T10:15:42Z"))
+        );
+        assert_eq!(
+            state_since_from_reason("User initiated (2026-10-21 10:15:42 UTC)"),
+            Some(t("2026-10-21T10:15:42Z"))
+        );
+        assert_eq!(
+            state_since_from_reason(
+                "Client.InstanceInitiatedShutdown: Instance initiated shutdown"
+            ),
+            None
+        );
+        assert_eq!(state_since_from_reason(""), None);
+    }
 
     #[test]
     fn holders_from_managed_interface_descriptions() {
