@@ -23,6 +23,14 @@ enum Act {
     NatDelete,
     NlbCreate,
     NlbDelete,
+    Terminate,
+    Stop,
+    Start,
+    NatAddSecondary,
+    NatRemoveSecondary,
+    NlbDropSubnet,
+    TransferCreate,
+    TransferDelete,
 }
 
 /// What the latest snapshot shows the address attached to.
@@ -34,6 +42,8 @@ enum Now {
     NatGateway,
     LoadBalancer,
     Released,
+    /// On its instance, which is stopped (billed as idle).
+    StoppedInstance,
 }
 
 /// When idleness began, by step index, as the story defines it.
@@ -42,6 +52,8 @@ enum IdleSince {
     NotIdle,
     Step(usize),
     BeforeWindow,
+    /// The `seen` observation with this index (the first snapshot that saw it free).
+    Seen(usize),
 }
 
 /// A story: steps (days before now, call), and the answer.
@@ -58,9 +70,24 @@ pub struct Story {
     /// The earlier snapshot (100 days ago) saw it attached through an
     /// association made before the trail begins.
     attached_before_trail: bool,
+    /// Later snapshots (days before now, attached?) beside the earlier one.
+    seen: &'static [(i64, bool)],
 }
 
 use Act::*;
+
+/// The defaults the stories start from.
+const STORY: Story = Story {
+    name: "",
+    steps: &[],
+    now: Now::Idle,
+    idle_since: IdleSince::NotIdle,
+    attachments: &[],
+    byoip: false,
+    excluded: false,
+    attached_before_trail: false,
+    seen: &[],
+};
 
 /// The catalog; every account × region gets each story once.
 pub const STORIES: &[Story] = &[
@@ -73,6 +100,7 @@ pub const STORIES: &[Story] = &[
         byoip: false,
         excluded: false,
         attached_before_trail: false,
+        seen: &[],
     },
     Story {
         name: "instance",
@@ -83,6 +111,7 @@ pub const STORIES: &[Story] = &[
         byoip: false,
         excluded: false,
         attached_before_trail: false,
+        seen: &[],
     },
     Story {
         name: "nat-gateway",
@@ -93,6 +122,7 @@ pub const STORIES: &[Story] = &[
         byoip: false,
         excluded: false,
         attached_before_trail: false,
+        seen: &[],
     },
     Story {
         name: "nat-gateway-deleted",
@@ -103,6 +133,7 @@ pub const STORIES: &[Story] = &[
         byoip: false,
         excluded: false,
         attached_before_trail: false,
+        seen: &[],
     },
     Story {
         name: "network-load-balancer",
@@ -113,6 +144,7 @@ pub const STORIES: &[Story] = &[
         byoip: false,
         excluded: false,
         attached_before_trail: false,
+        seen: &[],
     },
     Story {
         name: "network-load-balancer-deleted",
@@ -123,6 +155,7 @@ pub const STORIES: &[Story] = &[
         byoip: false,
         excluded: false,
         attached_before_trail: false,
+        seen: &[],
     },
     Story {
         name: "network-interface",
@@ -133,6 +166,7 @@ pub const STORIES: &[Story] = &[
         byoip: false,
         excluded: false,
         attached_before_trail: false,
+        seen: &[],
     },
     Story {
         name: "failed-associate-only",
@@ -143,6 +177,7 @@ pub const STORIES: &[Story] = &[
         byoip: false,
         excluded: false,
         attached_before_trail: false,
+        seen: &[],
     },
     Story {
         name: "failed-disassociate",
@@ -157,6 +192,7 @@ pub const STORIES: &[Story] = &[
         byoip: false,
         excluded: false,
         attached_before_trail: false,
+        seen: &[],
     },
     Story {
         name: "allocated-before-window",
@@ -167,6 +203,7 @@ pub const STORIES: &[Story] = &[
         byoip: false,
         excluded: false,
         attached_before_trail: false,
+        seen: &[],
     },
     Story {
         name: "nat-gateway-before-window",
@@ -177,6 +214,7 @@ pub const STORIES: &[Story] = &[
         byoip: false,
         excluded: false,
         attached_before_trail: true,
+        seen: &[],
     },
     Story {
         name: "network-load-balancer-before-window",
@@ -187,6 +225,7 @@ pub const STORIES: &[Story] = &[
         byoip: false,
         excluded: false,
         attached_before_trail: true,
+        seen: &[],
     },
     Story {
         name: "attached-before-trail",
@@ -197,6 +236,7 @@ pub const STORIES: &[Story] = &[
         byoip: false,
         excluded: false,
         attached_before_trail: true,
+        seen: &[],
     },
     Story {
         name: "byoip",
@@ -207,6 +247,7 @@ pub const STORIES: &[Story] = &[
         byoip: true,
         excluded: false,
         attached_before_trail: false,
+        seen: &[],
     },
     Story {
         name: "excluded-by-tag",
@@ -217,6 +258,7 @@ pub const STORIES: &[Story] = &[
         byoip: false,
         excluded: true,
         attached_before_trail: false,
+        seen: &[],
     },
     Story {
         name: "released",
@@ -232,6 +274,7 @@ pub const STORIES: &[Story] = &[
         byoip: false,
         excluded: false,
         attached_before_trail: false,
+        seen: &[],
     },
     Story {
         name: "re-associated",
@@ -247,6 +290,7 @@ pub const STORIES: &[Story] = &[
         byoip: false,
         excluded: false,
         attached_before_trail: false,
+        seen: &[],
     },
     Story {
         name: "recently-allocated",
@@ -257,6 +301,70 @@ pub const STORIES: &[Story] = &[
         byoip: false,
         excluded: false,
         attached_before_trail: false,
+        seen: &[],
+    },
+    // Ended or idled without any DisassociateAddress.
+    Story {
+        name: "terminated-instance",
+        steps: &[(60, Allocate), (50, AssociateInstance), (20, Terminate)],
+        idle_since: IdleSince::Step(2),
+        attachments: &[1],
+        ..STORY
+    },
+    Story {
+        name: "stopped-instance",
+        steps: &[(40, Allocate), (39, AssociateInstance), (25, Stop)],
+        now: Now::StoppedInstance,
+        idle_since: IdleSince::Step(2),
+        attachments: &[1],
+        ..STORY
+    },
+    Story {
+        name: "stopped-then-started",
+        steps: &[
+            (40, Allocate),
+            (39, AssociateInstance),
+            (25, Stop),
+            (20, Start),
+        ],
+        now: Now::Instance,
+        attachments: &[1],
+        ..STORY
+    },
+    Story {
+        name: "nat-gateway-secondary-address",
+        steps: &[
+            (50, Allocate),
+            (45, NatAddSecondary),
+            (15, NatRemoveSecondary),
+        ],
+        idle_since: IdleSince::Step(2),
+        attachments: &[1],
+        ..STORY
+    },
+    Story {
+        name: "network-load-balancer-subnet-dropped",
+        steps: &[(60, Allocate), (59, NlbCreate), (12, NlbDropSubnet)],
+        idle_since: IdleSince::Step(2),
+        attachments: &[1],
+        ..STORY
+    },
+    Story {
+        name: "transfer-server-deleted",
+        steps: &[(70, Allocate), (65, TransferCreate), (9, TransferDelete)],
+        idle_since: IdleSince::Step(2),
+        attachments: &[1],
+        ..STORY
+    },
+    Story {
+        // Associated, then gone with no record of how (an instance that shut
+        // itself down with terminate behaviour): daily snapshots bound the end.
+        name: "unknown-detachment",
+        steps: &[(50, Allocate), (40, AssociateInstance)],
+        idle_since: IdleSince::Seen(1),
+        attachments: &[1],
+        seen: &[(30, true), (20, false), (10, false)],
+        ..STORY
     },
 ];
 
@@ -310,8 +418,8 @@ pub struct Told {
     pub records: Vec<(DateTime<Utc>, Value)>,
     /// Latest snapshot line (absent when released).
     pub latest: Option<Value>,
-    /// Earlier snapshot line.
-    pub earlier: Option<Value>,
+    /// Earlier snapshot lines (each with its own `snapshot_time`).
+    pub earlier: Vec<Value>,
     /// The answer (absent when released).
     pub expected: Option<Expected>,
     /// Allocation id.
@@ -352,6 +460,8 @@ impl Story {
         let mut assoc: Option<String> = None;
         let mut nat: Option<String> = None;
         let mut nlb: Option<String> = None;
+        let mut server: Option<String> = None;
+        let mut stopped_at: Option<DateTime<Utc>> = None;
         let mut records = Vec::new();
         let mut instance = format!("i-{}", hex(rng, 17));
         let mut eni = format!("eni-{}", hex(rng, 17));
@@ -372,6 +482,14 @@ impl Story {
                 name,
                 read_only,
             };
+            let transfer = |name: &'static str| Call {
+                account: s.account,
+                region: s.region,
+                time,
+                source: "transfer.amazonaws.com",
+                name,
+                read_only: false,
+            };
             let elb = |name: &'static str| Call {
                 account: s.account,
                 region: s.region,
@@ -381,6 +499,10 @@ impl Story {
                 read_only: false,
             };
             let rid = request_id(rng);
+            let instances = |instance: &str, state: (u8, &str), before: (u8, &str)| {
+                json!({"requestId": rid, "instancesSet": {"items": [{"instanceId": instance,
+                    "currentState": {"code": state.0, "name": state.1}, "previousState": {"code": before.0, "name": before.1}}]}})
+            };
             let (call, req, resp, failure): (Call<'_>, Value, Value, Failure<'_>) = match act {
                 Allocate => (
                     ec2("AllocateAddress", false),
@@ -480,6 +602,87 @@ impl Story {
                     Value::Null,
                     None,
                 ),
+                // The instance calls name instances only; their shapes follow the EC2
+                // API reference (no real record in ../shared/real-cloudtrail).
+                Terminate => (
+                    ec2("TerminateInstances", false),
+                    json!({"instancesSet": {"items": [{"instanceId": instance}]}}),
+                    instances(&instance, (32, "shutting-down"), (16, "running")),
+                    None,
+                ),
+                Stop => {
+                    stopped_at = Some(time);
+                    (
+                        ec2("StopInstances", false),
+                        json!({"instancesSet": {"items": [{"instanceId": instance}]}, "force": false}),
+                        instances(&instance, (64, "stopping"), (16, "running")),
+                        None,
+                    )
+                }
+                Start => {
+                    stopped_at = None;
+                    (
+                        ec2("StartInstances", false),
+                        json!({"instancesSet": {"items": [{"instanceId": instance}]}}),
+                        instances(&instance, (0, "pending"), (80, "stopped")),
+                        None,
+                    )
+                }
+                // A secondary address of a NAT gateway whose creation is not this
+                // story's; logged like CreateNatGateway (XML-converted wrappers).
+                NatAddSecondary => {
+                    let id = format!("nat-{}", hex(rng, 17));
+                    nat = Some(id.clone());
+                    eni = format!("eni-{}", hex(rng, 17));
+                    let a = format!("eipassoc-{}", hex(rng, 17));
+                    assoc = Some(a.clone());
+                    (
+                        ec2("AssociateNatGatewayAddress", false),
+                        json!({"AssociateNatGatewayAddressRequest": {"NatGatewayId": id, "AllocationId": {"tag": 1, "content": allocation_id}}}),
+                        json!({"AssociateNatGatewayAddressResponse": {"xmlns": "http://ec2.amazonaws.com/doc/2016-11-15/", "requestId": rid, "natGatewayId": id,
+                            "natGatewayAddressSet": {"item": {"allocationId": allocation_id, "associationId": a, "networkInterfaceId": eni, "isPrimary": false, "status": "associating"}}}}),
+                        None,
+                    )
+                }
+                NatRemoveSecondary => {
+                    let id = nat.clone().expect("added first");
+                    let a = assoc.clone().expect("added first");
+                    (
+                        ec2("DisassociateNatGatewayAddress", false),
+                        json!({"DisassociateNatGatewayAddressRequest": {"NatGatewayId": id, "AssociationId": {"tag": 1, "content": a}}}),
+                        json!({"DisassociateNatGatewayAddressResponse": {"xmlns": "http://ec2.amazonaws.com/doc/2016-11-15/", "requestId": rid, "natGatewayId": id,
+                            "natGatewayAddressSet": {"item": {"allocationId": allocation_id, "associationId": a, "isPrimary": false, "status": "disassociating"}}}}),
+                        None,
+                    )
+                }
+                // The balancer moves to another subnet (with another address): this one is dropped.
+                NlbDropSubnet => {
+                    let subnet = format!("subnet-{}", hex(rng, 17));
+                    let other = format!("eipalloc-{}", hex(rng, 17));
+                    (
+                        elb("SetSubnets"),
+                        json!({"loadBalancerArn": nlb.clone().expect("created first"), "subnetMappings": [{"subnetId": subnet, "allocationId": other}]}),
+                        json!({"availabilityZones": [{"zoneName": format!("{}b", s.region), "subnetId": subnet, "loadBalancerAddresses": [{"ipAddress": "18.0.0.9", "allocationId": other}]}], "ipAddressType": "ipv4"}),
+                        None,
+                    )
+                }
+                TransferCreate => {
+                    let id = format!("s-{}", hex(rng, 17));
+                    server = Some(id.clone());
+                    (
+                        transfer("CreateServer"),
+                        json!({"endpointType": "VPC", "endpointDetails": {"vpcId": format!("vpc-{}", hex(rng, 17)), "subnetIds": [format!("subnet-{}", hex(rng, 17))], "addressAllocationIds": [allocation_id]},
+                               "protocols": ["SFTP"], "identityProviderType": "SERVICE_MANAGED"}),
+                        json!({"serverId": id}),
+                        None,
+                    )
+                }
+                TransferDelete => (
+                    transfer("DeleteServer"),
+                    json!({"serverId": server.clone().expect("created first")}),
+                    Value::Null,
+                    None,
+                ),
             };
             // Steps before the trail began were never delivered.
             if *days < s.trail_days {
@@ -542,19 +745,50 @@ impl Story {
             Now::NatGateway | Now::LoadBalancer => {
                 Some(line(s.now, Some((&managed_assoc, None, &eni, &eni_owner))))
             }
+            Now::StoppedInstance => {
+                let mut l = line(
+                    s.now,
+                    Some((
+                        assoc.as_deref().unwrap_or_default(),
+                        Some(&instance),
+                        &eni,
+                        &eni_owner,
+                    )),
+                );
+                // As DescribeInstances reports it: the state, and the stop time its reason gives.
+                l["instance_state"] = json!("stopped");
+                l["instance_state_since"] = json!(stopped_at);
+                Some(l)
+            }
         };
+        if self.now == Now::Instance {
+            if let Some(l) = latest.as_mut() {
+                l["instance_state"] = json!("running");
+            }
+        }
         if matches!(self.now, Now::NatGateway | Now::LoadBalancer) {
             if let Some(l) = latest.as_mut() {
                 l["held_by"] = json!(held_by);
             }
         }
         // Attached since before the trail began: by an instance, or held by a NAT gateway / NLB.
-        let earlier = earlier_assoc.as_deref().map(|a| {
-            let on_instance = held_by.is_none().then_some(instance.as_str());
-            let mut l = line(s.earlier_at, Some((a, on_instance, &eni, &eni_owner)));
-            l["held_by"] = json!(held_by);
-            l
-        });
+        let mut earlier: Vec<Value> = earlier_assoc
+            .as_deref()
+            .map(|a| {
+                let on_instance = held_by.is_none().then_some(instance.as_str());
+                let mut l = line(s.earlier_at, Some((a, on_instance, &eni, &eni_owner)));
+                l["held_by"] = json!(held_by);
+                l
+            })
+            .into_iter()
+            .collect();
+        for (days, attached) in self.seen {
+            let a = assoc.as_deref().unwrap_or_default();
+            earlier.push(line(
+                at(*days),
+                attached.then_some((a, Some(instance.as_str()), eni.as_str(), eni_owner.as_str())),
+            ));
+        }
 
         let step_time = |i: usize| at(self.steps[i].0);
         let window_start = s.now - Duration::days(s.window_days);
@@ -562,6 +796,7 @@ impl Story {
             IdleSince::NotIdle => None,
             IdleSince::BeforeWindow => Some(None),
             IdleSince::Step(i) => Some(Some(step_time(i))),
+            IdleSince::Seen(i) => Some(Some(at(self.seen[i].0))),
         };
         let idle_days = idle_since
             .map(|since| (s.now - since.unwrap_or(window_start)).num_seconds() as f64 / 86_400.0);

@@ -121,7 +121,7 @@ pub fn generate(opts: &Options) -> Result<Summary, GenError> {
                     latest.push_str(&l.to_string());
                     latest.push('\n');
                 }
-                if let Some(l) = told.earlier {
+                for l in told.earlier {
                     earlier.push_str(&l.to_string());
                     earlier.push('\n');
                 }
