@@ -4,14 +4,14 @@ use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 
 use anyhow::{Context, Result};
 use chrono::{DateTime, Duration, Utc};
 use clap::{Subcommand, ValueEnum};
-use serde_json::json;
-use vpcwarden_eip::{analyse, render, CoverageReport, Settings, SnapshotAddress};
-use vpcwarden_idle_report::json_document;
-use vpcwarden_trail::{scan, Dir, Progress, ScanOptions, Source};
+use vpcwarden_eip::{parse_snapshot, render, FileDefaults, SnapshotAddress};
+use vpcwarden_idle_report::{analyse_window, Engine, JobConfig};
+use vpcwarden_trail::{Dir, Progress, Source};
 
 use crate::exit::{self, bad_input};
 
@@ -38,12 +38,21 @@ pub enum Cmd {
         /// CloudTrail files: a directory, or s3://bucket/prefix (AWSLogs/… trees, .json.gz or .json).
         #[arg(long)]
         cloudtrail: String,
-        /// Latest snapshot: JSON Lines, one address per line (as eip-snapshot writes).
+        /// Latest snapshot: JSON Lines, one address per line (as eip-snapshot writes),
+        /// or `aws ec2 describe-addresses` output ({"Addresses": [...]}, with --account).
         #[arg(long)]
         snapshot: PathBuf,
-        /// Older snapshots: they map association ids of attachments made before the window.
+        /// Older snapshots: they map association ids of attachments made before the window,
+        /// and bound when an address was freed without a record of it.
         #[arg(long)]
         earlier: Vec<PathBuf>,
+        /// Account of the addresses in a describe-addresses file (it does not say).
+        #[arg(long)]
+        account: Option<String>,
+        /// Region of the addresses in a describe-addresses file (default: each address's
+        /// NetworkBorderGroup, when that is a region).
+        #[arg(long)]
+        region: Option<String>,
         /// Lookback window in days (1 to 3650).
         #[arg(long, default_value_t = 90, value_parser = clap::value_parser!(i64).range(1..=MAX_DAYS))]
         days: i64,
@@ -136,22 +145,10 @@ impl Progress for Bar {
     }
 }
 
-fn read_snapshot(path: &Path) -> Result<Vec<SnapshotAddress>> {
+fn read_snapshot(path: &Path, defaults: &FileDefaults) -> Result<Vec<SnapshotAddress>> {
     let text =
         std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
-    text.lines()
-        .enumerate()
-        .filter(|(_, l)| !l.trim().is_empty())
-        .map(|(i, l)| {
-            serde_json::from_str(l).map_err(|e| {
-                bad_input(format!(
-                    "{}:{}: not a snapshot address: {e}",
-                    path.display(),
-                    i + 1
-                ))
-            })
-        })
-        .collect()
+    parse_snapshot(&text, defaults).map_err(|e| bad_input(format!("{}: {e}", path.display())))
 }
 
 pub fn run(cmd: Cmd) -> Result<ExitCode> {
@@ -164,6 +161,8 @@ pub fn run(cmd: Cmd) -> Result<ExitCode> {
         cloudtrail,
         snapshot,
         earlier,
+        account,
+        region,
         days,
         threshold_days,
         exclude_tag,
@@ -184,106 +183,84 @@ pub fn run(cmd: Cmd) -> Result<ExitCode> {
             .with_timezone(&Utc),
         None => Utc::now(),
     };
-    let window_start = now
-        .checked_sub_signed(Duration::days(days))
+    now.checked_sub_signed(Duration::days(days))
         .ok_or_else(|| bad_input(format!("--now {now} minus --days {days} is out of range")))?;
-    let latest = read_snapshot(&snapshot)?;
+    let defaults = FileDefaults { account, region };
+    let latest = read_snapshot(&snapshot, &defaults)?;
     let mut older = Vec::new();
     for p in &earlier {
-        older.extend(read_snapshot(p)?);
+        older.extend(read_snapshot(p, &defaults)?);
     }
-    let settings = Settings {
-        window_start,
-        idle_threshold: Duration::days(threshold_days),
+    let cfg = JobConfig {
+        window_days: days,
+        threshold_days,
         exclude_tag,
-        ..Settings::new(now)
-    };
-    let opts = ScanOptions {
-        from: settings.window_start,
-        to: now,
-        threads,
-    };
-    let bar = Bar {
-        files: AtomicU64::new(0),
-        bytes: AtomicU64::new(0),
+        ..JobConfig::default()
     };
     let started = std::time::Instant::now();
     // S3 reads block on a runtime that this thread keeps driving while the scan's threads work.
     let runtime = multi_thread()?;
-    let source: Box<dyn Source> = if cloudtrail.starts_with("s3://") {
+    let source: Arc<dyn Source + Send> = if cloudtrail.starts_with("s3://") {
         let uri = vpcwarden_store::S3Uri::parse(&cloudtrail)?;
         let config = runtime.block_on(vpcwarden_aws_setup::load());
-        Box::new(vpcwarden_store::S3Trail::new(
+        Arc::new(vpcwarden_store::S3Trail::new(
             aws_sdk_s3::Client::new(&config),
             &uri,
             runtime.handle().clone(),
         ))
     } else {
-        Box::new(Dir(PathBuf::from(&cloudtrail)))
+        Arc::new(Dir(PathBuf::from(&cloudtrail)))
     };
-    let result = if std::io::stderr().is_terminal() {
-        scan(source.as_ref(), &opts, &bar)
-    } else {
-        scan(source.as_ref(), &opts, &())
-    }
-    .with_context(|| format!("scanning {cloudtrail}"))?;
+    let progress: Option<Arc<dyn Progress + Send>> = std::io::stderr().is_terminal().then(|| {
+        Arc::new(Bar {
+            files: AtomicU64::new(0),
+            bytes: AtomicU64::new(0),
+        }) as Arc<dyn Progress + Send>
+    });
+    let engine = Engine::Local {
+        source,
+        threads,
+        progress,
+    };
+    // The same entry point as the scheduled eip-report job.
+    let analysis = runtime
+        .block_on(analyse_window(&engine, &latest, &older, &cfg, now))
+        .with_context(|| format!("scanning {cloudtrail}"))?;
+    let e = &analysis.engine;
     let secs = started.elapsed().as_secs_f64();
     eprintln!(
-        "\rscanned {} files ({:.1} MB, {:.1} MB inflated) in {secs:.2} s: {} skipped whole, {} records split, {} parsed, {} lifecycle events; {} malformed, {} unreadable",
-        result.files,
-        result.input_bytes as f64 / 1e6,
-        result.inflated_bytes as f64 / 1e6,
-        result.skipped_files,
-        result.records,
-        result.parsed,
-        result.events.len(),
-        result.malformed.len(),
-        result.unreadable.len()
+        "\rscanned {} files ({:.1} MB, {:.1} MB inflated) in {secs:.2} s: {} skipped whole, {} records split, {} lifecycle events; {} malformed, {} unreadable",
+        e.files.unwrap_or(0),
+        e.input_bytes.unwrap_or(0) as f64 / 1e6,
+        e.inflated_bytes.unwrap_or(0) as f64 / 1e6,
+        e.skipped_files.unwrap_or(0),
+        e.records.unwrap_or(0),
+        e.lifecycle_events,
+        e.malformed.len(),
+        e.unreadable.len()
     );
-    for u in &result.unreadable {
+    for u in &e.unreadable {
         eprintln!("unreadable: {u}");
     }
-    if result.files == 0 {
+    if e.files == Some(0) {
         eprintln!(
             "warning: no CloudTrail file under {cloudtrail} for the window: check the path or prefix (every free address is reported unknown)"
         );
     }
-    let coverage =
-        CoverageReport::for_window(&result.coverage, &latest, settings.window_start, now);
-    for line in coverage.gap_lines() {
+    for line in analysis.coverage.gap_lines() {
         eprintln!("coverage gap: {line}");
     }
-    if result.unplaced_files > 0 {
+    if e.unplaced_files > 0 {
         eprintln!(
             "{} file(s) outside the AWSLogs/<account>/CloudTrail/<region>/YYYY/MM/DD/ layout: read, but they cover no account or day",
-            result.unplaced_files
+            e.unplaced_files
         );
     }
-    let rows = analyse(&latest, &older, &result.events, &coverage, &settings);
+    let rows = &analysis.rows;
     let text = match format {
-        Format::Markdown => render::markdown(&rows, &coverage),
-        Format::Csv => render::csv(&rows),
-        Format::Json => {
-            serde_json::to_string_pretty(&json_document(
-                now,
-                settings.window_start,
-                &rows,
-                &coverage,
-                &json!({
-                    "engine": "local",
-                    "files": result.files,
-                    "skipped_files": result.skipped_files,
-                    "input_bytes": result.input_bytes,
-                    "inflated_bytes": result.inflated_bytes,
-                    "records": result.records,
-                    "lifecycle_events": result.events.len(),
-                    "malformed": result.malformed,
-                    "unreadable": result.unreadable,
-                    "unplaced_files": result.unplaced_files,
-                }),
-                &[],
-            ))? + "\n"
-        }
+        Format::Markdown => render::markdown(rows, &analysis.coverage),
+        Format::Csv => render::csv(rows),
+        Format::Json => serde_json::to_string_pretty(&analysis.json(&[]))? + "\n",
     };
     match output {
         Some(path) => {
@@ -292,13 +269,13 @@ pub fn run(cmd: Cmd) -> Result<ExitCode> {
         None => exit::out(&text),
     }
     let flagged = rows.iter().filter(|r| r.flagged).count();
-    Ok(if !result.unreadable.is_empty() {
+    Ok(if !e.unreadable.is_empty() {
         eprintln!(
             "error: {} CloudTrail file(s) could not be read; their days count as gaps",
-            result.unreadable.len()
+            e.unreadable.len()
         );
         exit::code(exit::FAILURE)
-    } else if (fail_on_flagged && flagged > 0) || (fail_on_gaps && !coverage.complete) {
+    } else if (fail_on_flagged && flagged > 0) || (fail_on_gaps && !analysis.coverage.complete) {
         exit::code(exit::NO)
     } else {
         ExitCode::SUCCESS
@@ -314,9 +291,7 @@ fn multi_thread() -> Result<tokio::runtime::Runtime> {
 fn snapshot(bucket: String, regions: Vec<String>) -> Result<ExitCode> {
     multi_thread()?.block_on(async {
         let config = vpcwarden_aws_setup::load().await;
-        let account = vpcwarden_inventory::caller_account(&config)
-            .await
-            .map_err(anyhow::Error::msg)?;
+        let account = vpcwarden_inventory::caller_account(&config).await?;
         let store = vpcwarden_store::Bucket::new(aws_sdk_s3::Client::new(&config), bucket);
         let source = vpcwarden_inventory::SdkAddresses::new(config.clone());
         let only = (!regions.is_empty()).then_some(regions.as_slice());

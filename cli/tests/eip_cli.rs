@@ -88,6 +88,48 @@ fn report_from_files_flags_the_idle_address() {
     assert_eq!(report["addresses"][1]["status"], "in_use");
     assert!(String::from_utf8_lossy(&out.stderr).contains("scanned 91 files"));
 
+    // The same addresses as `aws ec2 describe-addresses` prints them (hand-written
+    // in its documented shape): the same report once the account is given.
+    // Beside the trail, not in it (the scan would read it as a CloudTrail file).
+    let cli_json =
+        std::env::temp_dir().join(format!("vpcwarden-eip-cli-{}.json", std::process::id()));
+    std::fs::write(
+        &cli_json,
+        json!({"Addresses": [
+            {"PublicIp": "203.0.113.1", "AllocationId": "eipalloc-01", "Domain": "vpc", "PublicIpv4Pool": "amazon", "NetworkBorderGroup": "us-east-1"},
+            {"PublicIp": "203.0.113.2", "AllocationId": "eipalloc-02", "AssociationId": "eipassoc-02", "InstanceId": "i-1", "Domain": "vpc",
+             "NetworkInterfaceId": "eni-1", "NetworkInterfaceOwnerId": "123456789012", "PrivateIpAddress": "10.0.0.5",
+             "PublicIpv4Pool": "amazon", "NetworkBorderGroup": "us-east-1", "Tags": [{"Key": "Name", "Value": "web"}]}]})
+        .to_string(),
+    )
+    .unwrap();
+    let from_cli = |extra: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_vpcwarden"))
+            .args(["eip", "report", "--cloudtrail", root.to_str().unwrap()])
+            .args(["--snapshot", cli_json.to_str().unwrap()])
+            .args(["--now", "2026-11-21T12:00:00Z", "--format", "json"])
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+    let out = from_cli(&[]);
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "the file does not say the account"
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("give --account"));
+    let out = from_cli(&["--account", "123456789012"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let same: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(same["summary"], report["summary"]);
+    assert_eq!(same["addresses"][0]["idle_since"], first["idle_since"]);
+    std::fs::remove_file(&cli_json).unwrap();
+
     // The format follows the --output extension; --fail-on-flagged answers "no" with 1.
     let csv = root.join("idle.csv");
     let out = report_cmd(&[
@@ -166,7 +208,7 @@ fn report_from_files_flags_the_idle_address() {
     let bad = report_cmd(&[]);
     assert_eq!(bad.status.code(), Some(2));
     assert!(
-        String::from_utf8_lossy(&bad.stderr).contains("snapshot.jsonl:1"),
+        String::from_utf8_lossy(&bad.stderr).contains("snapshot.jsonl: line 1:"),
         "{}",
         String::from_utf8_lossy(&bad.stderr)
     );

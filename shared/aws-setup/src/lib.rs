@@ -8,6 +8,9 @@ use std::io::IsTerminal;
 
 use tracing_subscriber::EnvFilter;
 
+mod aws_error;
+pub use aws_error::{aws_err, AwsError};
+
 /// Default attempts per AWS call. EC2 throttles with `RequestLimitExceeded`;
 /// five attempts with the SDK's exponential backoff ride out a burst.
 pub const DEFAULT_MAX_ATTEMPTS: u32 = 5;

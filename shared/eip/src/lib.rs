@@ -15,6 +15,7 @@ mod history;
 mod ids;
 pub mod money;
 pub mod render;
+mod snapshot_file;
 
 pub use classify::{
     analyse, AddressReport, Settings, SinceBasis, Status, HOURS_PER_MONTH, PRICE_PER_HOUR_USD,
@@ -25,6 +26,7 @@ pub use extract::{extract, ExtractError};
 pub use history::{reconstruct, Attachment, History, Reconstruction, Stop};
 
 pub use ids::{AllocationId, AssociationId, IdError};
+pub use snapshot_file::{parse_snapshot, FileDefaults, SnapshotFileError};
 
 /// One address as the snapshot function recorded it (DescribeAddresses).
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]

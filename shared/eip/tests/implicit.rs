@@ -201,7 +201,11 @@ fn an_end_no_record_tells_is_bounded_by_snapshots_never_before_the_attachment() 
     free.snapshot_time = Some(ago(20));
     let mut free_later = free.clone();
     free_later.snapshot_time = Some(ago(19));
-    let r = &report(&[a.clone()], &[attached.clone(), free, free_later], &events)[0];
+    let r = &report(
+        std::slice::from_ref(&a),
+        &[attached.clone(), free, free_later],
+        &events,
+    )[0];
     assert_eq!(
         (r.status, r.idle_since, r.idle_since_basis),
         (Status::Idle, Some(ago(20)), SinceBasis::SnapshotUpperBound)
@@ -212,7 +216,11 @@ fn an_end_no_record_tells_is_bounded_by_snapshots_never_before_the_attachment() 
     assert!(close(r.waste_in_window_usd.unwrap(), days(70.0)));
 
     // No snapshot saw it free: since unknown, not flagged, no waste claimed.
-    let r = &report(&[a.clone()], &[attached.clone()], &events)[0];
+    let r = &report(
+        std::slice::from_ref(&a),
+        std::slice::from_ref(&attached),
+        &events,
+    )[0];
     assert_eq!(
         (r.status, r.idle_since, r.idle_since_basis),
         (Status::Idle, None, SinceBasis::Unknown)

@@ -9,7 +9,7 @@ use vpcwarden_athena::{
 };
 use vpcwarden_eip::{Coverage, LifecycleEvent};
 use vpcwarden_store::{day_coverage, Bucket, DayFolders};
-use vpcwarden_trail::{scan, ScanOptions, Source};
+use vpcwarden_trail::{scan, Progress, ScanOptions, Source};
 
 use crate::job::JobError;
 
@@ -32,6 +32,8 @@ pub enum Engine {
         source: Arc<dyn Source + Send>,
         /// Files read at once (0: one per core).
         threads: usize,
+        /// Told about each file read (the CLI's progress line).
+        progress: Option<Arc<dyn Progress + Send>>,
     },
 }
 
@@ -55,6 +57,12 @@ pub struct EngineOutput {
     pub files: Option<usize>,
     /// Local: bytes as stored.
     pub input_bytes: Option<u64>,
+    /// Local: files the whole-file pre-filter skipped unparsed.
+    pub skipped_files: Option<usize>,
+    /// Local: bytes after decompression.
+    pub inflated_bytes: Option<u64>,
+    /// Local: records split out of the files that were not skipped.
+    pub records: Option<u64>,
     /// Local: files that could not be read (path: reason).
     pub unreadable: Vec<String>,
     /// Local: files outside the AWSLogs layout (they cover no account or day).
@@ -121,18 +129,25 @@ impl Engine {
                     ..EngineOutput::default()
                 })
             }
-            Engine::Local { source, threads } => {
+            Engine::Local {
+                source,
+                threads,
+                progress,
+            } => {
                 let source = Arc::clone(source);
+                let progress = progress.clone();
                 let opts = ScanOptions {
                     from,
                     to,
                     threads: *threads,
                 };
                 // The scan blocks (file I/O, or S3 reads through the runtime handle).
-                let s = tokio::task::spawn_blocking(move || scan(source.as_ref(), &opts, &()))
-                    .await
-                    .map_err(|e| JobError::Engine(format!("local scan stopped: {e}")))?
-                    .map_err(|e| JobError::Engine(format!("listing CloudTrail files: {e}")))?;
+                let s = tokio::task::spawn_blocking(move || match progress {
+                    Some(p) => scan(source.as_ref(), &opts, p.as_ref()),
+                    None => scan(source.as_ref(), &opts, &()),
+                })
+                .await
+                .map_err(|e| JobError::ScanStopped(e.to_string()))??;
                 Ok(EngineOutput {
                     engine: "local",
                     lifecycle_events: s.events.len(),
@@ -140,6 +155,9 @@ impl Engine {
                     malformed: s.malformed,
                     files: Some(s.files),
                     input_bytes: Some(s.input_bytes),
+                    skipped_files: Some(s.skipped_files),
+                    inflated_bytes: Some(s.inflated_bytes),
+                    records: Some(s.records),
                     unreadable: s.unreadable,
                     unplaced_files: s.unplaced_files,
                     coverage: s.coverage,
@@ -188,11 +206,13 @@ pub fn build_engine(
                     tokio::runtime::Handle::current(),
                 )),
                 threads,
+                progress: None,
             }
         }
         EngineSpec::Local { location } => Engine::Local {
             source: Arc::new(vpcwarden_trail::Dir(location.into())),
             threads,
+            progress: None,
         },
     })
 }

@@ -4,7 +4,10 @@ use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
 use serde_json::{json, Value};
 use thiserror::Error;
-use vpcwarden_eip::{analyse, render, CoverageReport, Settings, SnapshotAddress};
+use vpcwarden_eip::{
+    analyse, parse_snapshot, render, AddressReport, CoverageReport, FileDefaults, Settings,
+    SnapshotAddress,
+};
 use vpcwarden_store::{pick_snapshots, report_key, Bucket, ReportFormat, StoreError, SNAPSHOTS};
 
 use crate::engine::{Engine, EngineOutput};
@@ -26,21 +29,25 @@ pub enum JobError {
     /// Athena rows not in the selected shape.
     #[error(transparent)]
     Rows(#[from] vpcwarden_athena::RowError),
-    /// The local engine.
-    #[error("{0}")]
-    Engine(String),
+    /// The local engine could not list the CloudTrail files.
+    #[error("listing CloudTrail files: {0}")]
+    Listing(#[from] std::io::Error),
+    /// The local engine's scan stopped (a panic in a worker).
+    #[error("local scan stopped: {0}")]
+    ScanStopped(String),
+    /// The snapshot could not be taken.
+    #[error(transparent)]
+    Inventory(#[from] vpcwarden_inventory::InventoryError),
     /// No snapshot in the bucket yet.
     #[error("no snapshot under s3://{0}/{SNAPSHOTS}: run eip-snapshot first")]
     NoSnapshot(String),
-    /// A snapshot line that does not parse.
-    #[error("{key}:{line}: not a snapshot address: {message}")]
+    /// A snapshot object that does not parse.
+    #[error("{key}: {source}")]
     BadSnapshot {
         /// Object key.
         key: String,
-        /// Line number.
-        line: usize,
-        /// Parser message.
-        message: String,
+        /// What is wrong, and where.
+        source: vpcwarden_eip::SnapshotFileError,
     },
     /// SNS.
     #[error("SNS Publish to {topic}: {message}")]
@@ -121,19 +128,83 @@ pub struct Outcome {
     pub sns_message_id: Option<String>,
 }
 
-fn parse_snapshot(key: &str, bytes: &[u8]) -> Result<Vec<SnapshotAddress>, JobError> {
-    String::from_utf8_lossy(bytes)
-        .lines()
-        .enumerate()
-        .filter(|(_, l)| !l.trim().is_empty())
-        .map(|(i, l)| {
-            serde_json::from_str(l).map_err(|e| JobError::BadSnapshot {
-                key: key.into(),
-                line: i + 1,
-                message: e.to_string(),
-            })
-        })
-        .collect()
+fn read_snapshot(key: &str, bytes: &[u8]) -> Result<Vec<SnapshotAddress>, JobError> {
+    parse_snapshot(&String::from_utf8_lossy(bytes), &FileDefaults::default()).map_err(|source| {
+        JobError::BadSnapshot {
+            key: key.into(),
+            source,
+        }
+    })
+}
+
+impl JobConfig {
+    /// The analysis settings for a report at `now`.
+    pub fn settings(&self, now: DateTime<Utc>) -> Settings {
+        Settings {
+            window_start: now - Duration::days(self.window_days),
+            idle_threshold: Duration::days(self.threshold_days),
+            exclude_tag: self.exclude_tag.clone(),
+            ..Settings::new(now)
+        }
+    }
+}
+
+/// One analysed window: what the eip-report job and `vpcwarden eip report`
+/// both produce, from the same code.
+#[derive(Debug, Clone)]
+pub struct Analysis {
+    /// The report's "now" (whole seconds).
+    pub now: DateTime<Utc>,
+    /// Start of the window.
+    pub window_start: DateTime<Utc>,
+    /// One row per address of the latest snapshot.
+    pub rows: Vec<AddressReport>,
+    /// What the trail covered.
+    pub coverage: CoverageReport,
+    /// What getting the events cost.
+    pub engine: EngineOutput,
+}
+
+impl Analysis {
+    /// The JSON report document.
+    pub fn json(&self, released: &[ReleaseResult]) -> Value {
+        json_document(
+            self.now,
+            self.window_start,
+            &self.rows,
+            &self.coverage,
+            &self.engine,
+            released,
+        )
+    }
+}
+
+/// Whole seconds: Athena compares eventtime text at second precision, and
+/// both callers must mean the same window.
+pub fn report_now(now: DateTime<Utc>) -> DateTime<Utc> {
+    DateTime::<Utc>::from_timestamp(now.timestamp(), 0).unwrap_or(now)
+}
+
+/// Events of the window from `engine`, joined with the snapshots.
+pub async fn analyse_window(
+    engine: &Engine,
+    latest: &[SnapshotAddress],
+    earlier: &[SnapshotAddress],
+    cfg: &JobConfig,
+    now: DateTime<Utc>,
+) -> Result<Analysis, JobError> {
+    let now = report_now(now);
+    let settings = cfg.settings(now);
+    let engine = engine.events(settings.window_start, now).await?;
+    let coverage = CoverageReport::for_window(&engine.coverage, latest, settings.window_start, now);
+    let rows = analyse(latest, earlier, &engine.events, &coverage, &settings);
+    Ok(Analysis {
+        now,
+        window_start: settings.window_start,
+        rows,
+        coverage,
+        engine,
+    })
 }
 
 /// `$id` of the JSON report's schema (`docs/report.schema.json`).
@@ -166,14 +237,8 @@ pub async fn run(
     cfg: &JobConfig,
     now: DateTime<Utc>,
 ) -> Result<Outcome, JobError> {
-    // Whole seconds: Athena compares eventtime text at second precision.
-    let now = DateTime::<Utc>::from_timestamp(now.timestamp(), 0).unwrap_or(now);
-    let settings = Settings {
-        window_start: now - Duration::days(cfg.window_days),
-        idle_threshold: Duration::days(cfg.threshold_days),
-        exclude_tag: cfg.exclude_tag.clone(),
-        ..Settings::new(now)
-    };
+    let now = report_now(now);
+    let settings = cfg.settings(now);
     let all: Vec<String> = deps
         .bucket
         .list(SNAPSHOTS)
@@ -188,16 +253,15 @@ pub async fn run(
     ) else {
         return Err(JobError::NoSnapshot(deps.bucket.name().into()));
     };
-    let latest = parse_snapshot(&latest_key, &deps.bucket.get(&latest_key).await?)?;
+    let latest = read_snapshot(&latest_key, &deps.bucket.get(&latest_key).await?)?;
     let mut earlier = Vec::new();
     for k in &earlier_keys {
-        earlier.extend(parse_snapshot(k, &deps.bucket.get(k).await?)?);
+        earlier.extend(read_snapshot(k, &deps.bucket.get(k).await?)?);
     }
-    let engine = deps.engine.events(settings.window_start, now).await?;
-    let coverage =
-        CoverageReport::for_window(&engine.coverage, &latest, settings.window_start, now);
-    let rows = analyse(&latest, &earlier, &engine.events, &coverage, &settings);
-    let summary = render::summary(&rows);
+    let analysis = analyse_window(deps.engine, &latest, &earlier, cfg, now).await?;
+    let rows = &analysis.rows;
+    let coverage = &analysis.coverage;
+    let summary = render::summary(rows);
 
     // Releasing is for good: it waits until the whole answer rests on data.
     let release_skipped = (cfg.release != ReleaseMode::Off && !coverage.complete).then(|| {
@@ -213,7 +277,7 @@ pub async fn run(
         (mode, Some(port)) => {
             release_flagged(
                 port,
-                &rows,
+                rows,
                 mode,
                 &cfg.exclude_tag,
                 now,
@@ -223,24 +287,16 @@ pub async fn run(
         }
     };
 
-    let mut markdown = render::markdown(&rows, &coverage);
+    let mut markdown = render::markdown(rows, coverage);
     if let Some(why) = &release_skipped {
         markdown.push_str(&format!("\n**{why}.**\n"));
     }
     let documents = [
         (
             ReportFormat::Json,
-            serde_json::to_string_pretty(&json_document(
-                now,
-                settings.window_start,
-                &rows,
-                &coverage,
-                &engine,
-                &released,
-            ))
-            .expect("report serializes"),
+            serde_json::to_string_pretty(&analysis.json(&released)).expect("report serializes"),
         ),
-        (ReportFormat::Csv, render::csv(&rows)),
+        (ReportFormat::Csv, render::csv(rows)),
         (ReportFormat::Markdown, markdown.clone()),
     ];
     let mut report_keys = Vec::new();
@@ -284,14 +340,14 @@ pub async fn run(
         now,
         &summary,
         coverage.incomplete_scopes,
-        engine.bytes_scanned,
+        analysis.engine.bytes_scanned,
     );
     Ok(Outcome {
         snapshot_key: latest_key,
         report_keys,
         summary,
-        engine,
-        coverage,
+        engine: analysis.engine.clone(),
+        coverage: analysis.coverage.clone(),
         released,
         release_skipped,
         metrics,

@@ -15,7 +15,9 @@ mod snapshot;
 
 pub use config::{from_env, snapshot_from_env, EngineSpec, EnvConfig, EnvError};
 pub use engine::{build_engine, Engine, EngineOutput};
-pub use job::{json_document, run, Deps, JobConfig, JobError, Outcome};
+pub use job::{
+    analyse_window, json_document, report_now, run, Analysis, Deps, JobConfig, JobError, Outcome,
+};
 pub use metrics::emf;
 pub use release::{
     candidates, release_flagged, Live, ReleaseMode, ReleasePort, ReleaseResult, SdkRelease,

@@ -5,6 +5,7 @@
 
 use std::future::Future;
 use std::pin::Pin;
+use vpcwarden_aws_setup::{aws_err, AwsError};
 
 use aws_config::SdkConfig;
 use aws_sdk_ec2::config::Region;
@@ -57,7 +58,7 @@ pub struct Live {
     pub tag_keys: Vec<String>,
 }
 
-type Fut<'a, T> = Pin<Box<dyn Future<Output = Result<T, String>> + Send + 'a>>;
+type Fut<'a, T> = Pin<Box<dyn Future<Output = Result<T, AwsError>> + Send + 'a>>;
 
 /// The two EC2 calls a release makes.
 pub trait ReleasePort: Send + Sync {
@@ -132,7 +133,7 @@ pub async fn release_flagged(
             continue;
         }
         let res = match port.live(&r.region, id).await {
-            Err(e) => result("failed", Some(format!("DescribeAddresses: {e}"))),
+            Err(e) => result("failed", Some(e.to_string())),
             Ok(None) => result("skipped", Some("already released".into())),
             Ok(Some(l)) if l.associated => {
                 result("skipped", Some("attached since the snapshot".into()))
@@ -147,7 +148,7 @@ pub async fn release_flagged(
             {
                 Ok(()) if mode == ReleaseMode::DryRun => result("would_release", None),
                 Ok(()) => result("released", None),
-                Err(e) => result("failed", Some(e)),
+                Err(e) => result("failed", Some(e.to_string())),
             },
         };
         tracing::info!(allocation_id = %res.allocation_id, region = %res.region, action = res.action, reason = ?res.reason, "release");
@@ -202,7 +203,7 @@ impl ReleasePort for SdkRelease {
                 {
                     Ok(None)
                 }
-                Err(e) => Err(vpcwarden_aws_setup::error_text(&e)),
+                Err(e) => Err(aws_err("DescribeAddresses", e)),
             }
         })
     }
@@ -230,7 +231,7 @@ impl ReleasePort for SdkRelease {
                 {
                     Ok(())
                 }
-                Err(e) => Err(vpcwarden_aws_setup::error_text(&e)),
+                Err(e) => Err(aws_err("ReleaseAddress", e)),
             }
         })
     }

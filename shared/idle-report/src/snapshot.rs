@@ -32,9 +32,7 @@ pub async fn snapshot(
     only_regions: Option<&[String]>,
     now: DateTime<Utc>,
 ) -> Result<SnapshotOutcome, JobError> {
-    let inv = take(source, account, only_regions, now)
-        .await
-        .map_err(JobError::Engine)?;
+    let inv = take(source, account, only_regions, now).await?;
     let key = snapshot_key(now);
     bucket
         .put(&key, inv.to_jsonl().into_bytes(), "application/x-ndjson")

@@ -20,7 +20,17 @@ pub use sdk::{caller_account, holder_from_description, snapshot_address, SdkAddr
 /// Regions read at once.
 pub const REGION_CONCURRENCY: usize = 8;
 
-type Fut<'a, T> = Pin<Box<dyn Future<Output = Result<T, String>> + Send + 'a>>;
+type Fut<'a, T> = Pin<Box<dyn Future<Output = Result<T, AwsError>> + Send + 'a>>;
+
+pub use vpcwarden_aws_setup::AwsError;
+
+/// The snapshot could not be taken at all.
+#[derive(Debug, thiserror::Error)]
+pub enum InventoryError {
+    /// The region list itself could not be read (without it no region is known).
+    #[error(transparent)]
+    Regions(AwsError),
+}
 
 /// The two EC2 reads, behind a trait (moto, a mock, or AWS).
 pub trait AddressSource: Send + Sync {
@@ -64,16 +74,13 @@ pub async fn take(
     account: &str,
     only: Option<&[String]>,
     now: DateTime<Utc>,
-) -> Result<Inventory, String> {
-    let mut regions = source
-        .regions()
-        .await
-        .map_err(|e| format!("DescribeRegions: {e}"))?;
+) -> Result<Inventory, InventoryError> {
+    let mut regions = source.regions().await.map_err(InventoryError::Regions)?;
     if let Some(only) = only {
         regions.retain(|r| only.contains(r));
     }
     regions.sort();
-    let results: Vec<(String, Result<Vec<SnapshotAddress>, String>)> = stream::iter(regions)
+    let results: Vec<(String, Result<Vec<SnapshotAddress>, AwsError>)> = stream::iter(regions)
         .map(|r| async move {
             let got = source.addresses(&r).await;
             (r, got)
@@ -101,7 +108,7 @@ pub async fn take(
             }
             Err(e) => {
                 tracing::warn!(region = %region, error = %e, "region failed");
-                inv.region_failures.push((region, e));
+                inv.region_failures.push((region, e.to_string()));
             }
         }
     }

@@ -3,6 +3,7 @@
 use aws_config::SdkConfig;
 use aws_sdk_ec2::config::Region;
 use aws_sdk_ec2::types::Filter;
+use vpcwarden_aws_setup::aws_err;
 use vpcwarden_eip::{AllocationId, AssociationId, SnapshotAddress};
 
 use crate::{AddressSource, Fut};
@@ -29,20 +30,21 @@ impl SdkAddresses {
 }
 
 /// The account the credentials belong to (STS GetCallerIdentity).
-pub async fn caller_account(config: &SdkConfig) -> Result<String, String> {
+pub async fn caller_account(config: &SdkConfig) -> Result<String, vpcwarden_aws_setup::AwsError> {
     let out = aws_sdk_sts::Client::new(config)
         .get_caller_identity()
         .send()
         .await
-        .map_err(|e| {
-            format!(
-                "sts:GetCallerIdentity: {}",
-                aws_sdk_sts::error::DisplayErrorContext(&e)
-            )
-        })?;
+        .map_err(|e| aws_err("GetCallerIdentity", e))?;
     out.account()
         .map(str::to_string)
-        .ok_or_else(|| "sts:GetCallerIdentity returned no account".into())
+        .ok_or_else(|| vpcwarden_aws_setup::AwsError {
+            operation: "GetCallerIdentity",
+            code: "NoAccount".into(),
+            message: "the answer names no account".into(),
+            retryable: false,
+            request_id: None,
+        })
 }
 
 fn non_empty(s: Option<&str>) -> Option<String> {
@@ -65,7 +67,7 @@ impl AddressSource for SdkAddresses {
                 )
                 .send()
                 .await
-                .map_err(|e| vpcwarden_aws_setup::error_text(&e))?;
+                .map_err(|e| aws_err("DescribeRegions", e))?;
             Ok(out
                 .regions()
                 .iter()
@@ -81,7 +83,7 @@ impl AddressSource for SdkAddresses {
                 .describe_addresses()
                 .send()
                 .await
-                .map_err(|e| vpcwarden_aws_setup::error_text(&e))?;
+                .map_err(|e| aws_err("DescribeAddresses", e))?;
             let mut list: Vec<SnapshotAddress> = out
                 .addresses()
                 .iter()

@@ -8,7 +8,7 @@ use std::pin::Pin;
 
 use chrono::{TimeZone, Utc};
 use vpcwarden_eip::{AllocationId, SnapshotAddress};
-use vpcwarden_inventory::{take, AddressSource};
+use vpcwarden_inventory::{take, AddressSource, AwsError};
 
 struct Fake;
 
@@ -34,7 +34,7 @@ fn address(id: &str) -> SnapshotAddress {
     }
 }
 
-type Fut<'a, T> = Pin<Box<dyn Future<Output = Result<T, String>> + Send + 'a>>;
+type Fut<'a, T> = Pin<Box<dyn Future<Output = Result<T, AwsError>> + Send + 'a>>;
 
 impl AddressSource for Fake {
     fn regions(&self) -> Fut<'_, Vec<String>> {
@@ -50,9 +50,13 @@ impl AddressSource for Fake {
     fn addresses<'a>(&'a self, region: &'a str) -> Fut<'a, Vec<SnapshotAddress>> {
         Box::pin(async move {
             match region {
-                "me-south-1" => {
-                    Err("UnauthorizedOperation: explicit deny in a service control policy".into())
-                }
+                "me-south-1" => Err(AwsError {
+                    operation: "DescribeAddresses",
+                    code: "UnauthorizedOperation".into(),
+                    message: "explicit deny in a service control policy".into(),
+                    retryable: false,
+                    request_id: None,
+                }),
                 "us-east-1" => Ok(vec![address("eipalloc-0b"), address("eipalloc-0a")]),
                 _ => Ok(vec![address("eipalloc-0c")]),
             }
@@ -70,6 +74,7 @@ fn a_failing_region_is_reported_and_the_others_recorded() {
     assert_eq!(inv.regions_read, ["eu-west-1", "us-east-1"]);
     assert_eq!(inv.region_failures.len(), 1);
     assert_eq!(inv.region_failures[0].0, "me-south-1");
+    assert!(inv.region_failures[0].1.contains("UnauthorizedOperation"));
     assert!(inv.region_failures[0].1.contains("service control policy"));
     let ids: Vec<(&str, &str)> = inv
         .addresses
