@@ -8,7 +8,8 @@
 set -euo pipefail
 BIN=$1
 RUNS=${2:-3}
-TRAIL=${BENCH_TRAIL:-$HOME/.cache/vpcwarden/bench-trail}
+# v2: the noise mix has Auto Scaling instance events (RunInstances, Stop, Start, Terminate).
+TRAIL=${BENCH_TRAIL:-$HOME/.cache/vpcwarden/bench-trail-v2}
 NOW=2026-11-20T12:00:00Z
 if [ ! -f "$TRAIL/.done" ]; then
   rm -rf "$TRAIL"
@@ -26,6 +27,7 @@ FILES=$(tr -cd '\0' <"$LIST" | wc -c)
 BYTES=$(xargs -0 stat -c %s <"$LIST" | awk '{s+=$1} END {print s}')
 EMPTY=$(mktemp); : >"$EMPTY"
 echo "tree: $FILES files, $BYTES bytes of gzip ($(nproc) cores)"
+python3 -c 'import json,sys; s=json.load(open(sys.argv[1])); print(f"files holding Run/Stop/Start/TerminateInstances records: {s[\"instance_event_files\"]} of {s[\"files\"]} ({100*s[\"instance_event_files\"]/s[\"files\"]:.0f}%)")' "$TRAIL.summary.json"
 
 # Warm the page cache for both.
 xargs -0 cat <"$LIST" >/dev/null

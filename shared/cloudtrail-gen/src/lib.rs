@@ -100,6 +100,10 @@ pub struct Summary {
     pub records: u64,
     /// Lifecycle records among them (including failed calls and decoys).
     pub story_records: u64,
+    /// Files holding RunInstances, StopInstances, StartInstances or
+    /// TerminateInstances records (Auto Scaling noise and the stories).
+    #[serde(default)]
+    pub instance_event_files: u64,
     /// The latest snapshot (JSON Lines), relative to the root.
     pub snapshot: PathBuf,
     /// The earlier snapshot, relative to the root.

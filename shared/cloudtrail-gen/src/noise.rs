@@ -97,6 +97,47 @@ pub fn noise(rng: &mut StdRng, account: &str, region: &str, time: DateTime<Utc>)
             let resp = json!({"CreateNatGatewayResponse": {"requestId": rid, "natGateway": {"natGatewayId": id, "connectivityType": "private", "state": "pending", "natGatewayAddressSet": {"item": {"privateIp": "10.0.3.7", "isPrimary": true}}}}});
             record(rng, &c, req, resp, None)
         }
+        9260..=9279 => {
+            // Auto Scaling at work (0.2% of records): instances launched, stopped,
+            // started and terminated that hold no Elastic IP. Stop, start and
+            // terminate are lifecycle events (an address may sit on any
+            // instance), so files holding them cannot be skipped whole.
+            let (name, state, before) = match pick {
+                9260..=9269 => ("RunInstances", (0, "pending"), (0, "pending")),
+                9270..=9274 => ("TerminateInstances", (32, "shutting-down"), (16, "running")),
+                9275..=9277 => ("StopInstances", (64, "stopping"), (16, "running")),
+                _ => ("StartInstances", (0, "pending"), (80, "stopped")),
+            };
+            let c = Call {
+                account,
+                region,
+                time,
+                source: "ec2.amazonaws.com",
+                name,
+                read_only: false,
+            };
+            let instance = format!("i-{}", hex(rng, 17));
+            let identity = "autoscaling.amazonaws.com";
+            let (req, resp) = if name == "RunInstances" {
+                (
+                    json!({"instancesSet": {"items": [{"imageId": format!("ami-{}", hex(rng, 17)), "minCount": 1, "maxCount": 1}]},
+                           "launchTemplate": {"launchTemplateId": format!("lt-{}", hex(rng, 17)), "version": "3"}, "subnetId": format!("subnet-{}", hex(rng, 17))}),
+                    json!({"requestId": rid, "reservationId": format!("r-{}", hex(rng, 17)), "ownerId": account, "requesterId": "940372691376",
+                           "instancesSet": {"items": [{"instanceId": instance, "currentState": {"code": state.0, "name": state.1}, "instanceType": "m6g.large",
+                           "launchTime": time.timestamp_millis(), "networkInterfaceSet": {"items": [{"networkInterfaceId": format!("eni-{}", hex(rng, 17))}]}}]}}),
+                )
+            } else {
+                (
+                    json!({"instancesSet": {"items": [{"instanceId": instance}]}}),
+                    json!({"requestId": rid, "instancesSet": {"items": [{"instanceId": instance,
+                           "currentState": {"code": state.0, "name": state.1}, "previousState": {"code": before.0, "name": before.1}}]}}),
+                )
+            };
+            let mut r = record(rng, &c, req, resp, None);
+            r["userIdentity"]["invokedBy"] = json!(identity);
+            r["userAgent"] = json!(identity);
+            r
+        }
         _ => {
             let c = call("monitoring.amazonaws.com", "PutMetricAlarm", false);
             let req = json!({"alarmName": format!("cpu-high-{}", hex(rng, 6)), "metricName": "CPUUtilization", "namespace": "AWS/EC2", "statistic": "Average", "period": 300, "threshold": 80.0, "comparisonOperator": "GreaterThanThreshold", "evaluationPeriods": 3});

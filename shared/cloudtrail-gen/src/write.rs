@@ -152,7 +152,7 @@ pub fn generate(opts: &Options) -> Result<Summary, GenError> {
     };
     let next = AtomicUsize::new(0);
     let placed = Mutex::new(placed);
-    let totals = Mutex::new((0u64, 0u64, 0u64));
+    let totals = Mutex::new((0u64, 0u64, 0u64, 0u64));
     let failure: Mutex<Option<GenError>> = Mutex::new(None);
     std::thread::scope(|scope| {
         for _ in 0..threads {
@@ -165,12 +165,13 @@ pub fn generate(opts: &Options) -> Result<Summary, GenError> {
                     .remove(slot)
                     .unwrap_or_default();
                 match write_slot(opts, &trail, *slot, i, slice, stories) {
-                    Ok((0, _)) => {}
-                    Ok((bytes, records)) => {
+                    Ok((0, _, _)) => {}
+                    Ok((bytes, records, instances)) => {
                         let mut t = totals.lock().unwrap_or_else(|p| p.into_inner());
                         t.0 += 1;
                         t.1 += bytes;
                         t.2 += records;
+                        t.3 += u64::from(instances);
                     }
                     Err(e) => {
                         *failure.lock().unwrap_or_else(|p| p.into_inner()) = Some(e);
@@ -183,7 +184,8 @@ pub fn generate(opts: &Options) -> Result<Summary, GenError> {
     if let Some(e) = failure.into_inner().unwrap_or_else(|p| p.into_inner()) {
         return Err(e);
     }
-    let (files, bytes, records) = totals.into_inner().unwrap_or_else(|p| p.into_inner());
+    let (files, bytes, records, instance_event_files) =
+        totals.into_inner().unwrap_or_else(|p| p.into_inner());
 
     let write = |name: &str, text: &str| -> Result<PathBuf, GenError> {
         let path = opts.root.join(name);
@@ -201,6 +203,7 @@ pub fn generate(opts: &Options) -> Result<Summary, GenError> {
         bytes,
         records,
         story_records,
+        instance_event_files,
         snapshot,
         earlier_snapshot,
         truth: truth_path,
@@ -216,7 +219,7 @@ fn write_slot(
     index: usize,
     slice: u32,
     stories: Vec<Value>,
-) -> Result<(u64, u64), GenError> {
+) -> Result<(u64, u64, bool), GenError> {
     let (account, region) = (&opts.accounts[ai], &opts.regions[ri]);
     let mut rng =
         StdRng::seed_from_u64(opts.seed ^ (index as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15));
@@ -234,8 +237,14 @@ fn write_slot(
     // CloudTrail files are roughly, not strictly, time-ordered: keep noise sorted, stories where they fall.
     records[..n_noise].sort_by_key(|(t, _)| *t);
     if records.is_empty() {
-        return Ok((0, 0));
+        return Ok((0, 0, false));
     }
+    let instances = records.iter().any(|(_, r)| {
+        matches!(
+            r["eventName"].as_str(),
+            Some("RunInstances" | "StopInstances" | "StartInstances" | "TerminateInstances")
+        )
+    });
 
     let dir = {
         let mut d = trail.join("AWSLogs");
@@ -277,5 +286,5 @@ fn write_slot(
         gz.finish().map_err(io(&path))?
     };
     std::fs::write(&path, &stored).map_err(io(&path))?;
-    Ok((stored.len() as u64, records.len() as u64))
+    Ok((stored.len() as u64, records.len() as u64, instances))
 }
