@@ -27,7 +27,12 @@ FILES=$(tr -cd '\0' <"$LIST" | wc -c)
 BYTES=$(xargs -0 stat -c %s <"$LIST" | awk '{s+=$1} END {print s}')
 EMPTY=$(mktemp); : >"$EMPTY"
 echo "tree: $FILES files, $BYTES bytes of gzip ($(nproc) cores)"
-python3 -c 'import json,sys; s=json.load(open(sys.argv[1])); print(f"files holding Run/Stop/Start/TerminateInstances records: {s[\"instance_event_files\"]} of {s[\"files\"]} ({100*s[\"instance_event_files\"]/s[\"files\"]:.0f}%)")' "$TRAIL.summary.json"
+python3 - "$TRAIL.summary.json" <<'PYEOF'
+import json, sys
+s = json.load(open(sys.argv[1]))
+n, f = s["instance_event_files"], s["files"]
+print(f"files holding Run/Stop/Start/TerminateInstances records: {n} of {f} ({100 * n / f:.0f}%)")
+PYEOF
 
 # Warm the page cache for both.
 xargs -0 cat <"$LIST" >/dev/null

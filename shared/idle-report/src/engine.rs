@@ -63,6 +63,8 @@ pub struct EngineOutput {
     pub inflated_bytes: Option<u64>,
     /// Local: records split out of the files that were not skipped.
     pub records: Option<u64>,
+    /// Local: records parsed (their raw text names a lifecycle event).
+    pub parsed: Option<u64>,
     /// Local: files that could not be read (path: reason).
     pub unreadable: Vec<String>,
     /// Local: files outside the AWSLogs layout (they cover no account or day).
@@ -158,6 +160,7 @@ impl Engine {
                     skipped_files: Some(s.skipped_files),
                     inflated_bytes: Some(s.inflated_bytes),
                     records: Some(s.records),
+                    parsed: Some(s.parsed),
                     unreadable: s.unreadable,
                     unplaced_files: s.unplaced_files,
                     coverage: s.coverage,
