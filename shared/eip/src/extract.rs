@@ -459,18 +459,27 @@ fn one_or_many(v: &Value) -> Vec<&Value> {
     }
 }
 
+fn name_patterns() -> &'static aho_corasick::AhoCorasick {
+    static NAMES: std::sync::OnceLock<aho_corasick::AhoCorasick> = std::sync::OnceLock::new();
+    NAMES.get_or_init(|| {
+        aho_corasick::AhoCorasick::new(EVENT_NAMES.iter().map(|n| format!("\"{n}\"")))
+            .expect("literal patterns build")
+    })
+}
+
 /// Cheap test on a whole file's text, before splitting it into records: true
 /// when any event name this analysis uses appears as a JSON string. One
 /// multi-pattern SIMD pass; most delivery files of a real trail hold none of
 /// them and are never parsed. False means no record in the text can matter.
 pub fn text_may_be_relevant(text: &[u8]) -> bool {
-    static NAMES: std::sync::OnceLock<aho_corasick::AhoCorasick> = std::sync::OnceLock::new();
-    NAMES
-        .get_or_init(|| {
-            aho_corasick::AhoCorasick::new(EVENT_NAMES.iter().map(|n| format!("\"{n}\"")))
-                .expect("literal patterns build")
-        })
-        .is_match(text)
+    name_patterns().is_match(text)
+}
+
+/// Where the event names of [`EVENTS`] appear as JSON strings in `text`, in
+/// order (the same single pass as [`text_may_be_relevant`]). Every record
+/// [`may_be_relevant`] keeps contains one of these positions.
+pub fn name_positions(text: &[u8]) -> impl Iterator<Item = usize> + '_ {
+    name_patterns().find_iter(text).map(|m| m.start())
 }
 
 /// Cheap test on raw record text before parsing it: finds each `eventName`

@@ -5,9 +5,13 @@
 //!
 //! - Day folders (`…/CloudTrail/<region>/YYYY/MM/DD/`, single-account or
 //!   organization layout) outside the window are not opened.
+//! - Files are inflated whole with libdeflate (CloudTrail writes one gzip member
+//!   per file; anything else goes through the streaming decoder).
 //! - A file whose text names none of the lifecycle events is never parsed (one
-//!   multi-pattern SIMD pass); in the others, records are split as raw JSON
-//!   and only those whose `eventName` is a lifecycle event are parsed.
+//!   multi-pattern SIMD pass); in the others, only the records around those
+//!   names are delimited ([`records_naming_events`]) and parsed when their
+//!   `eventName` is a lifecycle event; a file not laid out as CloudTrail
+//!   writes it is split whole instead.
 //! - Every file read is recorded in [`Scan::coverage`] by its account, region
 //!   and day folder, so a report knows what the trail held (and what not).
 //! - Each worker holds one file at a time, so memory follows the largest file,
@@ -15,9 +19,11 @@
 #![deny(missing_docs)]
 
 mod local;
+mod locate;
 mod source;
 mod walk;
 
 pub use local::{scan, Progress, Scan, ScanOptions};
+pub use locate::records_naming_events;
 pub use source::{keep_key, Dir, Item, Source};
 pub use walk::{day_of_key, day_of_path, list_files, location_of_key};

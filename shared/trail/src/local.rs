@@ -11,6 +11,7 @@ use serde_json::value::RawValue;
 use vpcwarden_eip::extract::{extract, may_be_relevant, text_may_be_relevant};
 use vpcwarden_eip::{Coverage, LifecycleEvent};
 
+use crate::locate::records_naming_events;
 use crate::source::{Item, Source};
 use crate::walk::location_of_key;
 
@@ -145,10 +146,11 @@ fn worker(
     // Reused for every file this worker reads: memory follows the largest file.
     let mut raw = Vec::new();
     let mut text = Vec::new();
+    let mut inflater = libdeflater::Decompressor::new();
     loop {
         let i = next.fetch_add(1, Ordering::Relaxed);
         let Some(item) = files.get(i) else { break };
-        match read_file(source, item, &mut raw, &mut text) {
+        match read_file(source, item, &mut raw, &mut text, &mut inflater) {
             Ok(stored) => {
                 out.files += 1;
                 out.input_bytes += stored;
@@ -188,12 +190,13 @@ fn read_file(
     item: &Item,
     raw: &mut Vec<u8>,
     text: &mut Vec<u8>,
+    inflater: &mut libdeflater::Decompressor,
 ) -> std::io::Result<u64> {
     text.clear();
     source.read(item, raw)?;
     let stored = raw.len() as u64;
     if item.is_gzip() {
-        MultiGzDecoder::new(&raw[..]).read_to_end(text)?;
+        inflate(raw, text, inflater)?;
     } else {
         // Plain JSON is already the text: hand the buffer over instead of copying it.
         std::mem::swap(raw, text);
@@ -201,31 +204,88 @@ fn read_file(
     Ok(stored)
 }
 
-fn records(text: &[u8], opts: &ScanOptions, out: &mut Scan) -> serde_json::Result<()> {
-    if !text_may_be_relevant(text) {
-        // Still check that it is a log file, so a wrong prefix is not a silent empty report.
-        let head = text.trim_ascii_start();
-        if !head.starts_with(b"{")
-            || memchr::memmem::find(&head[..head.len().min(64)], b"\"Records\"").is_none()
-        {
-            return Err(serde::de::Error::custom("no Records array at the start"));
+/// Gzip header (magic, deflate method).
+const GZIP_MEMBER: [u8; 3] = [0x1f, 0x8b, 0x08];
+
+/// Inflates a gzip file into `text`. CloudTrail writes one member per file:
+/// inflated in one call, into a buffer sized by the trailer's length field
+/// (libdeflate checks the CRC and that length). libdeflate reads only the first
+/// member, so a file that may hold another (the header bytes appear again
+/// anywhere after the first header) goes through the streaming decoder, as
+/// does anything libdeflate refuses; its error is then the decoder's.
+fn inflate(
+    raw: &[u8],
+    text: &mut Vec<u8>,
+    inflater: &mut libdeflater::Decompressor,
+) -> std::io::Result<()> {
+    let single = raw.len() >= 18
+        && raw.starts_with(&GZIP_MEMBER)
+        && memchr::memmem::find(&raw[3..], &GZIP_MEMBER).is_none();
+    if single {
+        let len = u32::from_le_bytes(raw[raw.len() - 4..].try_into().expect("4 bytes")) as usize;
+        text.resize(len, 0);
+        if let Ok(n) = inflater.gzip_decompress(raw, text) {
+            text.truncate(n);
+            return Ok(());
         }
+        text.clear();
+    }
+    MultiGzDecoder::new(raw).read_to_end(text)?;
+    Ok(())
+}
+
+fn records(text: &[u8], opts: &ScanOptions, out: &mut Scan) -> serde_json::Result<()> {
+    // A log file, whole: so a wrong prefix or a cut file is never a silent empty report.
+    let body = text.trim_ascii();
+    if !body.starts_with(b"{")
+        || memchr::memmem::find(&body[..body.len().min(64)], b"\"Records\"").is_none()
+    {
+        return Err(serde::de::Error::custom("no Records array at the start"));
+    }
+    if !body.ends_with(b"}") {
+        return Err(serde::de::Error::custom("cut short: no closing brace"));
+    }
+    if !text_may_be_relevant(text) {
         out.skipped_files += 1;
         return Ok(());
     }
-    let file: LogFile<'_> = serde_json::from_slice(text)?;
-    for rec in file.records {
-        out.records += 1;
-        if !may_be_relevant(rec.get().as_bytes()) {
-            continue;
+    match records_naming_events(text) {
+        Some(found) => {
+            out.records += count_records(text);
+            for rec in found {
+                record(rec, opts, out)?;
+            }
         }
-        out.parsed += 1;
-        let value: serde_json::Value = serde_json::from_str(rec.get())?;
-        match extract(&value) {
-            Ok(Some(ev)) if ev.time >= opts.from && ev.time < opts.to => out.events.push(ev),
-            Ok(_) => {}
-            Err(e) => out.malformed.push(e.to_string()),
+        None => {
+            let file: LogFile<'_> = serde_json::from_slice(text)?;
+            out.records += file.records.len() as u64;
+            for rec in file.records {
+                record(rec.get().as_bytes(), opts, out)?;
+            }
         }
+    }
+    Ok(())
+}
+
+/// Records of a file laid out as CloudTrail writes it (each starts `{"eventVersion"`).
+fn count_records(text: &[u8]) -> u64 {
+    static START: std::sync::OnceLock<memchr::memmem::Finder<'static>> = std::sync::OnceLock::new();
+    START
+        .get_or_init(|| memchr::memmem::Finder::new(br#"{"eventVersion""#))
+        .find_iter(text)
+        .count() as u64
+}
+
+fn record(raw: &[u8], opts: &ScanOptions, out: &mut Scan) -> serde_json::Result<()> {
+    if !may_be_relevant(raw) {
+        return Ok(());
+    }
+    out.parsed += 1;
+    let value: serde_json::Value = serde_json::from_slice(raw)?;
+    match extract(&value) {
+        Ok(Some(ev)) if ev.time >= opts.from && ev.time < opts.to => out.events.push(ev),
+        Ok(_) => {}
+        Err(e) => out.malformed.push(e.to_string()),
     }
     Ok(())
 }

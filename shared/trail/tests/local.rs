@@ -192,3 +192,116 @@ fn events_outside_the_window_are_dropped_even_in_a_kept_folder() {
     assert!(out.malformed[0].contains("requestParameters.allocationId"));
     std::fs::remove_dir_all(&root).unwrap();
 }
+
+/// The same records with keys in CloudTrail's order (records found around the
+/// event names) and sorted (the whole file split): the same events. And a file
+/// of two gzip members (a concatenation), and a cut one.
+#[test]
+fn every_path_through_a_file_finds_the_same_events() {
+    let root = tree("paths");
+    let lifecycle = [
+        rec(
+            "a1",
+            "2026-11-10T01:00:00Z",
+            "ec2.amazonaws.com",
+            "AllocateAddress",
+            json!({"domain": "vpc"}),
+            json!({"allocationId": "eipalloc-0a1", "publicIp": "203.0.113.1"}),
+        ),
+        rec(
+            "a2",
+            "2026-11-10T02:00:00Z",
+            "ec2.amazonaws.com",
+            "TerminateInstances",
+            json!({"instancesSet": {"items": [{"instanceId": "i-0a"}]}}),
+            json!({"note": "a } and a \" and {\"eventVersion\": in a string"}),
+        ),
+        rec(
+            "a3",
+            "2026-11-10T03:00:00Z",
+            "ec2.amazonaws.com",
+            "ReleaseAddress",
+            json!({"allocationId": "eipalloc-0a1"}),
+            json!({"_return": true}),
+        ),
+    ];
+    let mut records: Vec<Value> = Vec::new();
+    for (i, r) in lifecycle.iter().enumerate() {
+        for n in 0..20 {
+            records.push(rec(
+                &format!("n{i}-{n}"),
+                "2026-11-10T00:30:00Z",
+                "s3.amazonaws.com",
+                "GetObject",
+                json!({"bucketName": "b", "key": "StopInstances is only a word here"}),
+                Value::Null,
+            ));
+        }
+        records.push(r.clone());
+    }
+    let sorted: Vec<Value> = records
+        .iter()
+        .map(|r| {
+            let mut keys: Vec<(&String, &Value)> = r.as_object().unwrap().iter().collect();
+            keys.sort_by_key(|(k, _)| k.as_str());
+            Value::Object(
+                keys.into_iter()
+                    .map(|(k, v)| (k.clone(), v.clone()))
+                    .collect(),
+            )
+        })
+        .collect();
+    assert!(!sorted[0].to_string().starts_with(r#"{"eventVersion""#));
+    let day = "AWSLogs/123456789012/CloudTrail/us-east-1/2026/11/10";
+    let opts = ScanOptions {
+        from: Utc.with_ymd_and_hms(2026, 11, 1, 0, 0, 0).unwrap(),
+        to: Utc.with_ymd_and_hms(2026, 11, 20, 0, 0, 0).unwrap(),
+        threads: 1,
+    };
+    let events_of = |dir: &str, recs: &[Value], gzip: bool| {
+        let r = root.join(dir);
+        write(
+            &r,
+            &format!("{day}/f.json{}", if gzip { ".gz" } else { "" }),
+            recs,
+            gzip,
+        );
+        let s = scan(&Dir(r), &opts, &()).unwrap();
+        assert!(s.unreadable.is_empty() && s.malformed.is_empty(), "{s:?}");
+        assert_eq!(s.records, 63);
+        s.events
+    };
+    let fast = events_of("ordered", &records, true);
+    assert_eq!(fast.len(), 3);
+    assert!(matches!(fast[1].kind, EventKind::InstancesTerminate { .. }));
+    assert_eq!(events_of("sorted", &sorted, true), fast);
+    assert_eq!(events_of("plain", &records, false), fast);
+
+    // Two gzip members in one file: both are read.
+    let two = root.join("two");
+    let path = two.join(format!("{day}/f.json.gz"));
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    // A document split across two members (what `cat a.gz b.gz` of two halves gives) reads whole.
+    let text = json!({ "Records": records }).to_string();
+    let (a, b) = text.as_bytes().split_at(text.len() / 2);
+    let mut bytes = Vec::new();
+    for part in [a, b] {
+        let mut enc = GzEncoder::new(Vec::new(), flate2::Compression::default());
+        enc.write_all(part).unwrap();
+        bytes.extend(enc.finish().unwrap());
+    }
+    std::fs::write(&path, &bytes).unwrap();
+    let s = scan(&Dir(two), &opts, &()).unwrap();
+    assert!(s.unreadable.is_empty(), "{s:?}");
+    assert_eq!(s.events, fast);
+
+    // Cut short: unreadable, and its day is not counted as covered.
+    let cut = root.join("cut");
+    let path = cut.join(format!("{day}/f.json"));
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(&path, &text.as_bytes()[..text.len() - 300]).unwrap();
+    let s = scan(&Dir(cut), &opts, &()).unwrap();
+    assert_eq!(s.unreadable.len(), 1, "{s:?}");
+    assert!(s.coverage.is_empty());
+    std::fs::remove_dir_all(&root).unwrap();
+}
