@@ -229,7 +229,7 @@ pub fn run(cmd: Cmd) -> Result<ExitCode> {
     let e = &analysis.engine;
     let secs = started.elapsed().as_secs_f64();
     eprintln!(
-        "\rscanned {} files ({:.1} MB, {:.1} MB inflated) in {secs:.2} s: {} skipped whole, {} records split, {} parsed, {} lifecycle events; {} malformed, {} unreadable",
+        "\rscanned {} files ({:.1} MB, {:.1} MB inflated) in {secs:.2} s: {} skipped whole, {} records, {} parsed, {} lifecycle events; {} malformed, {} unreadable",
         e.files.unwrap_or(0),
         e.input_bytes.unwrap_or(0) as f64 / 1e6,
         e.inflated_bytes.unwrap_or(0) as f64 / 1e6,

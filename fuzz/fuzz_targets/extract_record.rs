@@ -1,10 +1,13 @@
 //! Any input: the CloudTrail record extractor never panics, and the raw-text
 //! pre-filters (which skip whole files and records before any JSON parse)
-//! never drop a record the extractor would turn into an event.
+//! never drop a record the extractor would turn into an event, nor does the
+//! local engine's record locator: in a file holding the record, it finds that
+//! record, or it says to split the file whole.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
 use vpcwarden_eip::extract::{extract, may_be_relevant, text_may_be_relevant};
+use vpcwarden_trail::records_naming_events;
 
 fuzz_target!(|data: &[u8]| {
     let Ok(record) = serde_json::from_slice::<serde_json::Value>(data) else { return };
@@ -20,6 +23,17 @@ fuzz_target!(|data: &[u8]| {
         event.event_id,
         event.kind
     );
+    let mut file = br#"{"Records":["#.to_vec();
+    file.extend_from_slice(data);
+    file.extend_from_slice(b"]}");
+    if let Some(found) = records_naming_events(&file) {
+        assert!(
+            found.iter().any(|r| *r == data.trim_ascii()),
+            "the locator missed event {} ({:?})",
+            event.event_id,
+            event.kind
+        );
+    }
 });
 
 fn memchr_u(data: &[u8]) -> bool {

@@ -459,27 +459,27 @@ fn one_or_many(v: &Value) -> Vec<&Value> {
     }
 }
 
-fn name_patterns() -> &'static aho_corasick::AhoCorasick {
-    static NAMES: std::sync::OnceLock<aho_corasick::AhoCorasick> = std::sync::OnceLock::new();
-    NAMES.get_or_init(|| {
-        aho_corasick::AhoCorasick::new(EVENT_NAMES.iter().map(|n| format!("\"{n}\"")))
-            .expect("literal patterns build")
-    })
+fn event_name_key() -> &'static memchr::memmem::Finder<'static> {
+    static KEY: std::sync::OnceLock<memchr::memmem::Finder<'static>> = std::sync::OnceLock::new();
+    KEY.get_or_init(|| memchr::memmem::Finder::new(b"\"eventName\""))
 }
 
 /// Cheap test on a whole file's text, before splitting it into records: true
-/// when any event name this analysis uses appears as a JSON string. One
-/// multi-pattern SIMD pass; most delivery files of a real trail hold none of
-/// them and are never parsed. False means no record in the text can matter.
+/// when an `eventName` key anywhere names an event this analysis uses (the
+/// test [`may_be_relevant`] makes per record, over the whole text at once:
+/// one SIMD substring search, ~10 GB/s). Most delivery files of a real trail
+/// hold none and are never split. False means no record in the text can matter.
 pub fn text_may_be_relevant(text: &[u8]) -> bool {
-    name_patterns().is_match(text)
+    name_positions(text).next().is_some()
 }
 
-/// Where the event names of [`EVENTS`] appear as JSON strings in `text`, in
-/// order (the same single pass as [`text_may_be_relevant`]). Every record
-/// [`may_be_relevant`] keeps contains one of these positions.
+/// Where an `eventName` key naming one of [`EVENTS`] starts in `text`, in
+/// order. Every record [`may_be_relevant`] keeps contains one of these
+/// positions (it makes the same test).
 pub fn name_positions(text: &[u8]) -> impl Iterator<Item = usize> + '_ {
-    name_patterns().find_iter(text).map(|m| m.start())
+    event_name_key()
+        .find_iter(text)
+        .filter(move |at| names_a_lifecycle_event(&text[at + b"\"eventName\"".len()..]))
 }
 
 /// Cheap test on raw record text before parsing it: finds each `eventName`
@@ -490,10 +490,7 @@ pub fn name_positions(text: &[u8]) -> impl Iterator<Item = usize> + '_ {
 /// record cannot be one this analysis uses; `extract` has the final word (it
 /// also checks the service and `errorCode`).
 pub fn may_be_relevant(raw: &[u8]) -> bool {
-    static KEY: std::sync::OnceLock<memchr::memmem::Finder<'static>> = std::sync::OnceLock::new();
-    let key = KEY.get_or_init(|| memchr::memmem::Finder::new(b"\"eventName\""));
-    key.find_iter(raw)
-        .any(|at| names_a_lifecycle_event(&raw[at + b"\"eventName\"".len()..]))
+    name_positions(raw).next().is_some()
 }
 
 /// Is the JSON string value after a key (`: "…"`) one of [`EVENT_NAMES`]?

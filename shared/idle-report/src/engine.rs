@@ -61,7 +61,7 @@ pub struct EngineOutput {
     pub skipped_files: Option<usize>,
     /// Local: bytes after decompression.
     pub inflated_bytes: Option<u64>,
-    /// Local: records split out of the files that were not skipped.
+    /// Local: records in the files that were not skipped.
     pub records: Option<u64>,
     /// Local: records parsed (their raw text names a lifecycle event).
     pub parsed: Option<u64>,

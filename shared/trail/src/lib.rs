@@ -7,9 +7,9 @@
 //!   organization layout) outside the window are not opened.
 //! - Files are inflated whole with libdeflate (CloudTrail writes one gzip member
 //!   per file; anything else goes through the streaming decoder).
-//! - A file whose text names none of the lifecycle events is never parsed (one
-//!   multi-pattern SIMD pass); in the others, only the records around those
-//!   names are delimited ([`records_naming_events`]) and parsed when their
+//! - A file whose records name none of the lifecycle events is never parsed
+//!   (one SIMD search for `"eventName"`); in the others, only the records
+//!   around those names are delimited ([`records_naming_events`]) and parsed when their
 //!   `eventName` is a lifecycle event; a file not laid out as CloudTrail
 //!   writes it is split whole instead.
 //! - Every file read is recorded in [`Scan::coverage`] by its account, region

@@ -2,9 +2,9 @@
 //!
 //! Splitting every record of a file as raw JSON costs about as much as
 //! inflating it, yet a lifecycle event is well under 1% of a trail's records.
-//! So the file's text is searched once for the lifecycle event names (the same
-//! SIMD pass as the whole-file pre-filter) and only the records around those
-//! positions are delimited. A record is found from a position by the start
+//! So the file's text is searched once for `eventName` keys naming a lifecycle
+//! event (the same SIMD search as the whole-file pre-filter) and only the
+//! records around those positions are delimited. A record is found from a position by the start
 //! CloudTrail writes every record with (`{"eventVersion"`) and its matching
 //! brace. Whenever that does not hold — keys in another order, a position
 //! outside the record found — the caller splits the whole file instead, so a
