@@ -5,6 +5,8 @@
 # usage: bench/eip_throughput.sh VPCWARDEN_BIN [RUNS]
 # The tree is generated once into $BENCH_TRAIL (default ~/.cache/vpcwarden/bench-trail)
 # and reused; the half tree (first 15 of 30 days) shows memory does not grow with files.
+# With libdeflate-gunzip on PATH (Debian: apt-get install libdeflate-tools) it also times two
+# parallel libdeflate-gunzip runs over the same files: the inflate limit of this machine.
 set -euo pipefail
 BIN=$1
 RUNS=${2:-3}
