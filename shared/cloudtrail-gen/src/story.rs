@@ -729,23 +729,7 @@ impl Story {
         let mut latest = match self.now {
             Now::Released => None,
             Now::Idle => Some(line(s.now, None)),
-            Now::Instance => Some(line(
-                s.now,
-                Some((
-                    assoc.as_deref().unwrap_or_default(),
-                    Some(&instance),
-                    &eni,
-                    &eni_owner,
-                )),
-            )),
-            Now::Eni => Some(line(
-                s.now,
-                Some((assoc.as_deref().unwrap_or_default(), None, &eni, &eni_owner)),
-            )),
-            Now::NatGateway | Now::LoadBalancer => {
-                Some(line(s.now, Some((&managed_assoc, None, &eni, &eni_owner))))
-            }
-            Now::StoppedInstance => {
+            Now::Instance | Now::StoppedInstance => {
                 let mut l = line(
                     s.now,
                     Some((
@@ -756,16 +740,22 @@ impl Story {
                     )),
                 );
                 // As DescribeInstances reports it: the state, and the stop time its reason gives.
-                l["instance_state"] = json!("stopped");
-                l["instance_state_since"] = json!(stopped_at);
+                if self.now == Now::StoppedInstance {
+                    l["instance_state"] = json!("stopped");
+                    l["instance_state_since"] = json!(stopped_at);
+                } else {
+                    l["instance_state"] = json!("running");
+                }
                 Some(l)
             }
-        };
-        if self.now == Now::Instance {
-            if let Some(l) = latest.as_mut() {
-                l["instance_state"] = json!("running");
+            Now::Eni => Some(line(
+                s.now,
+                Some((assoc.as_deref().unwrap_or_default(), None, &eni, &eni_owner)),
+            )),
+            Now::NatGateway | Now::LoadBalancer => {
+                Some(line(s.now, Some((&managed_assoc, None, &eni, &eni_owner))))
             }
-        }
+        };
         if matches!(self.now, Now::NatGateway | Now::LoadBalancer) {
             if let Some(l) = latest.as_mut() {
                 l["held_by"] = json!(held_by);

@@ -222,10 +222,15 @@ fn day(t: DateTime<Utc>) -> String {
 fn stopped_instance<'a>(addr: &'a SnapshotAddress, rec: &Reconstruction) -> Option<&'a str> {
     let instance = non_empty(&addr.instance_id)?;
     let stopped = match non_empty(&addr.instance_state) {
-        Some(state) => matches!(state, "stopped" | "stopping"),
+        Some(_) => saw_stopped(addr),
         None => rec.stopped_instances.contains_key(instance),
     };
     stopped.then_some(instance)
+}
+
+/// The snapshot saw the instance holding the address stopped (or stopping).
+fn saw_stopped(a: &SnapshotAddress) -> bool {
+    non_empty(&a.instance_state).is_some_and(|st| matches!(st, "stopped" | "stopping"))
 }
 
 fn stopped_since(
@@ -254,8 +259,7 @@ fn stopped_since(
     // The oldest snapshot of the unbroken run, up to now, that saw it on this instance stopped.
     let mut first = addr.snapshot_time.unwrap_or(s.now);
     for e in earlier.iter().rev() {
-        let same = non_empty(&e.instance_id) == Some(instance)
-            && non_empty(&e.instance_state).is_some_and(|st| matches!(st, "stopped" | "stopping"));
+        let same = non_empty(&e.instance_id) == Some(instance) && saw_stopped(e);
         match (same, e.snapshot_time) {
             (true, Some(t)) => first = t,
             _ => break,

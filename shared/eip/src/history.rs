@@ -337,7 +337,7 @@ pub fn reconstruct<'a>(
                     out.stopped_instances.remove(i);
                     let target = Target::Instance(i.clone());
                     for (a, seen) in ties.instances.remove(i).unwrap_or_default() {
-                        out.histories.entry(a).or_default().end_on(t, &target, seen);
+                        entry(&mut out.histories, &a).end_on(t, &target, seen);
                     }
                 }
             }
@@ -346,7 +346,7 @@ pub fn reconstruct<'a>(
                     out.stopped_instances.entry(i.clone()).or_insert(t);
                     let target = Target::Instance(i.clone());
                     for (a, seen) in ties.instances.get(i).into_iter().flatten() {
-                        let h = out.histories.entry(a.clone()).or_default();
+                        let h = entry(&mut out.histories, a);
                         if h.is_on(&target, *seen) {
                             h.stop(i, Some(t));
                         }
@@ -358,7 +358,7 @@ pub fn reconstruct<'a>(
                     let was_stopped = out.stopped_instances.remove(i).is_some();
                     let target = Target::Instance(i.clone());
                     for (a, seen) in ties.instances.get(i).into_iter().flatten() {
-                        let h = out.histories.entry(a.clone()).or_default();
+                        let h = entry(&mut out.histories, a);
                         if !h.is_on(&target, *seen) {
                             continue;
                         }
@@ -377,7 +377,7 @@ pub fn reconstruct<'a>(
                     .remove(network_interface)
                     .unwrap_or_default()
                 {
-                    out.histories.entry(a).or_default().end_on(t, &target, seen);
+                    entry(&mut out.histories, &a).end_on(t, &target, seen);
                 }
             }
         }

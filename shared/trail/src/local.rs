@@ -11,7 +11,7 @@ use serde_json::value::RawValue;
 use vpcwarden_eip::extract::{extract, may_be_relevant, text_may_be_relevant};
 use vpcwarden_eip::{Coverage, LifecycleEvent};
 
-use crate::locate::records_naming_events;
+use crate::locate::{count_records, records_naming_events};
 use crate::source::{Item, Source};
 use crate::walk::location_of_key;
 
@@ -265,15 +265,6 @@ fn records(text: &[u8], opts: &ScanOptions, out: &mut Scan) -> serde_json::Resul
         }
     }
     Ok(())
-}
-
-/// Records of a file laid out as CloudTrail writes it (each starts `{"eventVersion"`).
-fn count_records(text: &[u8]) -> u64 {
-    static START: std::sync::OnceLock<memchr::memmem::Finder<'static>> = std::sync::OnceLock::new();
-    START
-        .get_or_init(|| memchr::memmem::Finder::new(br#"{"eventVersion""#))
-        .find_iter(text)
-        .count() as u64
 }
 
 fn record(raw: &[u8], opts: &ScanOptions, out: &mut Scan) -> serde_json::Result<()> {

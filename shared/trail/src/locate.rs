@@ -42,6 +42,15 @@ pub fn records_naming_events(text: &[u8]) -> Option<Vec<&[u8]>> {
     Some(out)
 }
 
+/// Records of a file laid out as CloudTrail writes it (each starts with [`RECORD_START`]).
+pub(crate) fn count_records(text: &[u8]) -> u64 {
+    static START: std::sync::OnceLock<memchr::memmem::Finder<'static>> = std::sync::OnceLock::new();
+    START
+        .get_or_init(|| memchr::memmem::Finder::new(RECORD_START))
+        .find_iter(text)
+        .count() as u64
+}
+
 /// The end (exclusive) of the JSON object starting at `start`, skipping
 /// strings and their escapes; `None` when it does not close.
 fn object_end(text: &[u8], start: usize) -> Option<usize> {
