@@ -10,7 +10,7 @@ use anyhow::{Context, Result};
 use chrono::{DateTime, Duration, Utc};
 use clap::{Subcommand, ValueEnum};
 use vpcwarden_eip::{parse_snapshot, render, FileDefaults, SnapshotAddress};
-use vpcwarden_idle_report::{analyse_window, Engine, JobConfig};
+use vpcwarden_idle_report::{analyse_window, Engine, EventStore, JobConfig};
 use vpcwarden_trail::{Dir, Progress, Source};
 
 use crate::exit::{self, bad_input};
@@ -31,7 +31,8 @@ pub enum Cmd {
     #[command(after_help = concat!(
         "Examples:\n",
         "  vpcwarden eip report --cloudtrail ./trail --snapshot latest.jsonl --output idle.md\n",
-        "  vpcwarden eip report --cloudtrail s3://my-trail/AWSLogs/ --snapshot latest.jsonl --output idle.csv --fail-on-flagged\n\n",
+        "  vpcwarden eip report --cloudtrail s3://my-trail/AWSLogs/ --snapshot latest.jsonl --output idle.csv --fail-on-flagged\n",
+        "  vpcwarden eip report --cloudtrail ./trail --store ./events --snapshot latest.jsonl   # later runs read only new days\n\n",
         exit_help!()
     ))]
     Report {
@@ -80,6 +81,13 @@ pub enum Cmd {
         /// Exit 1 when the trail misses days of an account or region of the snapshot.
         #[arg(long)]
         fail_on_gaps: bool,
+        /// Keep each day folder's lifecycle events here (a directory or s3://bucket/prefix)
+        /// and read only the days it lacks: the second run over a year of files is fast.
+        #[arg(long)]
+        store: Option<String>,
+        /// With --store: the days before --now read again every run (CloudTrail delivers late).
+        #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(i64).range(1..=MAX_DAYS))]
+        refresh_days: i64,
     },
     /// Record every Elastic IP of every enabled region into the data bucket (what eip-snapshot does).
     #[command(after_help = concat!(
@@ -172,6 +180,8 @@ pub fn run(cmd: Cmd) -> Result<ExitCode> {
         threads,
         fail_on_flagged,
         fail_on_gaps,
+        store,
+        refresh_days,
     } = cmd
     else {
         unreachable!("other commands returned above")
@@ -209,7 +219,9 @@ pub fn run(cmd: Cmd) -> Result<ExitCode> {
             runtime.handle().clone(),
         ))
     } else {
-        Arc::new(Dir(PathBuf::from(&cloudtrail)))
+        // Absolute, so the store knows the same trail from any working directory.
+        let path = PathBuf::from(&cloudtrail);
+        Arc::new(Dir(std::fs::canonicalize(&path).unwrap_or(path)))
     };
     let progress: Option<Arc<dyn Progress + Send>> = std::io::stderr().is_terminal().then(|| {
         Arc::new(Bar {
@@ -222,9 +234,28 @@ pub fn run(cmd: Cmd) -> Result<ExitCode> {
         threads,
         progress,
     };
+    let store = match &store {
+        Some(location) => {
+            let backend = vpcwarden_event_store::open(location, || {
+                let config = runtime.block_on(vpcwarden_aws_setup::load());
+                aws_sdk_s3::Client::new(&config)
+            })?;
+            let mut s = EventStore::new(backend, engine.source_id());
+            s.refresh_days = refresh_days;
+            Some(s)
+        }
+        None => None,
+    };
     // The same entry point as the scheduled eip-report job.
     let analysis = runtime
-        .block_on(analyse_window(&engine, &latest, &older, &cfg, now))
+        .block_on(analyse_window(
+            &engine,
+            store.as_ref(),
+            &latest,
+            &older,
+            &cfg,
+            now,
+        ))
         .with_context(|| format!("scanning {cloudtrail}"))?;
     let e = &analysis.engine;
     let secs = started.elapsed().as_secs_f64();
@@ -240,10 +271,24 @@ pub fn run(cmd: Cmd) -> Result<ExitCode> {
         e.malformed.len(),
         e.unreadable.len()
     );
+    if let Some(st) = &e.store {
+        eprintln!(
+            "event store {} (v{}): {} of the window's {} day folders extracted ({:.1} MB of CloudTrail read), {} lifecycle events stored for the window",
+            st.location,
+            st.version,
+            st.days_extracted,
+            st.days_in_window,
+            st.raw_bytes_read as f64 / 1e6,
+            st.events_in_store
+        );
+        for u in &st.unusable {
+            eprintln!("event store: unreadable day object, extracted again: {u}");
+        }
+    }
     for u in &e.unreadable {
         eprintln!("unreadable: {u}");
     }
-    if e.files == Some(0) {
+    if e.files == Some(0) && e.store.is_none() {
         eprintln!(
             "warning: no CloudTrail file under {cloudtrail} for the window: check the path or prefix (every free address is reported unknown)"
         );
@@ -311,14 +356,20 @@ fn scheduled_report() -> Result<ExitCode> {
     let env = vpcwarden_idle_report::from_env(&|k| std::env::var(k).ok())?;
     multi_thread()?.block_on(async {
         let config = vpcwarden_aws_setup::load().await;
-        let store =
+        let bucket =
             vpcwarden_store::Bucket::new(aws_sdk_s3::Client::new(&config), env.bucket.clone());
         let engine = vpcwarden_idle_report::build_engine(&env.engine, &config, 0)?;
+        let store = env
+            .store
+            .as_ref()
+            .map(|spec| vpcwarden_idle_report::build_store(spec, &engine, &config))
+            .transpose()?;
         let sns = aws_sdk_sns::Client::new(&config);
         let release = vpcwarden_idle_report::SdkRelease::new(config.clone());
         let deps = vpcwarden_idle_report::Deps {
-            bucket: &store,
+            bucket: &bucket,
             engine: &engine,
+            store: store.as_ref(),
             sns: Some(&sns),
             release: Some(&release),
         };

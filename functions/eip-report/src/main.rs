@@ -9,7 +9,8 @@ use serde_json::Value;
 use tracing::info;
 use vpcwarden_aws_setup::{init_tracing, load, LogFormat};
 use vpcwarden_idle_report::{
-    build_engine, from_env, run as report, Deps, Engine, EnvConfig, Outcome, SdkRelease,
+    build_engine, build_store, from_env, run as report, Deps, Engine, EnvConfig, EventStore,
+    Outcome, SdkRelease,
 };
 use vpcwarden_store::Bucket;
 
@@ -20,10 +21,15 @@ async fn main() -> Result<(), Error> {
     let env = from_env(&|k| std::env::var(k).ok())?;
     let bucket = Bucket::new(aws_sdk_s3::Client::new(&config), env.bucket.clone());
     let engine = build_engine(&env.engine, &config, 0)?;
+    let store = env
+        .store
+        .as_ref()
+        .map(|spec| build_store(spec, &engine, &config))
+        .transpose()?;
     let sns = aws_sdk_sns::Client::new(&config);
     let release = SdkRelease::new(config.clone());
     run(service_fn(|_: LambdaEvent<Value>| {
-        handler(&env, &bucket, &engine, &sns, &release)
+        handler(&env, &bucket, &engine, store.as_ref(), &sns, &release)
     }))
     .await
 }
@@ -32,12 +38,14 @@ async fn handler(
     env: &EnvConfig,
     bucket: &Bucket,
     engine: &Engine,
+    store: Option<&EventStore>,
     sns: &aws_sdk_sns::Client,
     release: &SdkRelease,
 ) -> Result<Outcome, Error> {
     let deps = Deps {
         bucket,
         engine,
+        store,
         sns: Some(sns),
         release: Some(release),
     };

@@ -1,6 +1,6 @@
 //! The lifecycle query: what it reads is what Athena bills.
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
 use vpcwarden_eip::extract::{event_sources, EVENT_NAMES};
 
 use crate::config::{ConfigError, TrailTable};
@@ -62,26 +62,63 @@ pub fn lifecycle_query(
 /// the template's `${…}` substitutions); its four `?` are the window's day and
 /// time bounds.
 pub fn lifecycle_sql(database: &str, table: &str) -> String {
+    select_sql(
+        database,
+        table,
+        &COLUMNS.join(", "),
+        "day BETWEEN ? AND ?\n  AND eventtime >= ? AND eventtime < ?",
+        "eventtime, eventid",
+    )
+}
+
+/// Every lifecycle event of the day folders `first..=last` (all their
+/// accounts and regions), with the folder's `day`, for the event store: no
+/// time bound (a folder may hold the last minutes of the day before), and
+/// only those days' partitions are read.
+pub fn extraction_query(
+    t: &TrailTable,
+    first: NaiveDate,
+    last: NaiveDate,
+) -> Result<Query, ConfigError> {
+    t.validate()?;
+    let day = |d: NaiveDate| d.format("%Y/%m/%d").to_string();
+    Ok(Query {
+        sql: extraction_sql(&t.database, &t.table),
+        parameters: vec![day(first), day(last)],
+    })
+}
+
+/// [`extraction_query`]'s text; its two `?` are the first and last day folder.
+pub fn extraction_sql(database: &str, table: &str) -> String {
+    select_sql(
+        database,
+        table,
+        &format!("{}, day", COLUMNS.join(", ")),
+        "day BETWEEN ? AND ?",
+        "day, eventtime, eventid",
+    )
+}
+
+/// The lifecycle events' filters (successful calls, the events' sources and
+/// names) with `bounds` before them.
+fn select_sql(database: &str, table: &str, columns: &str, bounds: &str, order: &str) -> String {
     let names = EVENT_NAMES
         .iter()
         .map(|n| format!("'{n}'"))
         .collect::<Vec<_>>()
         .join(", ");
     format!(
-        "SELECT {cols}
-FROM \"{db}\".\"{table}\"
-WHERE day BETWEEN ? AND ?
-  AND eventtime >= ? AND eventtime < ?
+        "SELECT {columns}
+FROM \"{database}\".\"{table}\"
+WHERE {bounds}
   AND errorcode IS NULL
   AND eventsource IN ({sources})
   AND eventname IN ({names})
-ORDER BY eventtime, eventid",
-        cols = COLUMNS.join(", "),
+ORDER BY {order}",
         sources = event_sources()
             .iter()
             .map(|s| format!("'{s}'"))
             .collect::<Vec<_>>()
             .join(", "),
-        db = database,
     )
 }

@@ -64,6 +64,13 @@ impl Coverage {
             .collect()
     }
 
+    /// Every account, region and day recorded.
+    pub fn entries(&self) -> impl Iterator<Item = (&str, &str, NaiveDate)> {
+        self.days
+            .iter()
+            .flat_map(|((a, r), days)| days.iter().map(move |d| (a.as_str(), r.as_str(), *d)))
+    }
+
     /// True when no file was recorded at all.
     pub fn is_empty(&self) -> bool {
         self.days.is_empty()

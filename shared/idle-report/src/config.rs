@@ -46,6 +46,17 @@ pub struct EnvConfig {
     pub job: JobConfig,
     /// Engine.
     pub engine: EngineSpec,
+    /// The event store (`None`: every run reads the whole window).
+    pub store: Option<StoreSpec>,
+}
+
+/// Where the event store is and how many past days each run reads again.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoreSpec {
+    /// `s3://bucket[/prefix]` or a directory.
+    pub location: String,
+    /// Days before today extracted again every run.
+    pub refresh_days: i64,
 }
 
 fn list(v: &str) -> Vec<String> {
@@ -142,10 +153,30 @@ pub fn from_env(get: &dyn Fn(&str) -> Option<String>) -> Result<EnvConfig, EnvEr
             })
         }
     };
+    // On by default, in the data bucket: `off` makes every run rescan the window.
+    let store = match opt("VPCWARDEN_EVENT_STORE").as_deref().map(str::trim) {
+        Some("off") => None,
+        Some(location) if location.starts_with("s3://") => Some(location.to_string()),
+        Some(other) => {
+            return Err(EnvError {
+                variable: "VPCWARDEN_EVENT_STORE",
+                message: format!("{other:?}: expected s3://bucket[/prefix] or off"),
+            })
+        }
+        None => Some(format!("s3://{bucket}/")),
+    }
+    .map(|location| -> Result<StoreSpec, EnvError> {
+        Ok(StoreSpec {
+            location,
+            refresh_days: number("VPCWARDEN_STORE_REFRESH_DAYS", 2, 1)?,
+        })
+    })
+    .transpose()?;
     Ok(EnvConfig {
         bucket,
         job,
         engine,
+        store,
     })
 }
 
@@ -215,6 +246,17 @@ mod tests {
         };
         assert_eq!(table.accounts, ["111122223333", "444455556666"]);
         assert_eq!(workgroup, "primary");
+        assert_eq!(
+            c.store,
+            Some(StoreSpec {
+                location: "s3://vpcwarden-data/".into(),
+                refresh_days: 2
+            }),
+            "the event store is on, in the data bucket"
+        );
+        let mut off = ATHENA.to_vec();
+        off.push(("VPCWARDEN_EVENT_STORE", "off"));
+        assert_eq!(cfg(&off).unwrap().store, None);
     }
 
     #[test]
@@ -243,6 +285,12 @@ mod tests {
                 "VPCWARDEN_PROJECTION_START",
                 "2026-01-01",
                 "VPCWARDEN_PROJECTION_START",
+            ),
+            ("VPCWARDEN_EVENT_STORE", "/tmp/x", "VPCWARDEN_EVENT_STORE"),
+            (
+                "VPCWARDEN_STORE_REFRESH_DAYS",
+                "0",
+                "VPCWARDEN_STORE_REFRESH_DAYS",
             ),
         ];
         for (k, v, named) in cases {

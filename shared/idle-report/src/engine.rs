@@ -1,15 +1,18 @@
 //! The two ways to get the window's lifecycle events.
 
+use std::collections::BTreeSet;
 use std::sync::Arc;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 use vpcwarden_athena::{
-    ddl, lifecycle_query, rows_to_events, run, AthenaPort, RunOptions, TrailTable,
+    ddl, extraction_query, lifecycle_query, rows_to_day_events, rows_to_events, run, AthenaPort,
+    RunOptions, TrailTable,
 };
+use vpcwarden_event_store::{DayExtract, Scope};
 use vpcwarden_eip::{Coverage, LifecycleEvent};
 use vpcwarden_store::{day_coverage, Bucket, DayFolders};
-use vpcwarden_trail::{scan, Progress, ScanOptions, Source};
+use vpcwarden_trail::{scan, scan_days, Progress, ScanOptions, Source};
 
 use crate::job::JobError;
 
@@ -72,6 +75,9 @@ pub struct EngineOutput {
     /// Which accounts, regions and days the trail held.
     #[serde(skip)]
     pub coverage: Coverage,
+    /// With an event store: what it held and what this run extracted.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub store: Option<crate::stored::StoreFigures>,
 }
 
 impl Engine {
@@ -88,23 +94,7 @@ impl Engine {
                 options,
                 trail,
             } => {
-                let values = table.ddl_values()?;
-                // Idempotent: a new deployment needs no manual step, a changed account or
-                // region list reaches the projection, and a failed DDL fails the run loudly
-                // instead of reporting success.
-                let [properties, location] = ddl::cloudtrail_table_sync(&values);
-                for statement in [
-                    ddl::cloudtrail_table(&values),
-                    properties,
-                    location,
-                    ddl::snapshot_table(&values),
-                ] {
-                    let q = vpcwarden_athena::Query {
-                        sql: statement,
-                        parameters: vec![],
-                    };
-                    run(port.as_ref(), &q, options).await?;
-                }
+                ensure_tables(port.as_ref(), table, options).await?;
                 let q = lifecycle_query(table, from, to)?;
                 let out = run(port.as_ref(), &q, options).await?;
                 let (events, malformed) = rows_to_events(&out.header, &out.rows)?;
@@ -169,6 +159,198 @@ impl Engine {
             }
         }
     }
+}
+
+/// The CloudTrail and snapshot tables, created or brought in step with the
+/// settings. Idempotent: a new deployment needs no manual step, a changed
+/// account or region list reaches the projection, and a failed DDL fails the
+/// run loudly instead of reporting success.
+async fn ensure_tables(
+    port: &dyn AthenaPort,
+    table: &TrailTable,
+    options: &RunOptions,
+) -> Result<(), JobError> {
+    let values = table.ddl_values()?;
+    let [properties, location] = ddl::cloudtrail_table_sync(&values);
+    for statement in [
+        ddl::cloudtrail_table(&values),
+        properties,
+        location,
+        ddl::snapshot_table(&values),
+    ] {
+        let q = vpcwarden_athena::Query {
+            sql: statement,
+            parameters: vec![],
+        };
+        run(port, &q, options).await?;
+    }
+    Ok(())
+}
+
+/// What one extraction of whole day folders read.
+#[derive(Debug, Default)]
+pub struct Extraction {
+    /// One entry per day asked for.
+    pub days: Vec<DayExtract>,
+    /// Local: files read.
+    pub files: usize,
+    /// Local: bytes read as stored.
+    pub input_bytes: u64,
+    /// Athena: bytes scanned.
+    pub bytes_scanned: Option<i64>,
+    /// Athena: the queries' execution ids.
+    pub execution_ids: Vec<String>,
+}
+
+impl Engine {
+    /// `athena` or `local`.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Engine::Athena { .. } => "athena",
+            Engine::Local { .. } => "local",
+        }
+    }
+
+    /// The trail this engine reads, as the event store records it: a day
+    /// extracted from another trail (or other accounts and regions) is not reused.
+    pub fn source_id(&self) -> String {
+        match self {
+            Engine::Athena { table, .. } => format!(
+                "s3://{}/{}AWSLogs/{} accounts={} regions={}",
+                table.bucket,
+                table.prefix,
+                table
+                    .organization
+                    .as_deref()
+                    .map(|o| format!("{o}/"))
+                    .unwrap_or_default(),
+                table.accounts.join(","),
+                table.regions.join(",")
+            ),
+            Engine::Local { source, .. } => source.describe(),
+        }
+    }
+
+    /// Before [`Engine::extract_days`]: Athena's tables exist and follow the settings.
+    pub async fn prepare(&self) -> Result<(), JobError> {
+        match self {
+            Engine::Athena {
+                port,
+                table,
+                options,
+                ..
+            } => ensure_tables(port.as_ref(), table, options).await,
+            Engine::Local { .. } => Ok(()),
+        }
+    }
+
+    /// Every lifecycle event of the day folders `days` (ascending), whole days,
+    /// each day apart: the event store's input. Athena runs one query per run
+    /// of consecutive days, reading only those days' partitions.
+    pub async fn extract_days(&self, days: &[NaiveDate]) -> Result<Extraction, JobError> {
+        match self {
+            Engine::Athena {
+                port,
+                table,
+                options,
+                trail,
+            } => {
+                let mut out = Extraction::default();
+                for (first, last) in day_ranges(days) {
+                    let q = extraction_query(table, first, last)?;
+                    let res = run(port.as_ref(), &q, options).await?;
+                    let mut found = rows_to_day_events(&res.header, &res.rows)?;
+                    let coverage = day_coverage(
+                        trail,
+                        &DayFolders {
+                            prefix: &table.prefix,
+                            organization: table.organization.as_deref(),
+                            accounts: &table.accounts,
+                            regions: &table.regions,
+                            first,
+                            last,
+                        },
+                    )
+                    .await?;
+                    for day in first.iter_days().take_while(|d| *d <= last) {
+                        let (events, malformed) = found.remove(&day).unwrap_or_default();
+                        out.days.push(DayExtract {
+                            day,
+                            events,
+                            covered: covered_on(&coverage, day),
+                            malformed,
+                            ..DayExtract::default()
+                        });
+                    }
+                    out.bytes_scanned =
+                        Some(out.bytes_scanned.unwrap_or(0) + res.bytes_scanned.unwrap_or(0));
+                    out.execution_ids.push(res.execution_id);
+                }
+                Ok(out)
+            }
+            Engine::Local {
+                source,
+                threads,
+                progress,
+            } => {
+                let source = Arc::clone(source);
+                let progress = progress.clone();
+                let threads = *threads;
+                let wanted: BTreeSet<NaiveDate> = days.iter().copied().collect();
+                let s = tokio::task::spawn_blocking(move || match progress {
+                    Some(p) => scan_days(source.as_ref(), &wanted, threads, p.as_ref()),
+                    None => scan_days(source.as_ref(), &wanted, threads, &()),
+                })
+                .await
+                .map_err(|e| JobError::ScanStopped(e.to_string()))??;
+                if let Some(first) = s.unplaced.first() {
+                    return Err(JobError::Unplaced {
+                        count: s.unplaced.len(),
+                        example: first.clone(),
+                    });
+                }
+                let mut out = Extraction::default();
+                for (day, scan) in s.days {
+                    out.files += scan.files;
+                    out.input_bytes += scan.input_bytes;
+                    out.days.push(DayExtract {
+                        day,
+                        covered: covered_on(&scan.coverage, day),
+                        events: scan.events,
+                        malformed: scan.malformed,
+                        unreadable: scan.unreadable,
+                        files: Some(scan.files),
+                        raw_bytes: Some(scan.input_bytes),
+                    });
+                }
+                Ok(out)
+            }
+        }
+    }
+}
+
+/// The accounts and regions `coverage` records on `day`.
+fn covered_on(coverage: &Coverage, day: NaiveDate) -> Vec<Scope> {
+    coverage
+        .entries()
+        .filter(|(_, _, d)| *d == day)
+        .map(|(account, region, _)| Scope {
+            account: account.into(),
+            region: region.into(),
+        })
+        .collect()
+}
+
+/// Runs of consecutive days, as (first, last).
+pub(crate) fn day_ranges(days: &[NaiveDate]) -> Vec<(NaiveDate, NaiveDate)> {
+    let mut out: Vec<(NaiveDate, NaiveDate)> = Vec::new();
+    for d in days {
+        match out.last_mut() {
+            Some((_, last)) if last.succ_opt() == Some(*d) => *last = *d,
+            _ => out.push((*d, *d)),
+        }
+    }
+    out
 }
 
 /// Builds the engine a configuration names, with SDK clients from `config`.

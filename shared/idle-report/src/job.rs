@@ -10,7 +10,10 @@ use vpcwarden_eip::{
 };
 use vpcwarden_store::{pick_snapshots, report_key, Bucket, ReportFormat, StoreError, SNAPSHOTS};
 
+use vpcwarden_event_store::EventStore;
+
 use crate::engine::{Engine, EngineOutput};
+use crate::stored::events_through_store;
 use crate::metrics::emf;
 use crate::release::{release_flagged, ReleaseMode, ReleasePort, ReleaseResult};
 
@@ -32,6 +35,17 @@ pub enum JobError {
     /// The local engine could not list the CloudTrail files.
     #[error("listing CloudTrail files: {0}")]
     Listing(#[from] std::io::Error),
+    /// The event store keeps day folders; these files sit outside any.
+    #[error("the event store needs CloudTrail's AWSLogs/…/CloudTrail/<region>/YYYY/MM/DD/ layout: {count} file(s) outside it, e.g. {example} (run without a store, or move them into the layout)")]
+    Unplaced {
+        /// How many.
+        count: usize,
+        /// One of them.
+        example: String,
+    },
+    /// Reading or writing the event store.
+    #[error(transparent)]
+    EventStore(#[from] vpcwarden_event_store::EventStoreError),
     /// The local engine's scan stopped (a panic in a worker).
     #[error("local scan stopped: {0}")]
     ScanStopped(String),
@@ -96,6 +110,8 @@ pub struct Deps<'a> {
     pub bucket: &'a Bucket,
     /// Where events come from.
     pub engine: &'a Engine,
+    /// The event store the engine fills and the report reads (None: rescan the window).
+    pub store: Option<&'a EventStore>,
     /// For the summary (when a topic is configured).
     pub sns: Option<&'a aws_sdk_sns::Client>,
     /// For releases (when enabled).
@@ -185,9 +201,11 @@ pub fn report_now(now: DateTime<Utc>) -> DateTime<Utc> {
     DateTime::<Utc>::from_timestamp(now.timestamp(), 0).unwrap_or(now)
 }
 
-/// Events of the window from `engine`, joined with the snapshots.
+/// Events of the window from `engine` (through `store` when given), joined
+/// with the snapshots.
 pub async fn analyse_window(
     engine: &Engine,
+    store: Option<&EventStore>,
     latest: &[SnapshotAddress],
     earlier: &[SnapshotAddress],
     cfg: &JobConfig,
@@ -195,7 +213,10 @@ pub async fn analyse_window(
 ) -> Result<Analysis, JobError> {
     let now = report_now(now);
     let settings = cfg.settings(now);
-    let engine = engine.events(settings.window_start, now).await?;
+    let engine = match store {
+        Some(store) => events_through_store(engine, store, settings.window_start, now, now).await?,
+        None => engine.events(settings.window_start, now).await?,
+    };
     let coverage = CoverageReport::for_window(&engine.coverage, latest, settings.window_start, now);
     let rows = analyse(latest, earlier, &engine.events, &coverage, &settings);
     Ok(Analysis {
@@ -258,7 +279,7 @@ pub async fn run(
     for k in &earlier_keys {
         earlier.extend(read_snapshot(k, &deps.bucket.get(k).await?)?);
     }
-    let analysis = analyse_window(deps.engine, &latest, &earlier, cfg, now).await?;
+    let analysis = analyse_window(deps.engine, deps.store, &latest, &earlier, cfg, now).await?;
     let rows = &analysis.rows;
     let coverage = &analysis.coverage;
     let summary = render::summary(rows);
@@ -336,12 +357,7 @@ pub async fn run(
         _ => None,
     };
 
-    let metrics = emf(
-        now,
-        &summary,
-        coverage.incomplete_scopes,
-        analysis.engine.bytes_scanned,
-    );
+    let metrics = emf(now, &summary, coverage.incomplete_scopes, &analysis.engine);
     Ok(Outcome {
         snapshot_key: latest_key,
         report_keys,

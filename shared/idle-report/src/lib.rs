@@ -12,9 +12,10 @@ mod job;
 mod metrics;
 mod release;
 mod snapshot;
+mod stored;
 
-pub use config::{from_env, snapshot_from_env, EngineSpec, EnvConfig, EnvError};
-pub use engine::{build_engine, Engine, EngineOutput};
+pub use config::{from_env, snapshot_from_env, EngineSpec, EnvConfig, EnvError, StoreSpec};
+pub use engine::{build_engine, Engine, EngineOutput, Extraction};
 pub use job::{
     analyse_window, json_document, report_now, run, Analysis, Deps, JobConfig, JobError, Outcome,
 };
@@ -23,3 +24,5 @@ pub use release::{
     candidates, release_flagged, Live, ReleaseMode, ReleasePort, ReleaseResult, SdkRelease,
 };
 pub use snapshot::{snapshot, SnapshotOutcome};
+pub use stored::{build_store, events_through_store, StoreFigures};
+pub use vpcwarden_event_store::EventStore;

@@ -13,8 +13,9 @@ pub fn emf(
     at: DateTime<Utc>,
     summary: &vpcwarden_eip::render::Summary,
     coverage_gaps: usize,
-    bytes_scanned: Option<i64>,
+    engine: &crate::EngineOutput,
 ) -> Value {
+    let store = engine.store.clone().unwrap_or_default();
     emf_document(
         "eip-report",
         at,
@@ -28,7 +29,14 @@ pub fn emf(
                 "None",
                 vpcwarden_eip::money::cents(summary.flagged_monthly_usd).into(),
             ),
-            ("BytesScanned", "Bytes", bytes_scanned.unwrap_or(0).into()),
+            (
+                "BytesScanned",
+                "Bytes",
+                engine.bytes_scanned.unwrap_or(0).into(),
+            ),
+            ("DaysExtracted", "Count", store.days_extracted.into()),
+            ("RawBytesRead", "Bytes", store.raw_bytes_read.into()),
+            ("StoreEvents", "Count", store.events_in_store.into()),
         ],
     )
 }

@@ -1,10 +1,11 @@
 //! Parallel scan of CloudTrail files.
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::io::Read;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
 use flate2::read::MultiGzDecoder;
 use serde::Deserialize;
 use serde_json::value::RawValue;
@@ -13,7 +14,7 @@ use vpcwarden_eip::{Coverage, LifecycleEvent};
 
 use crate::locate::{count_records, records_naming_events};
 use crate::source::{Item, Source};
-use crate::walk::location_of_key;
+use crate::walk::{day_of_key, location_of_key};
 
 /// What to read.
 #[derive(Debug, Clone)]
@@ -74,6 +75,43 @@ struct LogFile<'a> {
     records: Vec<&'a RawValue>,
 }
 
+impl Scan {
+    /// Adds another part's figures and findings (not yet [`Scan::finish`]ed).
+    fn absorb(&mut self, mine: Scan) {
+        self.events.extend(mine.events);
+        self.files += mine.files;
+        self.input_bytes += mine.input_bytes;
+        self.records += mine.records;
+        self.skipped_files += mine.skipped_files;
+        self.inflated_bytes += mine.inflated_bytes;
+        self.parsed += mine.parsed;
+        self.malformed.extend(mine.malformed);
+        self.unreadable.extend(mine.unreadable);
+        self.coverage.merge(mine.coverage);
+        self.damaged.extend(mine.damaged);
+        self.unplaced_files += mine.unplaced_files;
+    }
+
+    /// Damaged days out of the coverage; one order whatever the thread
+    /// interleaving (time, then event id); each event once.
+    fn finish(mut self) -> Scan {
+        self.damaged.sort();
+        self.damaged.dedup();
+        for (account, region, day) in &self.damaged {
+            self.coverage.remove(account, region, *day);
+        }
+        self.events.sort_by(|a, b| {
+            a.time
+                .cmp(&b.time)
+                .then_with(|| a.event_id.cmp(&b.event_id))
+        });
+        self.events.dedup_by(|a, b| a.event_id == b.event_id);
+        self.unreadable.sort();
+        self.malformed.sort();
+        self
+    }
+}
+
 /// Scans every CloudTrail file of `source` for the window. A file that cannot
 /// be read is reported in [`Scan::unreadable`] and the others are still read.
 /// Blocking: call it from a thread that may block (not an async task).
@@ -88,6 +126,64 @@ pub fn scan(
         (opts.to + Duration::days(1)).date_naive(),
     );
     let files = source.list(&|d| d >= first && d <= last)?;
+    let mut out = Scan::default();
+    for (_, part) in scan_files(source, &files, opts, progress) {
+        out.absorb(part);
+    }
+    Ok(out.finish())
+}
+
+/// What [`scan_days`] read: one [`Scan`] per day folder.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DayScans {
+    /// Each requested day's files, read whole: every lifecycle event in them
+    /// (whatever its time), what was malformed or unreadable, and which
+    /// accounts and regions had files that day. A requested day without any
+    /// file has an empty entry.
+    pub days: BTreeMap<NaiveDate, Scan>,
+    /// Files outside the `AWSLogs/…/CloudTrail/<region>/YYYY/MM/DD/` layout
+    /// (not read: they belong to no day).
+    pub unplaced: Vec<String>,
+}
+
+/// Reads the day folders `days` of `source` whole, keeping each day apart
+/// (the event store keeps one object per day folder). Blocking, like [`scan`].
+pub fn scan_days(
+    source: &dyn Source,
+    days: &BTreeSet<NaiveDate>,
+    threads: usize,
+    progress: &dyn Progress,
+) -> std::io::Result<DayScans> {
+    let listed = source.list(&|d| days.contains(&d))?;
+    let (files, unplaced): (Vec<Item>, Vec<Item>) = listed
+        .into_iter()
+        .partition(|i| location_of_key(&i.key).is_some());
+    let opts = ScanOptions {
+        from: DateTime::<Utc>::MIN_UTC,
+        to: DateTime::<Utc>::MAX_UTC,
+        threads,
+    };
+    let mut out = DayScans {
+        days: days.iter().map(|d| (*d, Scan::default())).collect(),
+        unplaced: unplaced.into_iter().map(|i| i.key).collect(),
+    };
+    for (day, part) in scan_files(source, &files, &opts, progress) {
+        if let Some(day) = day {
+            out.days.entry(day).or_default().absorb(part);
+        }
+    }
+    out.days = out.days.into_iter().map(|(d, s)| (d, s.finish())).collect();
+    Ok(out)
+}
+
+/// Reads `files` on `opts.threads` workers; the results per day folder
+/// (`None`: files outside the layout), not yet finished.
+fn scan_files(
+    source: &dyn Source,
+    files: &[Item],
+    opts: &ScanOptions,
+    progress: &dyn Progress,
+) -> BTreeMap<Option<NaiveDate>, Scan> {
     let threads = match opts.threads {
         0 => std::thread::available_parallelism()
             .map(|n| n.get())
@@ -96,43 +192,19 @@ pub fn scan(
     }
     .min(files.len().max(1));
     let next = AtomicUsize::new(0);
-    let total = Mutex::new(Scan::default());
+    let total = Mutex::new(BTreeMap::<Option<NaiveDate>, Scan>::new());
     std::thread::scope(|s| {
         for _ in 0..threads {
             s.spawn(|| {
-                let mine = worker(source, &files, &next, opts, progress);
+                let mine = worker(source, files, &next, opts, progress);
                 let mut t = total.lock().unwrap_or_else(|p| p.into_inner());
-                t.events.extend(mine.events);
-                t.files += mine.files;
-                t.input_bytes += mine.input_bytes;
-                t.records += mine.records;
-                t.skipped_files += mine.skipped_files;
-                t.inflated_bytes += mine.inflated_bytes;
-                t.parsed += mine.parsed;
-                t.malformed.extend(mine.malformed);
-                t.unreadable.extend(mine.unreadable);
-                t.coverage.merge(mine.coverage);
-                t.damaged.extend(mine.damaged);
-                t.unplaced_files += mine.unplaced_files;
+                for (day, part) in mine {
+                    t.entry(day).or_default().absorb(part);
+                }
             });
         }
     });
-    let mut out = total.into_inner().unwrap_or_else(|p| p.into_inner());
-    out.damaged.sort();
-    out.damaged.dedup();
-    for (account, region, day) in &out.damaged {
-        out.coverage.remove(account, region, *day);
-    }
-    // Same order whatever the thread interleaving: time, then event id.
-    out.events.sort_by(|a, b| {
-        a.time
-            .cmp(&b.time)
-            .then_with(|| a.event_id.cmp(&b.event_id))
-    });
-    out.events.dedup_by(|a, b| a.event_id == b.event_id);
-    out.unreadable.sort();
-    out.malformed.sort();
-    Ok(out)
+    total.into_inner().unwrap_or_else(|p| p.into_inner())
 }
 
 fn worker(
@@ -141,8 +213,8 @@ fn worker(
     next: &AtomicUsize,
     opts: &ScanOptions,
     progress: &dyn Progress,
-) -> Scan {
-    let mut out = Scan::default();
+) -> BTreeMap<Option<NaiveDate>, Scan> {
+    let mut parts = BTreeMap::<Option<NaiveDate>, Scan>::new();
     // Reused for every file this worker reads: memory follows the largest file.
     let mut raw = Vec::new();
     let mut text = Vec::new();
@@ -150,16 +222,17 @@ fn worker(
     loop {
         let i = next.fetch_add(1, Ordering::Relaxed);
         let Some(item) = files.get(i) else { break };
+        let out = parts.entry(day_of_key(&item.key)).or_default();
         match read_file(source, item, &mut raw, &mut text, &mut inflater) {
             Ok(stored) => {
                 out.files += 1;
                 out.input_bytes += stored;
                 out.inflated_bytes += text.len() as u64;
-                match records(&text, opts, &mut out) {
+                match records(&text, opts, out) {
                     Err(e) => {
                         out.unreadable
                             .push(format!("{}: not a CloudTrail log file: {e}", item.key));
-                        damaged(&mut out, &item.key);
+                        damaged(out, &item.key);
                     }
                     Ok(()) => match location_of_key(&item.key) {
                         Some((account, region, day)) => out.coverage.add(account, region, day),
@@ -170,11 +243,11 @@ fn worker(
             }
             Err(e) => {
                 out.unreadable.push(format!("{}: {e}", item.key));
-                damaged(&mut out, &item.key);
+                damaged(out, &item.key);
             }
         }
     }
-    out
+    parts
 }
 
 fn damaged(out: &mut Scan, key: &str) {
