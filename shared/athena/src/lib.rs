@@ -22,8 +22,6 @@ mod run;
 
 pub use config::{ConfigError, TrailTable};
 pub use port::{AthenaPort, ExecState, ExecStatus, Page, PortError, Rows, SdkAthena};
-pub use query::{
-    extraction_query, extraction_sql, lifecycle_query, lifecycle_sql, Query, COLUMNS,
-};
+pub use query::{extraction_query, extraction_sql, lifecycle_query, lifecycle_sql, Query, COLUMNS};
 pub use rows::{rows_to_day_events, rows_to_events, DayRows, RowError};
 pub use run::{run, AthenaError, QueryOutput, RunOptions};

@@ -48,7 +48,9 @@ impl StoreBackend for DirStore {
                     if path.is_dir() {
                         stack.push(path);
                     } else if let Ok(rel) = path.strip_prefix(&self.0) {
-                        let key = rel.to_string_lossy().replace(std::path::MAIN_SEPARATOR, "/");
+                        let key = rel
+                            .to_string_lossy()
+                            .replace(std::path::MAIN_SEPARATOR, "/");
                         out.push(key);
                     }
                 }

@@ -132,8 +132,8 @@ impl StoredDay {
 
     /// Gzip JSON Lines: the header, then one event per line. Same day, same bytes.
     pub fn encode(&self) -> Vec<u8> {
-        let mut text = serde_json::to_string(&HeaderLine { day: &self.header })
-            .expect("a header serializes");
+        let mut text =
+            serde_json::to_string(&HeaderLine { day: &self.header }).expect("a header serializes");
         text.push('\n');
         for e in &self.events {
             text.push_str(&serde_json::to_string(e).expect("an event serializes"));
@@ -184,7 +184,9 @@ mod tests {
 
     fn event(id: &str, at: &str) -> LifecycleEvent {
         LifecycleEvent {
-            time: DateTime::parse_from_rfc3339(at).unwrap().with_timezone(&Utc),
+            time: DateTime::parse_from_rfc3339(at)
+                .unwrap()
+                .with_timezone(&Utc),
             account: "111122223333".into(),
             region: "eu-west-1".into(),
             event_id: id.into(),
@@ -222,7 +224,10 @@ mod tests {
         assert_eq!(day.events[0].event_id, "a", "time order");
         let bytes = day.encode();
         assert_eq!(StoredDay::decode(&bytes).unwrap(), day);
-        assert_eq!(StoredDay::new(extract(), 1, "s3://trail/", at).encode(), bytes);
+        assert_eq!(
+            StoredDay::new(extract(), 1, "s3://trail/", at).encode(),
+            bytes
+        );
     }
 
     #[test]

@@ -9,8 +9,8 @@ use vpcwarden_athena::{
     ddl, extraction_query, lifecycle_query, rows_to_day_events, rows_to_events, run, AthenaPort,
     RunOptions, TrailTable,
 };
-use vpcwarden_event_store::{DayExtract, Scope};
 use vpcwarden_eip::{Coverage, LifecycleEvent};
+use vpcwarden_event_store::{DayExtract, Scope};
 use vpcwarden_store::{day_coverage, Bucket, DayFolders};
 use vpcwarden_trail::{scan, scan_days, Progress, ScanOptions, Source};
 
@@ -196,6 +196,14 @@ pub struct Extraction {
     pub files: usize,
     /// Local: bytes read as stored.
     pub input_bytes: u64,
+    /// Local: files the whole-file pre-filter skipped unparsed.
+    pub skipped_files: usize,
+    /// Local: bytes after decompression.
+    pub inflated_bytes: u64,
+    /// Local: records in the files that were not skipped.
+    pub records: u64,
+    /// Local: records parsed.
+    pub parsed: u64,
     /// Athena: bytes scanned.
     pub bytes_scanned: Option<i64>,
     /// Athena: the queries' execution ids.
@@ -313,6 +321,10 @@ impl Engine {
                 for (day, scan) in s.days {
                     out.files += scan.files;
                     out.input_bytes += scan.input_bytes;
+                    out.skipped_files += scan.skipped_files;
+                    out.inflated_bytes += scan.inflated_bytes;
+                    out.records += scan.records;
+                    out.parsed += scan.parsed;
                     out.days.push(DayExtract {
                         day,
                         covered: covered_on(&scan.coverage, day),

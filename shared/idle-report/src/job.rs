@@ -13,9 +13,9 @@ use vpcwarden_store::{pick_snapshots, report_key, Bucket, ReportFormat, StoreErr
 use vpcwarden_event_store::EventStore;
 
 use crate::engine::{Engine, EngineOutput};
-use crate::stored::events_through_store;
 use crate::metrics::emf;
 use crate::release::{release_flagged, ReleaseMode, ReleasePort, ReleaseResult};
+use crate::stored::events_through_store;
 
 /// Why a run failed. Nothing is written when it fails before the report.
 #[derive(Debug, Error)]

@@ -65,8 +65,13 @@ pub async fn events_through_store(
     for batch in batches {
         let got = engine.extract_days(&batch).await?;
         if let Engine::Local { .. } = engine {
+            let add = |a: Option<u64>, b: u64| Some(a.unwrap_or(0) + b);
             out.files = Some(out.files.unwrap_or(0) + got.files);
-            out.input_bytes = Some(out.input_bytes.unwrap_or(0) + got.input_bytes);
+            out.skipped_files = Some(out.skipped_files.unwrap_or(0) + got.skipped_files);
+            out.input_bytes = add(out.input_bytes, got.input_bytes);
+            out.inflated_bytes = add(out.inflated_bytes, got.inflated_bytes);
+            out.records = add(out.records, got.records);
+            out.parsed = add(out.parsed, got.parsed);
         }
         if let Some(b) = got.bytes_scanned {
             out.bytes_scanned = Some(out.bytes_scanned.unwrap_or(0) + b);
@@ -109,9 +114,7 @@ pub fn build_store(
     engine: &Engine,
     config: &aws_config::SdkConfig,
 ) -> Result<EventStore, JobError> {
-    let backend = vpcwarden_event_store::open(&spec.location, || {
-        aws_sdk_s3::Client::new(config)
-    })?;
+    let backend = vpcwarden_event_store::open(&spec.location, || aws_sdk_s3::Client::new(config))?;
     let mut store = EventStore::new(backend, engine.source_id());
     store.refresh_days = spec.refresh_days;
     Ok(store)
