@@ -228,3 +228,82 @@ sys.exit(1 if errors else 0)
         String::from_utf8_lossy(&out.stdout)
     );
 }
+
+/// moto's Athena state machine: how executions progress (`immediate`, or `manual` with `times`).
+pub async fn moto_transition(moto: &str, progression: serde_json::Value) {
+    let (status, _) = crate::http::post(
+        moto,
+        "/moto-api/state-manager/set-transition",
+        &serde_json::json!({"model_name": "athena::execution", "transition": progression}),
+    )
+    .await
+    .expect("moto answers");
+    assert!(status < 300);
+}
+
+/// Queues the result set moto gives the next execution read in `region` (moto runs no SQL).
+pub async fn moto_queue(moto: &str, region: &str, header: &[String], rows: &[Vec<Option<String>>]) {
+    use serde_json::{json, Value};
+    let cell = |v: &Option<String>| match v {
+        Some(s) => json!({"VarCharValue": s}),
+        None => json!({}),
+    };
+    let mut all = vec![
+        json!({"Data": header.iter().map(|h| json!({"VarCharValue": h})).collect::<Vec<_>>()}),
+    ];
+    all.extend(
+        rows.iter()
+            .map(|r| json!({"Data": r.iter().map(cell).collect::<Vec<_>>()})),
+    );
+    let columns: Vec<Value> = header
+        .iter()
+        .map(|h| json!({"Name": h, "Type": "varchar"}))
+        .collect();
+    let body = json!({"account_id": "123456789012", "region": region, "results": [{"rows": all, "column_info": columns}]});
+    let (status, _) = crate::http::post(moto, "/moto-api/static/athena/query-results", &body)
+        .await
+        .expect("moto answers");
+    assert_eq!(status, 201);
+}
+
+/// One execution as moto holds it: (query text, state, execution parameters).
+pub async fn moto_execution(
+    client: &aws_sdk_athena::Client,
+    id: &str,
+) -> (String, String, Vec<String>) {
+    let out = client
+        .get_query_execution()
+        .query_execution_id(id)
+        .send()
+        .await
+        .expect("GetQueryExecution");
+    let e = out.query_execution();
+    (
+        e.and_then(|e| e.query()).unwrap_or_default().to_string(),
+        e.and_then(|e| e.status())
+            .and_then(|s| s.state())
+            .map(|s| s.as_str().to_string())
+            .unwrap_or_default(),
+        e.map(|e| e.execution_parameters().to_vec())
+            .unwrap_or_default(),
+    )
+}
+
+/// The workgroup's executions in the order they started: (id, query text, state).
+pub async fn moto_executions(
+    client: &aws_sdk_athena::Client,
+    workgroup: &str,
+) -> Vec<(String, String, String)> {
+    let ids = client
+        .list_query_executions()
+        .work_group(workgroup)
+        .send()
+        .await
+        .expect("ListQueryExecutions");
+    let mut out = Vec::new();
+    for id in ids.query_execution_ids() {
+        let (query, state, _) = moto_execution(client, id).await;
+        out.push((id.to_string(), query, state));
+    }
+    out
+}

@@ -11,90 +11,20 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Duration as Days, Utc};
-use serde_json::{json, Value};
+use serde_json::json;
 use vpcwarden_athena::{
     lifecycle_query, rows_to_events, run, AthenaError, AthenaPort, RunOptions, SdkAthena,
 };
 use vpcwarden_cloudtrail_gen::Options;
 use vpcwarden_e2e::eip::{
-    bucket, bucket_name, duckdb, generated, scratch, trail_table, upload_dir,
+    bucket, bucket_name, duckdb, generated, moto_execution, moto_executions, moto_queue,
+    moto_transition, scratch, trail_table, upload_dir,
 };
 use vpcwarden_e2e::http::post;
 use vpcwarden_e2e::{config_at, standin};
 use vpcwarden_trail::{scan, Dir, ScanOptions};
 
 const REGION: &str = "eu-north-1";
-
-async fn transition(moto: &str, progression: Value) {
-    let (status, _) = post(
-        moto,
-        "/moto-api/state-manager/set-transition",
-        &json!({"model_name": "athena::execution", "transition": progression}),
-    )
-    .await
-    .unwrap();
-    assert!(status < 300);
-}
-
-async fn queue(moto: &str, header: &[String], rows: &[Vec<Option<String>>]) {
-    let cell = |v: &Option<String>| match v {
-        Some(s) => json!({"VarCharValue": s}),
-        None => json!({}),
-    };
-    let mut all = vec![
-        json!({"Data": header.iter().map(|h| json!({"VarCharValue": h})).collect::<Vec<_>>()}),
-    ];
-    all.extend(
-        rows.iter()
-            .map(|r| json!({"Data": r.iter().map(cell).collect::<Vec<_>>()})),
-    );
-    let columns: Vec<Value> = header
-        .iter()
-        .map(|h| json!({"Name": h, "Type": "varchar"}))
-        .collect();
-    let body = json!({"account_id": "123456789012", "region": REGION, "results": [{"rows": all, "column_info": columns}]});
-    let (status, _) = post(moto, "/moto-api/static/athena/query-results", &body)
-        .await
-        .unwrap();
-    assert_eq!(status, 201);
-}
-
-/// One execution as moto holds it: (query text, state).
-async fn execution(client: &aws_sdk_athena::Client, id: &str) -> (String, String) {
-    let out = client
-        .get_query_execution()
-        .query_execution_id(id)
-        .send()
-        .await
-        .unwrap();
-    let e = out.query_execution();
-    (
-        e.and_then(|e| e.query()).unwrap_or_default().to_string(),
-        e.and_then(|e| e.status())
-            .and_then(|s| s.state())
-            .map(|s| s.as_str().to_string())
-            .unwrap_or_default(),
-    )
-}
-
-/// The workgroup's executions: (id, query text, state).
-async fn executions(
-    client: &aws_sdk_athena::Client,
-    workgroup: &str,
-) -> Vec<(String, String, String)> {
-    let ids = client
-        .list_query_executions()
-        .work_group(workgroup)
-        .send()
-        .await
-        .unwrap();
-    let mut out = Vec::new();
-    for id in ids.query_execution_ids() {
-        let (query, state) = execution(client, id).await;
-        out.push((id.to_string(), query, state));
-    }
-    out
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn athena_lifecycle_failures_and_deadline_against_moto() {
@@ -136,8 +66,8 @@ async fn athena_lifecycle_failures_and_deadline_against_moto() {
     assert!(rows.len() > 25, "several pages of rows: {}", rows.len());
 
     // 1. Lifecycle: two polls per state change, so QUEUED and RUNNING are both seen.
-    transition(&moto, json!({"progression": "manual", "times": 2})).await;
-    queue(&moto, &header, &rows).await;
+    moto_transition(&moto, json!({"progression": "manual", "times": 2})).await;
+    moto_queue(&moto, REGION, &header, &rows).await;
     post(
         &proxy,
         "/__athena",
@@ -160,7 +90,7 @@ async fn athena_lifecycle_failures_and_deadline_against_moto() {
     assert_eq!(out.rows, rows, "all rows, in order, header not repeated");
     assert_eq!(out.bytes_scanned, Some(123_456_789));
     assert_eq!(
-        execution(&client, &out.execution_id).await.0,
+        moto_execution(&client, &out.execution_id).await.0,
         q.sql,
         "the generated SQL is what ran"
     );
@@ -182,11 +112,11 @@ async fn athena_lifecycle_failures_and_deadline_against_moto() {
 
     // 1b. The report's Athena engine: the DDL (create, bring the projection in step,
     // snapshot table) then the query; DDL answers with empty result sets, as Athena's do.
-    transition(&moto, json!({"progression": "immediate"})).await;
+    moto_transition(&moto, json!({"progression": "immediate"})).await;
     for _ in 0..4 {
-        queue(&moto, &[], &[]).await;
+        moto_queue(&moto, REGION, &[], &[]).await;
     }
-    queue(&moto, &header, &rows).await;
+    moto_queue(&moto, REGION, &header, &rows).await;
     // The trail in S3 (moto): the engine reads its day folders for coverage.
     let s3 = vpcwarden_e2e::moto_s3().await;
     let trail_bucket = bucket_name("athena-trail");
@@ -218,7 +148,7 @@ async fn athena_lifecycle_failures_and_deadline_against_moto() {
         }
     }
     assert_eq!(got.bytes_scanned, Some(123_456_789));
-    let statements: Vec<String> = executions(&client, &workgroup)
+    let statements: Vec<String> = moto_executions(&client, &workgroup)
         .await
         .into_iter()
         .map(|(_, query, _)| query)
@@ -266,14 +196,14 @@ async fn athena_lifecycle_failures_and_deadline_against_moto() {
         .unwrap();
 
     // 3. CANCELLED by someone else while it is queued.
-    transition(&moto, json!({"progression": "manual", "times": 1_000_000})).await;
+    moto_transition(&moto, json!({"progression": "manual", "times": 1_000_000})).await;
     let runner = {
         let (port, q, fast) = (Arc::clone(&port), q.clone(), fast.clone());
         tokio::spawn(async move { run(port.as_ref(), &q, &fast).await })
     };
     let id = loop {
         tokio::time::sleep(Duration::from_millis(50)).await;
-        let queued = executions(&client, &workgroup)
+        let queued = moto_executions(&client, &workgroup)
             .await
             .into_iter()
             .find(|(_, _, state)| state == "QUEUED");
@@ -302,7 +232,7 @@ async fn athena_lifecycle_failures_and_deadline_against_moto() {
         Err(AthenaError::Deadline { id, stopped, .. }) => {
             assert!(stopped, "StopQueryExecution was called");
             assert_eq!(
-                execution(&client, &id).await.1,
+                moto_execution(&client, &id).await.1,
                 "CANCELLED",
                 "no execution is left running"
             );
@@ -311,6 +241,6 @@ async fn athena_lifecycle_failures_and_deadline_against_moto() {
     }
     assert!(started.elapsed() < Duration::from_secs(5));
 
-    transition(&moto, json!({"progression": "immediate"})).await;
+    moto_transition(&moto, json!({"progression": "immediate"})).await;
     std::fs::remove_dir_all(&root).unwrap();
 }

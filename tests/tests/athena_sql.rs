@@ -4,10 +4,10 @@
 //! local engine: same events, same malformed records.
 
 use chrono::{DateTime, Duration, Utc};
-use vpcwarden_athena::{lifecycle_query, rows_to_events};
+use vpcwarden_athena::{extraction_query, lifecycle_query, rows_to_day_events, rows_to_events};
 use vpcwarden_cloudtrail_gen::{Layout, Options};
 use vpcwarden_e2e::eip::{duckdb, generated, scratch, trail_table};
-use vpcwarden_trail::{scan, Dir, ScanOptions};
+use vpcwarden_trail::{scan, scan_days, Dir, ScanOptions};
 
 fn now() -> DateTime<Utc> {
     DateTime::parse_from_rfc3339("2026-11-20T12:00:00Z")
@@ -91,5 +91,44 @@ fn organization_sql_returns_the_local_engines_rows() {
         Some("o-a1b2c3d4e5"),
         &[(now() - Duration::days(90), now())],
     );
+    std::fs::remove_dir_all(&root).unwrap();
+}
+
+/// The event store's extraction query: whole day folders, grouped by the
+/// folder's day, the same events and malformed records per day as the local
+/// engine's per-day scan — and nothing of the days outside the range.
+#[test]
+fn extraction_sql_returns_each_day_folders_events() {
+    let root = scratch("sql-extract");
+    let opts = Options {
+        layout: Layout::Organization("o-a1b2c3d4e5".into()),
+        noise_per_file: 30,
+        seed: 11,
+        ..Options::small(&root, now())
+    };
+    let sum = generated(&opts);
+    let tree = opts.root.join(&sum.cloudtrail);
+    let t = trail_table(Some("o-a1b2c3d4e5"), &opts.accounts, &opts.regions);
+    let (first, last) = (
+        (now() - Duration::days(40)).date_naive(),
+        (now() - Duration::days(20)).date_naive(),
+    );
+    let q = extraction_query(&t, first, last).unwrap();
+    let (header, rows) = duckdb(&tree, &t.database, &t.table, &q).unwrap();
+    let by_day = rows_to_day_events(&header, &rows).unwrap();
+    let days = first.iter_days().take_while(|d| *d <= last).collect();
+    let local = scan_days(&Dir(tree.clone()), &days, 2, &()).unwrap();
+    assert!(
+        by_day.keys().all(|d| days.contains(d)),
+        "only the range's days"
+    );
+    let mut events = 0;
+    for (day, scan) in &local.days {
+        let (e, m) = by_day.get(day).cloned().unwrap_or_default();
+        assert_eq!(e, scan.events, "{day}");
+        assert_eq!(m, scan.malformed, "{day}");
+        events += e.len();
+    }
+    assert!(events > 5, "the range holds events: {events}");
     std::fs::remove_dir_all(&root).unwrap();
 }

@@ -80,7 +80,11 @@ impl EventStore {
 
     /// The object of one day.
     pub fn day_key(&self, day: NaiveDate) -> String {
-        format!("{}day={}/events.jsonl.gz", self.prefix(), day.format("%Y-%m-%d"))
+        format!(
+            "{}day={}/events.jsonl.gz",
+            self.prefix(),
+            day.format("%Y-%m-%d")
+        )
     }
 
     /// The stored days among `days` (one listing, then one read per day held).
@@ -135,7 +139,12 @@ impl EventStore {
     }
 
     /// The days of `needed` to extract in a run at `now`, in order.
-    pub fn stale(&self, loaded: &Loaded, needed: &[NaiveDate], now: DateTime<Utc>) -> Vec<NaiveDate> {
+    pub fn stale(
+        &self,
+        loaded: &Loaded,
+        needed: &[NaiveDate],
+        now: DateTime<Utc>,
+    ) -> Vec<NaiveDate> {
         needed
             .iter()
             .filter(|d| !loaded.days.get(d).is_some_and(|s| self.settled(s, now)))
