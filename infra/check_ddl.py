@@ -20,7 +20,9 @@ if matches:
 expected = {
     "CloudTrailTableDdl": generated["cloudtrail_table"],
     "SnapshotTableDdl": generated["snapshot_table"],
+    "EventTableDdl": generated["event_table"],
     "LifecycleQuery": generated["lifecycle_query"],
+    "ExtractionQuery": generated["extraction_query"],
 }
 failed = False
 for name, want in expected.items():

@@ -124,16 +124,19 @@ pub fn run(cmd: Cmd) -> Result<ExitCode> {
             let doc = serde_json::json!({
                 "cloudtrail_table": ddl::cloudtrail_table(&v),
                 "snapshot_table": ddl::snapshot_table(&v),
+                "event_table": ddl::event_table(&v),
                 "lifecycle_query": vpcwarden_athena::lifecycle_sql(&v.database, &v.table),
+                "extraction_query": vpcwarden_athena::extraction_sql(&v.database, &v.table),
             });
             exit::outln(&serde_json::to_string_pretty(&doc)?);
         }
         Cmd::Ddl { table } => {
             let v = table.resolve()?.ddl_values()?;
             exit::outln(&format!(
-                "{};\n\n{};",
+                "{};\n\n{};\n\n{};",
                 ddl::cloudtrail_table(&v),
-                ddl::snapshot_table(&v)
+                ddl::snapshot_table(&v),
+                ddl::event_table(&v)
             ));
         }
         Cmd::Sql { table, from, to } => {

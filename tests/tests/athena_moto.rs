@@ -113,7 +113,7 @@ async fn athena_lifecycle_failures_and_deadline_against_moto() {
     // 1b. The report's Athena engine: the DDL (create, bring the projection in step,
     // snapshot table) then the query; DDL answers with empty result sets, as Athena's do.
     moto_transition(&moto, json!({"progression": "immediate"})).await;
-    for _ in 0..4 {
+    for _ in 0..5 {
         moto_queue(&moto, REGION, &[], &[]).await;
     }
     moto_queue(&moto, REGION, &header, &rows).await;
@@ -169,6 +169,10 @@ async fn athena_lifecycle_failures_and_deadline_against_moto() {
     );
     assert_eq!(
         first_words("CREATE EXTERNAL TABLE IF NOT EXISTS `vpcwarden`.`eip_snapshots_v1`"),
+        1
+    );
+    assert_eq!(
+        first_words("CREATE EXTERNAL TABLE IF NOT EXISTS `vpcwarden`.`eip_events_v1`"),
         1
     );
     assert_eq!(

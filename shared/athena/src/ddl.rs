@@ -193,6 +193,52 @@ TBLPROPERTIES (
     )
 }
 
+/// The event store's table name: its version is part of it, like the prefix.
+pub fn event_table_name() -> String {
+    format!("eip_events_v{}", vpcwarden_eip::extract::EVENTS_VERSION)
+}
+
+/// The event store (`events/v<version>/day=YYYY-MM-DD/events.jsonl.gz` in the
+/// data bucket), for ad-hoc questions ("every release in March"). Each
+/// object's first line is the day's header, with none of these columns:
+/// query with `WHERE event IS NOT NULL`.
+pub fn event_table(v: &DdlValues) -> String {
+    let version = vpcwarden_eip::extract::EVENTS_VERSION;
+    format!(
+        "CREATE EXTERNAL TABLE IF NOT EXISTS `{db}`.`{table}` (
+  `time` STRING,
+  account STRING,
+  region STRING,
+  event_id STRING,
+  event STRING,
+  allocation STRING,
+  public_ip STRING,
+  association STRING,
+  target STRUCT<type: STRING, id: STRING>,
+  holder STRUCT<type: STRING, id: STRING>,
+  allocations ARRAY<STRING>,
+  associations ARRAY<STRING>,
+  instances ARRAY<STRING>,
+  network_interface STRING
+)
+PARTITIONED BY (day STRING)
+ROW FORMAT SERDE 'org.openx.data.jsonserde.JsonSerDe'
+LOCATION 's3://{bucket}/events/v{version}/'
+TBLPROPERTIES (
+  'projection.enabled'='true',
+  'projection.day.type'='date',
+  'projection.day.format'='yyyy-MM-dd',
+  'projection.day.range'='2020-01-01,NOW',
+  'projection.day.interval'='1',
+  'projection.day.interval.unit'='DAYS',
+  'storage.location.template'='s3://{bucket}/events/v{version}/day=${{day}}/'
+)",
+        db = v.database,
+        table = event_table_name(),
+        bucket = v.snapshot_bucket,
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -236,5 +282,7 @@ mod tests {
         assert!(t.contains("LOCATION 's3://${CloudTrailBucket}/${CloudTrailPrefixPath}AWSLogs/${OrganizationPath}'"));
         assert!(snapshot_table(&DdlValues::cloudformation())
             .contains("s3://${DataBucket}/snapshots/dt=${dt}/"));
+        assert!(event_table(&DdlValues::cloudformation())
+            .contains("'s3://${DataBucket}/events/v1/day=${day}/'"));
     }
 }

@@ -40,6 +40,13 @@ pub const EVENTS: [(&str, &str); 19] = [
     (TRANSFER, "DeleteServer"),
 ];
 
+/// The version of the event set and of what each event means: the event
+/// store keeps days under `events/v<this>/`. Bump it whenever the events a
+/// CloudTrail file yields could change (an entry of [`EVENTS`], a new
+/// `EventKind`, a field read differently), so new code never reads days the
+/// old code extracted. Version 1: the 19 events above.
+pub const EVENTS_VERSION: u32 = 1;
+
 /// The names of [`EVENTS`] (the cheap pre-filter's patterns, the Athena query).
 pub const EVENT_NAMES: [&str; EVENTS.len()] = {
     let mut out = [""; EVENTS.len()];

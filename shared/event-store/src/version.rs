@@ -3,8 +3,9 @@
 //! `vpcwarden_eip::extract::EVENTS`, a new `EventKind`, a field read
 //! differently), so the new code never reads days the old code extracted.
 
-/// Version 1: the 19 events of issue 11 (implicit detachments, holders).
-pub const STORE_VERSION: u32 = 1;
+/// The event set's version (`vpcwarden_eip::extract::EVENTS_VERSION`): the
+/// Athena table over the store names the same prefix.
+pub const STORE_VERSION: u32 = vpcwarden_eip::extract::EVENTS_VERSION;
 
 #[cfg(test)]
 mod tests {

@@ -161,8 +161,8 @@ impl Engine {
     }
 }
 
-/// The CloudTrail and snapshot tables, created or brought in step with the
-/// settings. Idempotent: a new deployment needs no manual step, a changed
+/// The CloudTrail, snapshot and event store tables, created or brought in
+/// step with the settings. Idempotent: a new deployment needs no manual step, a changed
 /// account or region list reaches the projection, and a failed DDL fails the
 /// run loudly instead of reporting success.
 async fn ensure_tables(
@@ -177,6 +177,7 @@ async fn ensure_tables(
         properties,
         location,
         ddl::snapshot_table(&values),
+        ddl::event_table(&values),
     ] {
         let q = vpcwarden_athena::Query {
             sql: statement,
