@@ -31,7 +31,7 @@ export CARGO_TARGET_DIR ?= $(HOME)/.cache/vpcwarden/target
 export AWS_REGION ?= us-east-1
 export PATH := $(VENV)/bin:$(RUST_TOOLS)/bin:$(PATH)
 
-.PHONY: all tools lint-tools build test unit demo bench bench-eip fmt lint infra-lint package fuzz fuzz-build clean-tools
+.PHONY: all tools lint-tools build test unit demo bench bench-eip bench-store fmt lint infra-lint package fuzz fuzz-build clean-tools
 
 all: build
 
@@ -96,6 +96,11 @@ bench: tools
 bench-eip:
 	cargo build --release -p vpcwarden
 	bench/eip_throughput.sh $(CARGO_TARGET_DIR)/release/vpcwarden 3
+
+## The event store on a generated 90-day trail: first run vs. steady state vs. full rescan.
+bench-store: tools
+	cargo build --release -p vpcwarden
+	bench/eip_store.sh $(CARGO_TARGET_DIR)/release/vpcwarden
 
 ## Fuzzing: the policy parser, the CloudTrail record extractor (and its pre-filters),
 ## the MWAA event parser. cargo-fuzz needs nightly -Z flags: RUSTC_BOOTSTRAP lets the

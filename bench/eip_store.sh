@@ -56,14 +56,15 @@ print(f"{'run':<28} {'days read':>9} {'raw bytes read':>15} {'wall s':>7} {'peak
 for label, what in (("first", "first run (backfill)"), ("steady", "next day (steady state)"), ("rerun", "same day again")):
     doc, wall, rss = load(label)
     st = doc["engine"]["store"]
-    assert doc["addresses"] == full["addresses"], f"{label}: the store's report differs from the full rescan"
-    assert doc["coverage"] == full["coverage"] or label == "first", label
+    if label != "first":  # the first run is a day earlier
+        assert doc["addresses"] == full["addresses"], f"{label}: the store's report differs from the full rescan"
+        assert doc["coverage"] == full["coverage"], label
     print(f"{what:<28} {st['days_extracted']:>9} {st['raw_bytes_read']:>15,} {wall:>7.2f} {rss/1024:>12.1f}")
 print(f"{'full rescan (no store)':<28} {'93':>9} {full['engine']['input_bytes']:>15,} {full_wall:>7.2f} {full_rss/1024:>12.1f}")
 first = load("first")[0]["engine"]["store"]["raw_bytes_read"]
 steady = load("steady")[0]["engine"]["store"]["raw_bytes_read"]
 print(f"steady state / first run: 1/{first / steady:.1f} of the bytes (goal: at most 1/30)")
-print("the store's reports equal the full rescan's, row for row (checked)")
+print("the steady-state and rerun reports equal the full rescan's, row for row (checked)")
 
 # Athena bills the bytes of the objects under the partitions a query selects.
 def folder_bytes(first_day, last_day):
