@@ -73,6 +73,8 @@ out = sys.argv[1]
 r = json.load(open(f"{out}/report.json"))
 e = r["engine"]
 print(f"  engine {e['engine']}: {e['files']} files, {e['input_bytes']/1e6:.1f} MB, {e['lifecycle_events']} lifecycle events, {len(e['unreadable'])} unreadable")
+st = e["store"]
+print(f"  event store {st['location']} (v{st['version']}): {st['days_extracted']} of {st['days_in_window']} day folders extracted (the first run backfills), {st['events_in_store']} events stored")
 print(f"  written: " + ", ".join(f"s3://vpcwarden-standin-data/{k}" for k in r["report_keys"]))
 print(f"  SNS summary message {r['sns_message_id']}; metrics (EMF): IdleAddresses={r['metrics']['IdleAddresses']} FlaggedAddresses={r['metrics']['FlaggedAddresses']} MonthlyWasteUSD={r['metrics']['MonthlyWasteUSD']}")
 acts = {}
@@ -102,6 +104,21 @@ ok = sum(1 for t in truth["addresses"]
 print(f"\n  generated addresses matching the generator's ground truth: {ok}/{len(truth['addresses'])}")
 if ok != len(truth["addresses"]):
     sys.exit("ERROR: the report disagrees with the ground truth")
+PYEOF
+
+step "9b. The report again: the event store already holds the window, so only the last days are read"
+cargo lambda invoke eip-report -A 127.0.0.1 -P "$port" --data-ascii '{"source":"aws.scheduler"}' >"$OUT/report-again.json"
+"$PY" - "$OUT" <<'PYEOF'
+import json, sys
+out = sys.argv[1]
+a, b = (json.load(open(f"{out}/{n}.json")) for n in ("report", "report-again"))
+sa, sb = a["engine"]["store"], b["engine"]["store"]
+print(f"  {sb['days_extracted']} of {sb['days_in_window']} day folders extracted: {sb['raw_bytes_read']/1e6:.2f} MB of CloudTrail read (first run: {sa['raw_bytes_read']/1e6:.2f} MB)")
+print(f"  metrics (EMF): DaysExtracted={b['metrics']['DaysExtracted']} RawBytesRead={b['metrics']['RawBytesRead']} StoreEvents={b['metrics']['StoreEvents']}")
+same = a["summary"] == b["summary"]
+print(f"  same summary as the first run: {same}")
+if not same or sb["days_extracted"] >= sa["days_extracted"]:
+    sys.exit("ERROR: the second run should read fewer days and give the same answer")
 PYEOF
 
 step "10. The same analysis from the CLI, local engine over the generated directory"
