@@ -22,6 +22,8 @@ pub enum Format {
     Json,
 }
 
+// Parsed once per process: the size of the largest variant costs nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Subcommand)]
 pub enum Cmd {
     /// Reconstruct attachment history from CloudTrail (local engine) and report idle addresses.

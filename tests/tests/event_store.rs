@@ -297,3 +297,73 @@ async fn two_overlapping_runs_leave_one_copy_of_each_day() {
     assert_same_report(&c, &full, "after both");
     std::fs::remove_dir_all(&t.root).unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unreadable_file_keeps_its_day_open_and_files_outside_the_layout_stop_the_run() {
+    let t = trail("store-damaged", Layout::SingleAccount);
+    let dir = t.root.join("store");
+    let e = engine(&t.tree);
+    let s = store(Arc::new(DirStore(dir.clone())), &e);
+    // A cut file in an old day folder: that day is a gap for its account and region.
+    let old = now() - Duration::days(40);
+    let folder = t.tree.join(format!(
+        "AWSLogs/111122223333/CloudTrail/us-east-1/{}",
+        old.format("%Y/%m/%d")
+    ));
+    let cut = folder.join("111122223333_CloudTrail_us-east-1_cut.json.gz");
+    std::fs::write(&cut, b"\x1f\x8b\x08\x00 cut short").unwrap();
+    let first = report(&t, Some(&s), now()).await;
+    assert_same_report(&first, &report(&t, None, now()).await, "with the cut file");
+    assert!(
+        !first.coverage.complete,
+        "the day with the cut file is a gap"
+    );
+    // Still unreadable the next run: that day is read again, and stays a gap.
+    let again = report(&t, Some(&s), now()).await;
+    assert_eq!(
+        again.engine.store.as_ref().unwrap().days_extracted,
+        5,
+        "4 + the open day"
+    );
+    // Repaired: read once more, then settled.
+    std::fs::remove_file(&cut).unwrap();
+    let repaired = report(&t, Some(&s), now()).await;
+    assert!(repaired.coverage.complete);
+    assert_eq!(repaired.engine.store.as_ref().unwrap().days_extracted, 5);
+    let settled = report(&t, Some(&s), now()).await;
+    assert_eq!(settled.engine.store.as_ref().unwrap().days_extracted, 4);
+    assert_same_report(&settled, &report(&t, None, now()).await, "repaired");
+
+    // A file outside the day-folder layout: the store cannot place it; nothing is written.
+    let flat = t.root.join("flat");
+    std::fs::create_dir_all(&flat).unwrap();
+    std::fs::copy(
+        files(&t.tree)
+            .keys()
+            .find(|p| p.to_string_lossy().ends_with(".json.gz"))
+            .map(|p| t.tree.join(p))
+            .unwrap(),
+        flat.join("copied.json.gz"),
+    )
+    .unwrap();
+    let other = t.root.join("other-store");
+    let e = engine(&flat);
+    let s = store(Arc::new(DirStore(other.clone())), &e);
+    let err = analyse_window(
+        &e,
+        Some(&s),
+        &t.latest,
+        &t.earlier,
+        &JobConfig::default(),
+        now(),
+    )
+    .await
+    .unwrap_err()
+    .to_string();
+    assert!(
+        err.contains("1 file(s) outside it") && err.contains("copied.json.gz"),
+        "{err}"
+    );
+    assert!(!other.exists(), "nothing written");
+    std::fs::remove_dir_all(&t.root).unwrap();
+}

@@ -167,3 +167,77 @@ impl EventStore {
         Ok(day)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::backend::DirStore;
+    use crate::day::DayExtract;
+
+    fn at(s: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
+    }
+
+    fn stored(day: &str, extracted: &str, source: &str, unreadable: bool) -> StoredDay {
+        let extract = DayExtract {
+            day: day.parse().unwrap(),
+            unreadable: if unreadable {
+                vec!["f: cut".into()]
+            } else {
+                vec![]
+            },
+            ..DayExtract::default()
+        };
+        StoredDay::new(extract, STORE_VERSION, source, at(extracted))
+    }
+
+    #[test]
+    fn a_day_is_reused_only_when_complete_and_from_this_trail_and_version() {
+        let store = EventStore::new(Arc::new(DirStore("unused".into())), "s3://trail/");
+        let now = at("2026-11-20T06:00:00Z");
+        let ok = |d: &StoredDay| store.settled(d, now);
+        // Extracted two days after it ended: settled.
+        assert!(ok(&stored(
+            "2026-11-10",
+            "2026-11-12T06:00:00Z",
+            "s3://trail/",
+            false
+        )));
+        // Extracted the morning after: late files may be missing.
+        assert!(!ok(&stored(
+            "2026-11-10",
+            "2026-11-11T06:00:00Z",
+            "s3://trail/",
+            false
+        )));
+        // The last two days before today (and today) are always read again.
+        assert!(!ok(&stored(
+            "2026-11-18",
+            "2026-11-20T06:00:00Z",
+            "s3://trail/",
+            false
+        )));
+        assert!(ok(&stored(
+            "2026-11-17",
+            "2026-11-19T06:00:00Z",
+            "s3://trail/",
+            false
+        )));
+        // Another trail, an unreadable file, another version.
+        assert!(!ok(&stored(
+            "2026-11-10",
+            "2026-11-12T06:00:00Z",
+            "s3://other/",
+            false
+        )));
+        assert!(!ok(&stored(
+            "2026-11-10",
+            "2026-11-12T06:00:00Z",
+            "s3://trail/",
+            true
+        )));
+        let mut old = stored("2026-11-10", "2026-11-12T06:00:00Z", "s3://trail/", false);
+        old.header.store_version = STORE_VERSION + 1;
+        assert!(!ok(&old));
+    }
+}
