@@ -106,7 +106,20 @@ if ok != len(truth["addresses"]):
     sys.exit("ERROR: the report disagrees with the ground truth")
 PYEOF
 
-step "9b. The report again: the event store already holds the window, so only the last days are read"
+step "9b. Every public IPv4 address (not only Elastic IPs): the report the same run wrote from the snapshot's public-ipv4/ file"
+"$PY" - "$OUT" <<'PYEOF'
+import json, sys, boto3
+r = json.load(open(f"{sys.argv[1]}/report.json"))
+p = r["public_ipv4"]
+print(f"  read s3://vpcwarden-standin-data/{p['snapshot_key']}; wrote " + ", ".join(p["report_keys"]))
+md = boto3.client("s3").get_object(Bucket="vpcwarden-standin-data", Key=p["report_keys"][2])["Body"].read().decode()
+for line in md.splitlines()[:9]:
+    print("  " + line[:160])
+if p["totals"]["addresses"] < 4:
+    sys.exit("ERROR: the moto addresses (an instance's public IP, its Elastic IP, the idle ones) are missing")
+PYEOF
+
+step "9c. The report again: the event store already holds the window, so only the last days are read"
 cargo lambda invoke eip-report -A 127.0.0.1 -P "$port" --data-ascii '{"source":"aws.scheduler"}' >"$OUT/report-again.json"
 "$PY" - "$OUT" <<'PYEOF'
 import json, sys

@@ -116,7 +116,7 @@ pub enum Cmd {
 /// arithmetic would overflow, and no trail is kept that long.
 const MAX_DAYS: i64 = 3650;
 
-fn format_for(format: Option<Format>, output: Option<&Path>) -> Result<Format> {
+pub(crate) fn format_for(format: Option<Format>, output: Option<&Path>) -> Result<Format> {
     if let Some(f) = format {
         return Ok(f);
     }
@@ -343,8 +343,15 @@ fn snapshot(bucket: String, regions: Vec<String>) -> Result<ExitCode> {
         let store = vpcwarden_store::Bucket::new(aws_sdk_s3::Client::new(&config), bucket);
         let source = vpcwarden_inventory::SdkAddresses::new(config.clone());
         let only = (!regions.is_empty()).then_some(regions.as_slice());
-        let out =
-            vpcwarden_idle_report::snapshot(&source, &store, &account, only, Utc::now()).await?;
+        let out = vpcwarden_idle_report::snapshot(
+            &source,
+            Some(&source),
+            &store,
+            &account,
+            only,
+            Utc::now(),
+        )
+        .await?;
         exit::outln(&serde_json::to_string_pretty(&out)?);
         Ok(if out.region_failures.is_empty() {
             ExitCode::SUCCESS

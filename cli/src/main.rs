@@ -14,6 +14,7 @@ mod eip;
 mod endpoints;
 mod exit;
 mod gen;
+mod ipv4;
 mod policy;
 
 use std::process::ExitCode;
@@ -52,6 +53,12 @@ enum Command {
         #[command(subcommand)]
         cmd: eip::Cmd,
     },
+    /// Every public IPv4 address: who holds it, what it costs, what would remove it.
+    #[command(after_help = exit_help!())]
+    Ipv4 {
+        #[command(subcommand)]
+        cmd: ipv4::Cmd,
+    },
     /// The Athena DDL and queries the report function runs.
     #[command(after_help = exit_help!())]
     Athena {
@@ -68,6 +75,7 @@ fn main() -> ExitCode {
         Command::Endpoints { cmd } => endpoints::run(cmd),
         Command::Policy { cmd } => policy::run(cmd),
         Command::Eip { cmd } => eip::run(cmd),
+        Command::Ipv4 { cmd } => ipv4::run(cmd),
         Command::Athena { cmd } => athena::run(cmd),
         Command::GenCloudtrail(g) => gen::run(g),
     };

@@ -1,5 +1,6 @@
 //! Lambda entrypoint (scheduled): every Elastic IP in every enabled region →
-//! `snapshots/dt=YYYY-MM-DD/HHMMSS.jsonl` in the data bucket.
+//! `snapshots/dt=YYYY-MM-DD/HHMMSS.jsonl`, and every public IPv4 address of
+//! those regions → `public-ipv4/dt=YYYY-MM-DD/HHMMSS.jsonl`, in the data bucket.
 
 #![recursion_limit = "256"]
 
@@ -32,12 +33,26 @@ async fn handler(
     account: &str,
     only: Option<&[String]>,
 ) -> Result<SnapshotOutcome, Error> {
-    let out = snapshot(addresses, bucket, account, only, chrono::Utc::now()).await?;
+    let out = snapshot(
+        addresses,
+        Some(addresses),
+        bucket,
+        account,
+        only,
+        chrono::Utc::now(),
+    )
+    .await?;
     // Embedded metric format: CloudWatch reads metrics from this stdout line.
     println!("{}", out.metrics);
     for (region, reason) in &out.region_failures {
         warn!(region, reason, "region not recorded");
     }
-    info!(key = %out.key, addresses = out.addresses, regions = out.regions_read, "snapshot written");
+    for (region, reason) in &out.public_ipv4_region_failures {
+        warn!(
+            region,
+            reason, "public IPv4 addresses of the region not recorded"
+        );
+    }
+    info!(key = %out.key, addresses = out.addresses, public_ipv4 = out.public_ipv4_addresses, regions = out.regions_read, "snapshot written");
     Ok(out)
 }

@@ -63,6 +63,14 @@ pub enum JobError {
         /// What is wrong, and where.
         source: vpcwarden_eip::SnapshotFileError,
     },
+    /// A public-IPv4 snapshot object that does not parse.
+    #[error("{key}: {source}")]
+    BadPublicIpv4 {
+        /// Object key.
+        key: String,
+        /// What is wrong, and where.
+        source: vpcwarden_ipv4::SnapshotError,
+    },
     /// SNS.
     #[error("SNS Publish to {topic}: {message}")]
     Notify {
@@ -135,6 +143,9 @@ pub struct Outcome {
     pub released: Vec<ReleaseResult>,
     /// Why releasing was skipped although enabled (coverage gaps).
     pub release_skipped: Option<String>,
+    /// The public-IPv4 report (every public IPv4 address), when a
+    /// public-IPv4 snapshot exists.
+    pub public_ipv4: Option<crate::ipv4::Ipv4Outcome>,
     /// The metrics line (embedded metric format).
     pub metrics: Value,
     /// The Markdown report.
@@ -329,6 +340,8 @@ pub async fn run(
         report_keys.push(key);
     }
 
+    let public_ipv4 = crate::ipv4::public_ipv4(deps.bucket, now).await?;
+
     let sns_message_id = match (&cfg.sns_topic, deps.sns) {
         (Some(topic), Some(sns)) => {
             let subject = format!(
@@ -336,11 +349,22 @@ pub async fn run(
                 summary.idle, summary.flagged, summary.flagged_monthly_usd
             );
             let first_line = markdown.lines().next().unwrap_or_default();
-            let message = format!(
+            let mut message = format!(
                 "{first_line}\n\nReport: s3://{}/{}\n",
                 deps.bucket.name(),
                 report_keys[2]
             );
+            if let Some(p) = &public_ipv4 {
+                message.push_str(&format!(
+                    "\nPublic IPv4: {} addresses, ${:.2}/month (ways out: ${:.2} certain, up to ${:.2} more): s3://{}/{}\n",
+                    p.totals.addresses,
+                    p.totals.monthly_usd,
+                    p.totals.certain_savings_monthly_usd,
+                    p.totals.possible_savings_monthly_usd,
+                    deps.bucket.name(),
+                    p.report_keys[2]
+                ));
+            }
             let out = sns
                 .publish()
                 .topic_arn(topic)
@@ -357,7 +381,13 @@ pub async fn run(
         _ => None,
     };
 
-    let metrics = emf(now, &summary, coverage.incomplete_scopes, &analysis.engine);
+    let metrics = emf(
+        now,
+        &summary,
+        coverage.incomplete_scopes,
+        &analysis.engine,
+        public_ipv4.as_ref().map(|p| &p.totals),
+    );
     Ok(Outcome {
         snapshot_key: latest_key,
         report_keys,
@@ -366,6 +396,7 @@ pub async fn run(
         coverage: analysis.coverage.clone(),
         released,
         release_skipped,
+        public_ipv4,
         metrics,
         markdown,
         sns_message_id,

@@ -8,6 +8,7 @@
 
 mod config;
 mod engine;
+mod ipv4;
 mod job;
 mod metrics;
 mod release;
@@ -16,6 +17,7 @@ mod stored;
 
 pub use config::{from_env, snapshot_from_env, EngineSpec, EnvConfig, EnvError, StoreSpec};
 pub use engine::{build_engine, Engine, EngineOutput, Extraction};
+pub use ipv4::{public_ipv4, Ipv4Outcome};
 pub use job::{
     analyse_window, json_document, report_now, run, Analysis, Deps, JobConfig, JobError, Outcome,
 };

@@ -14,8 +14,10 @@ pub fn emf(
     summary: &vpcwarden_eip::render::Summary,
     coverage_gaps: usize,
     engine: &crate::EngineOutput,
+    public_ipv4: Option<&vpcwarden_ipv4::report::Total>,
 ) -> Value {
     let store = engine.store.clone().unwrap_or_default();
+    let ipv4 = public_ipv4.cloned().unwrap_or_default();
     emf_document(
         "eip-report",
         at,
@@ -37,6 +39,17 @@ pub fn emf(
             ("DaysExtracted", "Count", store.days_extracted.into()),
             ("RawBytesRead", "Bytes", store.raw_bytes_read.into()),
             ("StoreEvents", "Count", store.events_in_store.into()),
+            ("PublicIpv4Addresses", "Count", ipv4.addresses.into()),
+            (
+                "PublicIpv4MonthlyUSD",
+                "None",
+                vpcwarden_eip::money::cents(ipv4.monthly_usd).into(),
+            ),
+            (
+                "PublicIpv4CertainSavingsUSD",
+                "None",
+                vpcwarden_eip::money::cents(ipv4.certain_savings_monthly_usd).into(),
+            ),
         ],
     )
 }

@@ -1,10 +1,12 @@
-//! The snapshot: every Elastic IP in every enabled region, now.
+//! The snapshot: every Elastic IP in every enabled region, now (and, with
+//! [`take_public_ipv4`], every public IPv4 address of those regions).
 //!
 //! Regions are read concurrently; a region that fails (an SCP denying it, a
 //! throttled call that ran out of retries) is reported and the others are
 //! still recorded, so one bad region never loses the whole snapshot.
 #![deny(missing_docs)]
 
+mod public_ipv4;
 mod sdk;
 
 use std::future::Future;
@@ -15,6 +17,7 @@ use futures::stream::{self, StreamExt};
 use serde::Serialize;
 use vpcwarden_eip::SnapshotAddress;
 
+pub use public_ipv4::{take_public_ipv4, InterfaceSource, PublicIpv4};
 pub use sdk::{caller_account, holder_from_description, snapshot_address, SdkAddresses};
 
 /// Regions read at once.

@@ -264,6 +264,116 @@ impl SdkAddresses {
     }
 }
 
+fn association(
+    a: Option<&str>,
+    owner: Option<&str>,
+    alloc: Option<&str>,
+    assoc: Option<&str>,
+) -> vpcwarden_ipv4::interface::Association {
+    vpcwarden_ipv4::interface::Association {
+        public_ip: non_empty(a),
+        ip_owner_id: non_empty(owner),
+        allocation_id: non_empty(alloc),
+        association_id: non_empty(assoc),
+    }
+}
+
+/// One SDK interface in the documented shape the classifier reads.
+pub fn interface(ni: &aws_sdk_ec2::types::NetworkInterface) -> vpcwarden_ipv4::NetworkInterface {
+    use vpcwarden_ipv4::interface::{Attachment, PrivateIp, Tag};
+    vpcwarden_ipv4::NetworkInterface {
+        network_interface_id: ni.network_interface_id().unwrap_or_default().to_string(),
+        interface_type: ni.interface_type().map(|t| t.as_str().to_string()),
+        description: non_empty(ni.description()),
+        requester_managed: ni.requester_managed(),
+        requester_id: non_empty(ni.requester_id()),
+        subnet_id: non_empty(ni.subnet_id()),
+        vpc_id: non_empty(ni.vpc_id()),
+        availability_zone: non_empty(ni.availability_zone()),
+        owner_id: non_empty(ni.owner_id()),
+        association: ni.association().map(|a| {
+            association(
+                a.public_ip(),
+                a.ip_owner_id(),
+                a.allocation_id(),
+                a.association_id(),
+            )
+        }),
+        attachment: ni.attachment().map(|a| Attachment {
+            instance_id: non_empty(a.instance_id()),
+            instance_owner_id: non_empty(a.instance_owner_id()),
+        }),
+        private_ip_addresses: ni
+            .private_ip_addresses()
+            .iter()
+            .map(|p| PrivateIp {
+                private_ip_address: non_empty(p.private_ip_address()),
+                primary: p.primary(),
+                association: p.association().map(|a| {
+                    association(
+                        a.public_ip(),
+                        a.ip_owner_id(),
+                        a.allocation_id(),
+                        a.association_id(),
+                    )
+                }),
+            })
+            .collect(),
+        tag_set: ni
+            .tag_set()
+            .iter()
+            .map(|t| Tag {
+                key: t.key().unwrap_or_default().to_string(),
+                value: t.value().unwrap_or_default().to_string(),
+            })
+            .collect(),
+        ipv6_addresses: ni
+            .ipv6_addresses()
+            .iter()
+            .map(|a| serde_json::json!({"Ipv6Address": a.ipv6_address()}))
+            .collect(),
+    }
+}
+
+impl crate::InterfaceSource for SdkAddresses {
+    fn interfaces<'a>(&'a self, region: &'a str) -> Fut<'a, Vec<vpcwarden_ipv4::NetworkInterface>> {
+        Box::pin(async move {
+            let mut pages = self
+                .client(Some(region))
+                .describe_network_interfaces()
+                .into_paginator()
+                .send();
+            let mut out = Vec::new();
+            while let Some(page) = pages.next().await {
+                let page = page.map_err(|e| aws_err("DescribeNetworkInterfaces", e))?;
+                out.extend(page.network_interfaces().iter().map(interface));
+            }
+            Ok(out)
+        })
+    }
+
+    fn subnets<'a>(&'a self, region: &'a str) -> Fut<'a, Vec<vpcwarden_ipv4::Subnet>> {
+        Box::pin(async move {
+            let mut pages = self
+                .client(Some(region))
+                .describe_subnets()
+                .into_paginator()
+                .send();
+            let mut out = Vec::new();
+            while let Some(page) = pages.next().await {
+                let page = page.map_err(|e| aws_err("DescribeSubnets", e))?;
+                out.extend(page.subnets().iter().filter_map(|s| {
+                    Some(vpcwarden_ipv4::Subnet {
+                        subnet_id: s.subnet_id()?.to_string(),
+                        map_public_ip_on_launch: s.map_public_ip_on_launch().unwrap_or(false),
+                    })
+                }));
+            }
+            Ok(out)
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::{holder_from_description, state_since_from_reason};

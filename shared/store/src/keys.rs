@@ -12,6 +12,45 @@ pub fn snapshot_key(at: DateTime<Utc>) -> String {
     format!("{SNAPSHOTS}{}", at.format("dt=%Y-%m-%d/%H%M%S.jsonl"))
 }
 
+/// Public-IPv4 snapshots live under this prefix.
+pub const PUBLIC_IPV4: &str = "public-ipv4/";
+
+/// `public-ipv4/dt=YYYY-MM-DD/HHMMSS.jsonl`: every public IPv4 address, same layout as snapshots.
+pub fn public_ipv4_key(at: DateTime<Utc>) -> String {
+    format!("{PUBLIC_IPV4}{}", at.format("dt=%Y-%m-%d/%H%M%S.jsonl"))
+}
+
+/// `reports/dt=YYYY-MM-DD/HHMMSS-public-ipv4.<ext>`.
+pub fn public_ipv4_report_key(at: DateTime<Utc>, format: ReportFormat) -> String {
+    format!(
+        "{REPORTS}{}-public-ipv4.{}",
+        at.format("dt=%Y-%m-%d/%H%M%S"),
+        format.extension()
+    )
+}
+
+/// From every public-IPv4 snapshot key: the newest, and the newest at least
+/// `days` days older than it (else the oldest) for the change over that time.
+pub fn pick_public_ipv4(keys: &[String], days: i64) -> Option<(String, Option<String>)> {
+    let mut keys: Vec<&String> = keys.iter().filter(|k| k.ends_with(".jsonl")).collect();
+    keys.sort();
+    let latest = keys.pop()?.clone();
+    let day_of = |k: &str| {
+        k.split('/')
+            .find_map(|p| p.strip_prefix("dt="))
+            .and_then(|d| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
+    };
+    let earlier = day_of(&latest).and_then(|last| {
+        let cutoff = last - chrono::Duration::days(days);
+        keys.iter()
+            .rev()
+            .find(|k| day_of(k).is_some_and(|d| d <= cutoff))
+            .or(keys.first())
+            .map(|k| (*k).clone())
+    });
+    Some((latest, earlier))
+}
+
 /// A report's rendering.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ReportFormat {
@@ -120,6 +159,33 @@ mod tests {
         );
         assert_eq!(pick_snapshots(&keys, start, 1).unwrap().1.len(), 1);
         assert_eq!(pick_snapshots(&[], start, 10), None);
+    }
+
+    #[test]
+    fn public_ipv4_snapshots_pair_the_newest_with_one_a_month_older() {
+        let keys: Vec<String> = [
+            "public-ipv4/dt=2026-09-01/060000.jsonl",
+            "public-ipv4/dt=2026-10-30/060000.jsonl",
+            "public-ipv4/dt=2026-10-31/060000.jsonl",
+            "public-ipv4/dt=2026-11-29/060000.jsonl",
+            "public-ipv4/dt=2026-11-30/060000.jsonl",
+        ]
+        .map(String::from)
+        .to_vec();
+        assert_eq!(
+            pick_public_ipv4(&keys, 30),
+            Some((
+                "public-ipv4/dt=2026-11-30/060000.jsonl".into(),
+                Some("public-ipv4/dt=2026-10-31/060000.jsonl".into())
+            ))
+        );
+        // Younger than a month: the oldest one stands in.
+        assert_eq!(
+            pick_public_ipv4(&keys[3..], 30).unwrap().1.as_deref(),
+            Some("public-ipv4/dt=2026-11-29/060000.jsonl")
+        );
+        assert_eq!(pick_public_ipv4(&keys[4..], 30).unwrap().1, None);
+        assert_eq!(pick_public_ipv4(&[], 30), None);
     }
 
     #[test]

@@ -1,0 +1,80 @@
+//! The public-IPv4 report of a run: the newest public-IPv4 snapshot (and one
+//! a month older for the change), rendered beside the idle-EIP report.
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use vpcwarden_ipv4::render::{csv, json_document, markdown};
+use vpcwarden_ipv4::{parse_snapshot, report, PublicAddress};
+use vpcwarden_store::{
+    pick_public_ipv4, public_ipv4_report_key, Bucket, ReportFormat, PUBLIC_IPV4,
+};
+
+use crate::job::JobError;
+
+/// Days between the two snapshots compared.
+const CHANGE_DAYS: i64 = 30;
+
+/// What the public-IPv4 part of a run wrote.
+#[derive(Debug, Clone, Serialize)]
+pub struct Ipv4Outcome {
+    /// The snapshot read.
+    pub snapshot_key: String,
+    /// The earlier snapshot compared with, if any.
+    pub earlier_key: Option<String>,
+    /// Keys written (JSON, CSV, Markdown).
+    pub report_keys: Vec<String>,
+    /// Totals over every address.
+    pub totals: vpcwarden_ipv4::report::Total,
+}
+
+async fn read(bucket: &Bucket, key: &str) -> Result<Vec<PublicAddress>, JobError> {
+    let bytes = bucket.get(key).await?;
+    parse_snapshot(&String::from_utf8_lossy(&bytes)).map_err(|source| JobError::BadPublicIpv4 {
+        key: key.into(),
+        source,
+    })
+}
+
+/// Writes the public-IPv4 report; `None` when no public-IPv4 snapshot exists yet.
+pub async fn public_ipv4(
+    bucket: &Bucket,
+    now: DateTime<Utc>,
+) -> Result<Option<Ipv4Outcome>, JobError> {
+    let keys: Vec<String> = bucket
+        .list(PUBLIC_IPV4)
+        .await?
+        .into_iter()
+        .map(|(k, _)| k)
+        .collect();
+    let Some((latest_key, earlier_key)) = pick_public_ipv4(&keys, CHANGE_DAYS) else {
+        return Ok(None);
+    };
+    let latest = read(bucket, &latest_key).await?;
+    let earlier = match &earlier_key {
+        Some(k) => Some(read(bucket, k).await?),
+        None => None,
+    };
+    let r = report(&latest, earlier.as_deref());
+    let documents = [
+        (
+            ReportFormat::Json,
+            serde_json::to_string_pretty(&json_document(&r)).expect("report serializes"),
+        ),
+        (ReportFormat::Csv, csv(&r)),
+        (ReportFormat::Markdown, markdown(&r)),
+    ];
+    let mut report_keys = Vec::new();
+    for (format, body) in documents {
+        let key = public_ipv4_report_key(now, format);
+        bucket
+            .put(&key, body.into_bytes(), format.content_type())
+            .await?;
+        report_keys.push(key);
+    }
+    Ok(Some(Ipv4Outcome {
+        snapshot_key: latest_key,
+        earlier_key,
+        report_keys,
+        totals: r.totals.all,
+    }))
+}
