@@ -55,6 +55,9 @@ pub enum Cmd {
         /// With --interfaces: the region the output is from.
         #[arg(long)]
         region: Option<String>,
+        /// Addresses with this tag (on the Elastic IP or the interface) are kept on purpose: no way out.
+        #[arg(long, default_value = "vpcwarden:keep")]
+        exclude_tag: String,
         /// Output format; default: from the --output extension (.md, .csv, .json), else markdown.
         #[arg(long, value_enum)]
         format: Option<Format>,
@@ -110,6 +113,7 @@ pub fn run(cmd: Cmd) -> Result<ExitCode> {
         subnets: subnet_file,
         account,
         region,
+        exclude_tag,
         format,
         output,
     } = cmd;
@@ -147,7 +151,7 @@ pub fn run(cmd: Cmd) -> Result<ExitCode> {
         (None, None) => unreachable!("clap requires one"),
     };
     let earlier = earlier.as_deref().map(snapshot).transpose()?;
-    let r = report(&latest, earlier.as_deref());
+    let r = report(&latest, earlier.as_deref(), &exclude_tag);
     let text = match format {
         Format::Markdown => markdown(&r),
         Format::Csv => csv(&r),

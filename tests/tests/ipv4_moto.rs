@@ -177,7 +177,7 @@ async fn the_snapshot_and_report_cover_every_public_ipv4_address() {
         "two instances, the NAT gateway, the interface, the idle one"
     );
 
-    let r = report(&list, None);
+    let r = report(&list, None, "vpcwarden:keep");
     assert!((r.totals.all.monthly_usd - 5.0 * 3.65).abs() < 1e-9);
     let row = |ip: &str| {
         r.addresses
@@ -194,7 +194,7 @@ async fn the_snapshot_and_report_cover_every_public_ipv4_address() {
         .contains(&format!("turn off auto-assign public IPv4 on {subnet}")));
 
     // The report job's public-IPv4 part reads that snapshot and writes three renderings.
-    let written = vpcwarden_idle_report::public_ipv4(&data, now)
+    let written = vpcwarden_idle_report::public_ipv4(&data, "vpcwarden:keep", now)
         .await
         .unwrap()
         .unwrap();

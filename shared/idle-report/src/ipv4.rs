@@ -35,9 +35,11 @@ async fn read(bucket: &Bucket, key: &str) -> Result<Vec<PublicAddress>, JobError
     })
 }
 
-/// Writes the public-IPv4 report; `None` when no public-IPv4 snapshot exists yet.
+/// Writes the public-IPv4 report; `None` when no public-IPv4 snapshot exists
+/// yet. Addresses tagged `keep_tag` are offered no way out.
 pub async fn public_ipv4(
     bucket: &Bucket,
+    keep_tag: &str,
     now: DateTime<Utc>,
 ) -> Result<Option<Ipv4Outcome>, JobError> {
     let keys: Vec<String> = bucket
@@ -54,7 +56,7 @@ pub async fn public_ipv4(
         Some(k) => Some(read(bucket, k).await?),
         None => None,
     };
-    let r = report(&latest, earlier.as_deref());
+    let r = report(&latest, earlier.as_deref(), keep_tag);
     let documents = [
         (
             ReportFormat::Json,

@@ -340,7 +340,7 @@ pub async fn run(
         report_keys.push(key);
     }
 
-    let public_ipv4 = crate::ipv4::public_ipv4(deps.bucket, now).await?;
+    let public_ipv4 = crate::ipv4::public_ipv4(deps.bucket, &cfg.exclude_tag, now).await?;
 
     let sns_message_id = match (&cfg.sns_topic, deps.sns) {
         (Some(topic), Some(sns)) => {

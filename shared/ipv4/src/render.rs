@@ -117,6 +117,13 @@ pub fn markdown(r: &Ipv4Report) -> String {
     if with_way.is_empty() {
         out.push_str("| — | | | | no way out applies | |\n");
     }
+    let kept = r.addresses.iter().filter(|a| a.kept).count();
+    if kept > 0 {
+        let _ = writeln!(
+            out,
+            "\n{kept} address(es) carry the keep tag: counted and costed, no way out offered."
+        );
+    }
     out.push_str("\n## What this report cannot tell\n\n");
     for c in &r.cannot_tell {
         let _ = writeln!(out, "- {c}");
@@ -150,7 +157,7 @@ fn csv_field(s: &str) -> String {
 
 /// CSV, one row per address.
 pub fn csv(r: &Ipv4Report) -> String {
-    let mut out = String::from("public_ip,kind,holder_type,holder_id,account,region,vpc_id,subnet_id,network_interface_id,allocation_id,monthly_cost_usd,saving_monthly_usd,way_out,only_if,tags\n");
+    let mut out = String::from("public_ip,kind,holder_type,holder_id,account,region,vpc_id,subnet_id,network_interface_id,allocation_id,monthly_cost_usd,kept,saving_monthly_usd,way_out,only_if,tags\n");
     for a in &r.addresses {
         let p = &a.address;
         let w = a.way_out.as_ref();
@@ -176,6 +183,7 @@ pub fn csv(r: &Ipv4Report) -> String {
             p.network_interface_id.clone().unwrap_or_default(),
             p.allocation_id.clone().unwrap_or_default(),
             format!("{:.2}", cents(a.monthly_cost_usd)),
+            a.kept.to_string(),
             w.map(|w| format!("{:.2}", cents(w.saving_monthly_usd)))
                 .unwrap_or_default(),
             w.map(|w| w.action.clone()).unwrap_or_default(),

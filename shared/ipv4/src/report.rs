@@ -32,6 +32,8 @@ pub struct AddressRow {
     /// What it costs a month (0 for BYOIP).
     #[serde(serialize_with = "ser_cents")]
     pub monthly_cost_usd: f64,
+    /// Tagged to be kept (the exclusion tag, `vpcwarden:keep` by default): no way out offered.
+    pub kept: bool,
     /// How it could go.
     pub way_out: Option<WayOut>,
 }
@@ -226,15 +228,23 @@ fn nat_ranks(addresses: &[PublicAddress]) -> BTreeMap<String, (usize, usize)> {
 }
 
 /// The report over `latest` (and the change since `earlier`, when given).
-pub fn report(latest: &[PublicAddress], earlier: Option<&[PublicAddress]>) -> Ipv4Report {
+/// Addresses tagged `keep_tag` (on the Elastic IP or the interface) are kept
+/// on purpose: costed and counted, never offered a way out.
+pub fn report(
+    latest: &[PublicAddress],
+    earlier: Option<&[PublicAddress]>,
+    keep_tag: &str,
+) -> Ipv4Report {
     let price = PRICE_PER_HOUR_USD * HOURS_PER_MONTH;
     let ranks = nat_ranks(latest);
     let mut rows: Vec<AddressRow> = latest
         .iter()
         .map(|a| {
             let cost = if a.kind == Kind::Byoip { 0.0 } else { price };
+            let kept = a.tags.iter().any(|(k, _)| k == keep_tag);
             AddressRow {
-                way_out: way_out(a, cost, &ranks),
+                way_out: if kept { None } else { way_out(a, cost, &ranks) },
+                kept,
                 monthly_cost_usd: cost,
                 address: a.clone(),
             }

@@ -182,7 +182,7 @@ fn every_public_address_has_its_kind_and_holder() {
 
 #[test]
 fn costs_totals_and_ways_out() {
-    let r = report(&addresses(), None);
+    let r = report(&addresses(), None, "vpcwarden:keep");
     let t = &r.totals.all;
     assert_eq!(t.addresses, 11);
     assert!(
@@ -251,7 +251,7 @@ fn the_markdown_reads_totals_first_then_the_largest_savings() {
     let mut old = then[1].clone();
     old.public_ip = "3.90.0.9".into();
     then.push(old);
-    let r = report(&addresses(), Some(&then));
+    let r = report(&addresses(), Some(&then), "vpcwarden:keep");
     let md = markdown(&r);
     let first = md.lines().next().unwrap();
     assert_eq!(
@@ -275,4 +275,26 @@ fn the_markdown_reads_totals_first_then_the_largest_savings() {
     let doc = json_document(&r);
     assert_eq!(doc["addresses"].as_array().unwrap().len(), 11);
     assert_eq!(doc["totals"]["all"]["monthly_usd"], 36.5);
+}
+
+#[test]
+fn an_address_tagged_to_keep_is_costed_but_never_offered_a_way_out() {
+    let mut list = addresses();
+    for a in list.iter_mut().filter(|a| a.public_ip == "54.10.0.9") {
+        a.tags
+            .push(("vpcwarden:keep".into(), "disaster recovery".into()));
+    }
+    let r = report(&list, None, "vpcwarden:keep");
+    let row = r
+        .addresses
+        .iter()
+        .find(|a| a.address.public_ip == "54.10.0.9")
+        .unwrap();
+    assert!(row.kept && row.way_out.is_none());
+    assert_eq!(r.totals.all.certain_savings_monthly_usd, 0.0);
+    assert!(
+        (r.totals.all.monthly_usd - 10.0 * 3.65).abs() < 1e-9,
+        "still paid for"
+    );
+    assert!(markdown(&r).contains("1 address(es) carry the keep tag"));
 }
