@@ -187,6 +187,12 @@ pub fn whole_seconds(t: DateTime<Utc>) -> DateTime<Utc> {
 /// Checks `doc` against `docs/report.schema.json` with the pinned Python
 /// `jsonschema` (draft 2020-12, formats checked); panics with every error.
 pub fn assert_report_schema(doc: &serde_json::Value) {
+    assert_schema(doc, "docs/report.schema.json");
+}
+
+/// Validates `doc` against the JSON Schema at `schema` (relative to the repo),
+/// and that every `*_usd` number of its addresses and totals is rounded to cents.
+pub fn assert_schema(doc: &serde_json::Value, schema: &str) {
     let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     let python = repo.join(".venv/bin/python");
     let script = r#"
@@ -202,6 +208,12 @@ def cents(path, x):
 for i, a in enumerate(doc.get("addresses", [])):
     cents(f"addresses/{i}/monthly_cost_usd", a.get("monthly_cost_usd"))
     cents(f"addresses/{i}/waste_in_window_usd", a.get("waste_in_window_usd"))
+    cents(f"addresses/{i}/way_out/saving_monthly_usd", (a.get("way_out") or {}).get("saving_monthly_usd"))
+for k, t in (doc.get("totals") or {}).items():
+    for g in (t.values() if k != "all" else [t]):
+        for f, x in g.items():
+            if f.endswith("_usd"):
+                cents(f"totals/{k}/{f}", x)
 for k, x in doc.get("summary", {}).items():
     if k.endswith("_usd"):
         cents(f"summary/{k}", x)
@@ -210,7 +222,7 @@ sys.exit(1 if errors else 0)
 "#;
     let mut child = std::process::Command::new(&python)
         .args(["-c", script])
-        .arg(repo.join("docs/report.schema.json"))
+        .arg(repo.join(schema))
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
         .spawn()

@@ -205,4 +205,7 @@ async fn the_snapshot_and_report_cover_every_public_ipv4_address() {
         md.starts_with("**5 public IPv4 addresses cost $18.25 a month.**"),
         "{md}"
     );
+    let doc: serde_json::Value =
+        serde_json::from_slice(&data.get(&written.report_keys[0]).await.unwrap()).unwrap();
+    vpcwarden_e2e::eip::assert_schema(&doc, "docs/public-ipv4-report.schema.json");
 }
