@@ -61,9 +61,11 @@ test: tools build infra-lint
 ## The deployment template: cfn-lint, checkov (no network: --skip-download), least-privilege IAM,
 ## and the DDL/SQL it embeds equal to what the code generates.
 infra-lint: lint-tools
-	$(LINT_VENV)/bin/cfn-lint infra/template.yaml
+	$(LINT_VENV)/bin/cfn-lint infra/template.yaml infra/member.yaml
 	$(LINT_VENV)/bin/checkov -f infra/template.yaml --framework cloudformation --compact --quiet --skip-download
+	$(LINT_VENV)/bin/checkov -f infra/member.yaml --framework cloudformation --compact --quiet --skip-download
 	$(LINT_VENV)/bin/python infra/check_iam.py infra/template.yaml
+	$(LINT_VENV)/bin/python infra/check_iam.py infra/member.yaml
 	mkdir -p .run && cargo run --quiet -p vpcwarden -- athena template >.run/athena-template.json
 	$(LINT_VENV)/bin/python infra/check_ddl.py infra/template.yaml .run/athena-template.json
 

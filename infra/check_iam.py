@@ -3,6 +3,9 @@
 mutating action is allowed on Resource "*" without a condition, unless the
 action is listed in AWS_OFFERS_NOTHING_NARROWER (and the template says why
 in a comment next to the statement). Exits 1 naming each offending statement.
+A role that trusts an AWS principal (another account's role) must also
+require aws:PrincipalOrgID, so a principal outside the organization can never
+assume it, whatever the parameters say.
 usage: check_iam.py TEMPLATE"""
 import sys
 
@@ -48,6 +51,16 @@ def main():
             name = str(action).split(":", 1)[-1]
             if action == "*" or (not name.startswith(READ_ONLY) and action not in AWS_OFFERS_NOTHING_NARROWER):
                 problems.append(f'{path}: {action} on Resource "*" without a condition')
+    for name, res in template.get("Resources", {}).items():
+        if not isinstance(res, dict) or res.get("Type") != "AWS::IAM::Role":
+            continue
+        trust = (res.get("Properties") or {}).get("AssumeRolePolicyDocument") or {}
+        for i, st in enumerate(as_list(trust.get("Statement", []))):
+            principal = st.get("Principal") if isinstance(st, dict) else None
+            if isinstance(principal, dict) and "AWS" in principal:
+                cond = st.get("Condition") or {}
+                if not any("aws:PrincipalOrgID" in (v or {}) for v in cond.values() if isinstance(v, dict)):
+                    problems.append(f"Resources.{name}: trust statement {i} lets an AWS principal assume the role without aws:PrincipalOrgID")
     for p in problems:
         print(p)
     print(f"{count} IAM statements checked, {len(problems)} problem(s)")

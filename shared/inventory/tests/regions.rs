@@ -110,3 +110,41 @@ fn a_failing_region_is_reported_and_the_others_recorded() {
         .unwrap();
     assert_eq!((inv.regions_read.len(), inv.addresses.len()), (1, 1));
 }
+
+impl vpcwarden_inventory::InterfaceSource for Fake {
+    fn interfaces<'a>(&'a self, region: &'a str) -> Fut<'a, Vec<vpcwarden_ipv4::NetworkInterface>> {
+        Box::pin(async move {
+            match region {
+                "eu-west-1" => Err(AwsError {
+                    operation: "DescribeNetworkInterfaces",
+                    code: "RequestLimitExceeded".into(),
+                    message: "retries exhausted".into(),
+                    retryable: true,
+                    request_id: None,
+                }),
+                _ => Ok(vec![]),
+            }
+        })
+    }
+
+    fn subnets<'a>(&'a self, _region: &'a str) -> Fut<'a, Vec<vpcwarden_ipv4::Subnet>> {
+        Box::pin(async { Ok(vec![]) })
+    }
+}
+
+#[test]
+fn a_region_whose_interfaces_fail_is_reported_and_the_others_kept() {
+    let now = Utc.with_ymd_and_hms(2026, 11, 22, 6, 0, 0).unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    let inv = rt.block_on(take(&Fake, "111122223333", None, now)).unwrap();
+    let p = rt.block_on(vpcwarden_inventory::take_public_ipv4(&Fake, &inv, now));
+    assert_eq!(p.region_failures.len(), 1);
+    assert_eq!(p.region_failures[0].0, "eu-west-1");
+    assert!(p.region_failures[0].1.contains("RequestLimitExceeded"));
+    // us-east-1's two idle Elastic IPs are there (same IP in the fake: one line per IP).
+    assert!(p.addresses.iter().all(|a| a.region == "us-east-1"));
+    assert!(!p.addresses.is_empty());
+    assert!(p.addresses.iter().all(|a| a.snapshot_time == Some(now)));
+}
