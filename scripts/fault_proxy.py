@@ -7,6 +7,9 @@
   at once), and on request (POST /__athena {"fail": "reason" | null,
   "scanned": bytes}) reports executions as FAILED with that reason, and
   DataScannedInBytes (moto reports 0).
+- STS: on request (POST /__deny_assume {"role_arns": [...]}) answers AssumeRole
+  of those roles with AWS's AccessDenied (moto lets anyone assume any role, and
+  switches account by the role's ARN).
 
 usage: fault_proxy.py LISTEN_PORT UPSTREAM_URL [RATE] [SEED]
 """
@@ -32,6 +35,7 @@ def main():
     lock = threading.Lock()
     stats = {"faulted": 0, "ec2_calls": 0}
     athena = {"fail": None, "scanned": 0}
+    denied = set()
 
     class Handler(http.server.BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
@@ -59,6 +63,12 @@ def main():
                 length = int(self.headers.get("Content-Length") or 0)
                 with lock:
                     athena.update(json.loads(self.rfile.read(length) or b"{}"))
+                return self._send(200, b"{}", [("Content-Type", "application/json")])
+            if self.path == "/__deny_assume":
+                length = int(self.headers.get("Content-Length") or 0)
+                with lock:
+                    denied.clear()
+                    denied.update(json.loads(self.rfile.read(length) or b"{}").get("role_arns", []))
                 return self._send(200, b"{}", [("Content-Type", "application/json")])
             self._forward()
 
@@ -98,6 +108,17 @@ def main():
                         stats["faulted"] += 1
                 if fault:
                     return self._send(503, THROTTLE, [("Content-Type", "text/xml")])
+            if b"Action=AssumeRole" in body:
+                form = urllib.parse.parse_qs(body.decode())
+                arn = (form.get("RoleArn") or [""])[0]
+                with lock:
+                    deny = arn in denied
+                if deny:
+                    xml = ('<ErrorResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><Error><Type>Sender</Type>'
+                           '<Code>AccessDenied</Code><Message>User: arn:aws:sts::123456789012:assumed-role/vpcwarden-eip-snapshot/x '
+                           f'is not authorized to perform: sts:AssumeRole on resource: {arn}</Message></Error>'
+                           '<RequestId>00000000-0000-0000-0000-000000000000</RequestId></ErrorResponse>').encode()
+                    return self._send(403, xml, [("Content-Type", "text/xml")])
             conn = http.client.HTTPConnection(upstream.hostname, upstream.port, timeout=60)
             headers = {k: v for k, v in self.headers.items() if k.lower() not in ("host", "connection")}
             conn.request(self.command, self.path, body=body, headers=headers)

@@ -103,6 +103,21 @@ pub enum Cmd {
         /// Only these regions (comma-separated); default: every enabled region.
         #[arg(long, env = "VPCWARDEN_SNAPSHOT_REGIONS", value_delimiter = ',')]
         regions: Vec<String>,
+        /// Several accounts (comma-separated), each read through --role-name there
+        /// (infra/member.yaml); default: the account of the credentials.
+        #[arg(long, env = "VPCWARDEN_SNAPSHOT_ACCOUNTS", value_delimiter = ',')]
+        accounts: Vec<String>,
+        /// The member accounts' snapshot read role.
+        #[arg(
+            long,
+            env = "VPCWARDEN_SNAPSHOT_ROLE_NAME",
+            default_value = "vpcwarden-snapshot-read"
+        )]
+        role_name: String,
+        /// Accounts read at once (each reads up to 8 regions at once).
+        #[arg(long, env = "VPCWARDEN_SNAPSHOT_ACCOUNT_CONCURRENCY", default_value_t = vpcwarden_inventory::ACCOUNT_CONCURRENCY as u64,
+              value_parser = clap::value_parser!(u64).range(1..=64))]
+        account_concurrency: u64,
     },
     /// Run the scheduled report once, configured by VPCWARDEN_* variables (what eip-report does).
     #[command(after_help = concat!(
@@ -163,7 +178,20 @@ fn read_snapshot(path: &Path, defaults: &FileDefaults) -> Result<Vec<SnapshotAdd
 
 pub fn run(cmd: Cmd) -> Result<ExitCode> {
     match cmd {
-        Cmd::Snapshot { bucket, regions } => return snapshot(bucket, regions),
+        Cmd::Snapshot {
+            bucket,
+            regions,
+            accounts,
+            role_name,
+            account_concurrency,
+        } => {
+            let spec = (!accounts.is_empty()).then_some(vpcwarden_idle_report::AccountsSpec {
+                accounts,
+                role_name,
+                concurrency: account_concurrency as usize,
+            });
+            return snapshot(bucket, regions, spec);
+        }
         Cmd::Run => return scheduled_report(),
         Cmd::Report { .. } => {}
     }
@@ -336,28 +364,37 @@ fn multi_thread() -> Result<tokio::runtime::Runtime> {
         .build()?)
 }
 
-fn snapshot(bucket: String, regions: Vec<String>) -> Result<ExitCode> {
+fn snapshot(
+    bucket: String,
+    regions: Vec<String>,
+    accounts: Option<vpcwarden_idle_report::AccountsSpec>,
+) -> Result<ExitCode> {
     multi_thread()?.block_on(async {
         let config = vpcwarden_aws_setup::load().await;
         let account = vpcwarden_inventory::caller_account(&config).await?;
         let store = vpcwarden_store::Bucket::new(aws_sdk_s3::Client::new(&config), bucket);
         let source = vpcwarden_inventory::SdkAddresses::new(config.clone());
         let only = (!regions.is_empty()).then_some(regions.as_slice());
-        let out = vpcwarden_idle_report::snapshot(
-            &source,
-            Some(&source),
-            &store,
-            &account,
-            only,
-            Utc::now(),
-        )
-        .await?;
+        let now = Utc::now();
+        let out = match &accounts {
+            // Several accounts, each through the member role (infra/member.yaml).
+            Some(spec) => {
+                vpcwarden_idle_report::snapshot_accounts(&config, &account, spec, &store, only, now)
+                    .await?
+            }
+            None => {
+                vpcwarden_idle_report::snapshot(&source, Some(&source), &store, &account, only, now)
+                    .await?
+            }
+        };
         exit::outln(&serde_json::to_string_pretty(&out)?);
-        Ok(if out.region_failures.is_empty() {
-            ExitCode::SUCCESS
-        } else {
-            exit::code(exit::FAILURE)
-        })
+        Ok(
+            if out.region_failures.is_empty() && out.scope_failures.is_empty() {
+                ExitCode::SUCCESS
+            } else {
+                exit::code(exit::FAILURE)
+            },
+        )
     })
 }
 

@@ -180,21 +180,81 @@ pub fn from_env(get: &dyn Fn(&str) -> Option<String>) -> Result<EnvConfig, EnvEr
     })
 }
 
-/// The snapshot function's settings: the data bucket, and optionally a region
-/// list (`VPCWARDEN_SNAPSHOT_REGIONS`; default every enabled region).
+/// The snapshot function's settings.
+#[derive(Debug, Clone)]
+pub struct SnapshotSettings {
+    /// Data bucket (`VPCWARDEN_BUCKET`).
+    pub bucket: String,
+    /// Only these regions (`VPCWARDEN_SNAPSHOT_REGIONS`; default every enabled region).
+    pub regions: Vec<String>,
+    /// Several accounts (`VPCWARDEN_SNAPSHOT_ACCOUNTS`), read through
+    /// `VPCWARDEN_SNAPSHOT_ROLE_NAME` (default `vpcwarden-snapshot-read`),
+    /// `VPCWARDEN_SNAPSHOT_ACCOUNT_CONCURRENCY` at once (default 4).
+    /// `None`: the account the function runs in.
+    pub accounts: Option<crate::snapshot::AccountsSpec>,
+}
+
+/// The snapshot function's settings from the environment; each error names its variable.
 pub fn snapshot_from_env(
     get: &dyn Fn(&str) -> Option<String>,
-) -> Result<(String, Vec<String>), EnvError> {
-    let bucket = get("VPCWARDEN_BUCKET")
-        .filter(|v| !v.trim().is_empty())
-        .ok_or(EnvError {
-            variable: "VPCWARDEN_BUCKET",
-            message: "is required".into(),
-        })?;
-    let regions = get("VPCWARDEN_SNAPSHOT_REGIONS")
+) -> Result<SnapshotSettings, EnvError> {
+    let opt = |k: &str| get(k).filter(|v| !v.trim().is_empty());
+    let bucket = opt("VPCWARDEN_BUCKET").ok_or(EnvError {
+        variable: "VPCWARDEN_BUCKET",
+        message: "is required".into(),
+    })?;
+    let regions = opt("VPCWARDEN_SNAPSHOT_REGIONS")
         .map(|v| list(&v))
         .unwrap_or_default();
-    Ok((bucket, regions))
+    let accounts = match opt("VPCWARDEN_SNAPSHOT_ACCOUNTS") {
+        None => None,
+        Some(v) => {
+            let accounts = list(&v);
+            if let Some(bad) = accounts
+                .iter()
+                .find(|a| a.len() != 12 || !a.bytes().all(|b| b.is_ascii_digit()))
+            {
+                return Err(EnvError {
+                    variable: "VPCWARDEN_SNAPSHOT_ACCOUNTS",
+                    message: format!("{bad:?} is not a 12-digit account id"),
+                });
+            }
+            let role_name = opt("VPCWARDEN_SNAPSHOT_ROLE_NAME")
+                .unwrap_or_else(|| "vpcwarden-snapshot-read".into());
+            if !role_name
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"+=,.@_-".contains(&b))
+                || role_name.len() > 64
+            {
+                return Err(EnvError {
+                    variable: "VPCWARDEN_SNAPSHOT_ROLE_NAME",
+                    message: format!("{role_name:?} is not an IAM role name"),
+                });
+            }
+            let concurrency = match opt("VPCWARDEN_SNAPSHOT_ACCOUNT_CONCURRENCY") {
+                None => vpcwarden_inventory::ACCOUNT_CONCURRENCY,
+                Some(v) => v
+                    .trim()
+                    .parse::<usize>()
+                    .ok()
+                    .filter(|n| (1..=64).contains(n))
+                    .ok_or(EnvError {
+                        variable: "VPCWARDEN_SNAPSHOT_ACCOUNT_CONCURRENCY",
+                        message: format!("{v:?} is not a whole number from 1 to 64"),
+                    })?,
+            };
+            Some(crate::snapshot::AccountsSpec {
+                accounts,
+                role_name,
+                concurrency,
+            })
+        }
+    };
+    Ok(SnapshotSettings {
+        bucket,
+        regions,
+        accounts,
+    })
 }
 
 fn env_of(field: &str) -> &'static str {

@@ -16,6 +16,8 @@ use crate::engine::{Engine, EngineOutput};
 use crate::metrics::emf;
 use crate::release::{release_flagged, ReleaseMode, ReleasePort, ReleaseResult};
 use crate::stored::events_through_store;
+use crate::unread::{carry_unread, mark_unread};
+use vpcwarden_inventory::{ScopeFailure, SnapshotCoverage};
 
 /// Why a run failed. Nothing is written when it fails before the report.
 #[derive(Debug, Error)]
@@ -70,6 +72,14 @@ pub enum JobError {
         key: String,
         /// What is wrong, and where.
         source: vpcwarden_ipv4::SnapshotError,
+    },
+    /// A snapshot coverage object that does not parse.
+    #[error("{key}: not a snapshot coverage document: {message}")]
+    BadCoverage {
+        /// Object key.
+        key: String,
+        /// What is wrong.
+        message: String,
     },
     /// SNS.
     #[error("SNS Publish to {topic}: {message}")]
@@ -143,6 +153,8 @@ pub struct Outcome {
     pub released: Vec<ReleaseResult>,
     /// Why releasing was skipped although enabled (coverage gaps).
     pub release_skipped: Option<String>,
+    /// Accounts and regions the latest snapshot could not read.
+    pub snapshot_failures: Vec<ScopeFailure>,
     /// The public-IPv4 report (every public IPv4 address), when a
     /// public-IPv4 snapshot exists.
     pub public_ipv4: Option<crate::ipv4::Ipv4Outcome>,
@@ -285,12 +297,28 @@ pub async fn run(
     ) else {
         return Err(JobError::NoSnapshot(deps.bucket.name().into()));
     };
-    let latest = read_snapshot(&latest_key, &deps.bucket.get(&latest_key).await?)?;
+    let mut latest = read_snapshot(&latest_key, &deps.bucket.get(&latest_key).await?)?;
     let mut earlier = Vec::new();
     for k in &earlier_keys {
         earlier.extend(read_snapshot(k, &deps.bucket.get(k).await?)?);
     }
-    let analysis = analyse_window(deps.engine, deps.store, &latest, &earlier, cfg, now).await?;
+    // What the latest snapshot could not read (several accounts): shown as
+    // earlier snapshots saw it, never flagged.
+    let cov_key = crate::snapshot::coverage_key(&latest_key);
+    let snapshot_failures: Vec<ScopeFailure> = if all.contains(&cov_key) {
+        let bytes = deps.bucket.get(&cov_key).await?;
+        serde_json::from_slice::<SnapshotCoverage>(&bytes)
+            .map_err(|e| JobError::BadCoverage {
+                key: cov_key.clone(),
+                message: e.to_string(),
+            })?
+            .failures
+    } else {
+        Vec::new()
+    };
+    carry_unread(&mut latest, &earlier, &snapshot_failures);
+    let mut analysis = analyse_window(deps.engine, deps.store, &latest, &earlier, cfg, now).await?;
+    mark_unread(&mut analysis.rows, &snapshot_failures);
     let rows = &analysis.rows;
     let coverage = &analysis.coverage;
     let summary = render::summary(rows);
@@ -320,6 +348,11 @@ pub async fn run(
     };
 
     let mut markdown = render::markdown(rows, coverage);
+    if let Some(p) = crate::unread::paragraph(&snapshot_failures) {
+        // After the first line (the SNS summary quotes it), before the table.
+        let (first, rest) = markdown.split_once('\n').unwrap_or((&markdown, ""));
+        markdown = format!("{first}\n\n{p}\n{rest}");
+    }
     if let Some(why) = &release_skipped {
         markdown.push_str(&format!("\n**{why}.**\n"));
     }
@@ -396,6 +429,7 @@ pub async fn run(
         coverage: analysis.coverage.clone(),
         released,
         release_skipped,
+        snapshot_failures,
         public_ipv4,
         metrics,
         markdown,

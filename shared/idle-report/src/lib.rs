@@ -14,8 +14,11 @@ mod metrics;
 mod release;
 mod snapshot;
 mod stored;
+mod unread;
 
-pub use config::{from_env, snapshot_from_env, EngineSpec, EnvConfig, EnvError, StoreSpec};
+pub use config::{
+    from_env, snapshot_from_env, EngineSpec, EnvConfig, EnvError, SnapshotSettings, StoreSpec,
+};
 pub use engine::{build_engine, Engine, EngineOutput, Extraction};
 pub use ipv4::{public_ipv4, Ipv4Outcome};
 pub use job::{
@@ -25,6 +28,7 @@ pub use metrics::emf;
 pub use release::{
     candidates, release_flagged, Live, ReleaseMode, ReleasePort, ReleaseResult, SdkRelease,
 };
-pub use snapshot::{snapshot, SnapshotOutcome};
+pub use snapshot::{coverage_key, snapshot, snapshot_accounts, AccountsSpec, SnapshotOutcome};
 pub use stored::{build_store, events_through_store, StoreFigures};
+pub use unread::{carry_unread, mark_unread};
 pub use vpcwarden_event_store::EventStore;

@@ -3,7 +3,9 @@
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_json::Value;
-use vpcwarden_inventory::{take, take_public_ipv4, AddressSource, InterfaceSource};
+use vpcwarden_inventory::{
+    take, take_accounts, take_public_ipv4, AddressSource, InterfaceSource, ScopeFailure,
+};
 use vpcwarden_store::{public_ipv4_key, snapshot_key, Bucket};
 
 use crate::job::JobError;
@@ -26,6 +28,10 @@ pub struct SnapshotOutcome {
     pub public_ipv4_addresses: usize,
     /// Regions whose interfaces could not be read (region, reason).
     pub public_ipv4_region_failures: Vec<(String, String)>,
+    /// Several accounts: the coverage object's key (what was read, what failed).
+    pub coverage_key: Option<String>,
+    /// Several accounts: accounts (whole, `region` null) and regions not read.
+    pub scope_failures: Vec<ScopeFailure>,
     /// The metrics line (embedded metric format).
     pub metrics: Value,
 }
@@ -86,6 +92,128 @@ pub async fn snapshot(
         public_ipv4_key,
         public_ipv4_addresses,
         public_ipv4_region_failures,
+        coverage_key: None,
+        scope_failures: Vec::new(),
+        metrics,
+    })
+}
+
+/// `snapshots/dt=…/HHMMSS.jsonl` → `snapshots/dt=…/HHMMSS.coverage.json`.
+pub fn coverage_key(snapshot_key: &str) -> String {
+    format!(
+        "{}.coverage.json",
+        snapshot_key.strip_suffix(".jsonl").unwrap_or(snapshot_key)
+    )
+}
+
+/// Where the organization snapshot reads.
+#[derive(Debug, Clone)]
+pub struct AccountsSpec {
+    /// Accounts to read (the hub's own included when listed).
+    pub accounts: Vec<String>,
+    /// The role the member template creates in each (`vpcwarden-snapshot-read`).
+    pub role_name: String,
+    /// Accounts read at once.
+    pub concurrency: usize,
+}
+
+/// Every account of `spec`: their Elastic IPs (one JSON Lines object, each
+/// line naming its account, today's layout), their public IPv4 addresses,
+/// and the coverage beside them. An account whose role cannot be assumed or
+/// a region that fails is recorded, never fatal.
+pub async fn snapshot_accounts(
+    hub: &aws_config::SdkConfig,
+    hub_account: &str,
+    spec: &AccountsSpec,
+    bucket: &Bucket,
+    only_regions: Option<&[String]>,
+    now: DateTime<Utc>,
+) -> Result<SnapshotOutcome, JobError> {
+    let got = take_accounts(
+        hub,
+        hub_account,
+        &spec.accounts,
+        &spec.role_name,
+        only_regions,
+        spec.concurrency,
+        now,
+    )
+    .await;
+    let key = snapshot_key(now);
+    let mut lines = String::new();
+    for a in &got.addresses {
+        lines.push_str(&serde_json::to_string(a).expect("addresses serialize"));
+        lines.push('\n');
+    }
+    bucket
+        .put(&key, lines.into_bytes(), "application/x-ndjson")
+        .await?;
+    let public_key = public_ipv4_key(now);
+    bucket
+        .put(
+            &public_key,
+            vpcwarden_ipv4::to_jsonl(&got.public.addresses).into_bytes(),
+            "application/x-ndjson",
+        )
+        .await?;
+    let cov_key = coverage_key(&key);
+    bucket
+        .put(
+            &cov_key,
+            serde_json::to_vec_pretty(&got.coverage).expect("coverage serializes"),
+            "application/json",
+        )
+        .await?;
+    let failures = got.coverage.failures.clone();
+    let metrics = emf_document(
+        "eip-snapshot",
+        now,
+        &[
+            ("AddressesRecorded", "Count", got.addresses.len().into()),
+            (
+                "RegionFailures",
+                "Count",
+                failures
+                    .iter()
+                    .filter(|f| f.region.is_some())
+                    .count()
+                    .into(),
+            ),
+            (
+                "AccountFailures",
+                "Count",
+                failures
+                    .iter()
+                    .filter(|f| f.region.is_none())
+                    .count()
+                    .into(),
+            ),
+            (
+                "PublicIpv4Recorded",
+                "Count",
+                got.public.addresses.len().into(),
+            ),
+        ],
+    );
+    let regions_read = got.coverage.read.len();
+    Ok(SnapshotOutcome {
+        key,
+        addresses: got.addresses.len(),
+        regions_read,
+        region_failures: failures
+            .iter()
+            .filter_map(|f| {
+                Some((
+                    format!("{}/{}", f.account, f.region.clone()?),
+                    f.reason.clone(),
+                ))
+            })
+            .collect(),
+        public_ipv4_key: Some(public_key),
+        public_ipv4_addresses: got.public.addresses.len(),
+        public_ipv4_region_failures: got.public.region_failures,
+        coverage_key: Some(cov_key),
+        scope_failures: failures,
         metrics,
     })
 }

@@ -6,6 +6,7 @@
 //! still recorded, so one bad region never loses the whole snapshot.
 #![deny(missing_docs)]
 
+mod accounts;
 mod public_ipv4;
 mod sdk;
 
@@ -17,6 +18,9 @@ use futures::stream::{self, StreamExt};
 use serde::Serialize;
 use vpcwarden_eip::SnapshotAddress;
 
+pub use accounts::{
+    take_accounts, AccountsSnapshot, ScopeFailure, SnapshotCoverage, ACCOUNT_CONCURRENCY,
+};
 pub use public_ipv4::{take_public_ipv4, InterfaceSource, PublicIpv4};
 pub use sdk::{caller_account, holder_from_description, snapshot_address, SdkAddresses};
 

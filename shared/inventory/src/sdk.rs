@@ -12,18 +12,40 @@ use crate::{AddressSource, Fut};
 #[derive(Debug, Clone)]
 pub struct SdkAddresses {
     config: SdkConfig,
+    /// Credentials of a role assumed in another account, when reading one.
+    assumed: Option<aws_sdk_ec2::config::SharedCredentialsProvider>,
 }
 
 impl SdkAddresses {
     /// Over `config` (its region answers DescribeRegions).
     pub fn new(config: SdkConfig) -> Self {
-        SdkAddresses { config }
+        SdkAddresses {
+            config,
+            assumed: None,
+        }
+    }
+
+    /// In another account, through `role_arn` assumed with `config`'s
+    /// credentials. Lazy: a role that cannot be assumed fails the first call.
+    pub async fn assuming(config: SdkConfig, role_arn: &str) -> Self {
+        let creds = aws_config::sts::AssumeRoleProvider::builder(role_arn)
+            .session_name("vpcwarden-snapshot")
+            .configure(&config)
+            .build()
+            .await;
+        SdkAddresses {
+            config,
+            assumed: Some(aws_sdk_ec2::config::SharedCredentialsProvider::new(creds)),
+        }
     }
 
     fn client(&self, region: Option<&str>) -> aws_sdk_ec2::Client {
         let mut b = aws_sdk_ec2::config::Builder::from(&self.config);
         if let Some(r) = region {
             b = b.region(Region::new(r.to_string()));
+        }
+        if let Some(c) = &self.assumed {
+            b = b.credentials_provider(c.clone());
         }
         aws_sdk_ec2::Client::from_conf(b.build())
     }

@@ -1,0 +1,225 @@
+//! Issue 15, snapshots across accounts, against moto (which switches account
+//! through sts:AssumeRole): three accounts, two regions; every account's
+//! addresses are in the snapshot; one account whose role cannot be assumed
+//! (the fault proxy answers its AssumeRole with AccessDenied, as AWS does when
+//! the member role is missing or an SCP denies it) is reported in the
+//! snapshot's coverage while the others succeed; the report then shows that
+//! account's addresses as the earlier snapshot saw them, unknown, never
+//! flagged, and says why — while the readable account's idle ones are flagged.
+
+use std::sync::Arc;
+
+use aws_sdk_ec2::types::DomainType;
+use chrono::{DateTime, Duration, Utc};
+use serde_json::{json, Value};
+use vpcwarden_e2e::eip::{bucket, bucket_name, scratch};
+use vpcwarden_e2e::http::post;
+use vpcwarden_e2e::{config_at, standin};
+use vpcwarden_idle_report::{
+    run, snapshot_accounts, AccountsSpec, Deps, Engine, JobConfig, SnapshotOutcome,
+};
+use vpcwarden_store::Bucket;
+
+const HUB: &str = "123456789012";
+const A: &str = "111111111111";
+const B: &str = "222222222222";
+const REGIONS: [&str; 2] = ["eu-west-3", "us-west-1"];
+const ROLE: &str = "vpcwarden-snapshot-read";
+
+fn role(account: &str) -> String {
+    format!("arn:aws:iam::{account}:role/{ROLE}")
+}
+
+/// An EC2 client acting in `account` (moto: credentials of a role assumed there).
+async fn ec2_in(account: &str, region: &str) -> aws_sdk_ec2::Client {
+    let conf = config_at(&standin("VPCWARDEN_MOTO_URL"), region).await;
+    if account == HUB {
+        return aws_sdk_ec2::Client::new(&conf);
+    }
+    let creds = aws_config::sts::AssumeRoleProvider::builder(role(account))
+        .session_name("test-setup")
+        .configure(&conf)
+        .build()
+        .await;
+    aws_sdk_ec2::Client::from_conf(
+        aws_sdk_ec2::config::Builder::from(&conf)
+            .credentials_provider(creds)
+            .build(),
+    )
+}
+
+async fn allocate(ec2: &aws_sdk_ec2::Client) -> String {
+    ec2.allocate_address()
+        .domain(DomainType::Vpc)
+        .send()
+        .await
+        .unwrap()
+        .allocation_id()
+        .unwrap()
+        .to_string()
+}
+
+async fn lines(data: &Bucket, key: &str) -> Vec<Value> {
+    String::from_utf8(data.get(key).await.unwrap())
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+fn has(lines: &[Value], id: &str) -> bool {
+    lines.iter().any(|l| l["allocation_id"] == id)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn an_account_whose_role_cannot_be_assumed_is_reported_and_never_flagged() {
+    let proxy = standin("VPCWARDEN_PROXY_URL");
+    // One address per account and region, made in that account.
+    let mut made: Vec<(String, String, String)> = Vec::new();
+    for account in [HUB, A, B] {
+        for region in REGIONS {
+            let id = allocate(&ec2_in(account, region).await).await;
+            made.push((account.into(), region.into(), id));
+        }
+    }
+    let s3 = vpcwarden_e2e::moto_s3().await;
+    let name = bucket_name("accounts");
+    bucket(&s3, &name).await;
+    let data = Bucket::new(s3.clone(), name.clone());
+    // The hub's calls go through the fault proxy (EC2 throttling, and the denial below).
+    let hub = config_at(&proxy, "us-east-1").await;
+    let spec = AccountsSpec {
+        accounts: vec![HUB.into(), A.into(), B.into()],
+        role_name: ROLE.into(),
+        concurrency: 2,
+    };
+    let only: Vec<String> = REGIONS.iter().map(|r| r.to_string()).collect();
+    let t1: DateTime<Utc> = Utc::now() - Duration::days(1);
+    let snap = |at: DateTime<Utc>| {
+        let (hub, spec, data, only) = (&hub, &spec, &data, &only);
+        async move {
+            snapshot_accounts(hub, HUB, spec, data, Some(only), at)
+                .await
+                .unwrap()
+        }
+    };
+
+    // 1. Every account readable: every address in the snapshot, no failure.
+    let first: SnapshotOutcome = snap(t1).await;
+    assert!(
+        first.scope_failures.is_empty(),
+        "{:?}",
+        first.scope_failures
+    );
+    let got = lines(&data, &first.key).await;
+    for (account, region, id) in &made {
+        let line = got.iter().find(|l| l["allocation_id"] == id.as_str());
+        let line = line.unwrap_or_else(|| panic!("{account}/{region} {id} missing"));
+        assert_eq!(line["account"], account.as_str());
+        assert_eq!(line["region"], region.as_str());
+    }
+
+    // 2. B's role cannot be assumed any more: recorded, the others still read.
+    post(&proxy, "/__deny_assume", &json!({"role_arns": [role(B)]}))
+        .await
+        .unwrap();
+    let t2 = Utc::now();
+    let second = snap(t2).await;
+    post(&proxy, "/__deny_assume", &json!({"role_arns": []}))
+        .await
+        .unwrap();
+    assert_eq!(
+        second.scope_failures.len(),
+        1,
+        "{:?}",
+        second.scope_failures
+    );
+    let f = &second.scope_failures[0];
+    assert_eq!((f.account.as_str(), f.region.as_deref()), (B, None));
+    assert!(f.reason.contains("AccessDenied"), "{}", f.reason);
+    let got = lines(&data, &second.key).await;
+    for (account, _, id) in &made {
+        assert_eq!(has(&got, id), account != B, "{account} {id}");
+    }
+    let coverage: Value = serde_json::from_slice(
+        &data
+            .get(second.coverage_key.as_ref().unwrap())
+            .await
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(coverage["failures"][0]["account"], B);
+    assert_eq!(
+        coverage["read"].as_array().unwrap().len(),
+        4,
+        "hub and A, two regions each"
+    );
+
+    // 3. The report: a trail that covers every account, region and day of the
+    // window with no lifecycle event, so every free address the snapshot saw
+    // is idle since before the window and flagged — except B's.
+    let now = t2 + Duration::hours(1);
+    let trail = scratch("accounts-trail");
+    let first_day = (now - Duration::days(92)).date_naive();
+    for account in [HUB, A, B] {
+        for region in REGIONS {
+            for day in first_day.iter_days().take_while(|d| *d <= now.date_naive()) {
+                let dir = trail.join(format!(
+                    "AWSLogs/{account}/CloudTrail/{region}/{}",
+                    day.format("%Y/%m/%d")
+                ));
+                std::fs::create_dir_all(&dir).unwrap();
+                std::fs::write(dir.join("f.json"), r#"{"Records":[]}"#).unwrap();
+            }
+        }
+    }
+    let engine = Engine::Local {
+        source: Arc::new(vpcwarden_trail::Dir(trail.clone())),
+        threads: 2,
+        progress: None,
+    };
+    let deps = Deps {
+        bucket: &data,
+        engine: &engine,
+        store: None,
+        sns: None,
+        release: None,
+    };
+    let out = run(&deps, &JobConfig::default(), now).await.unwrap();
+    assert_eq!(out.snapshot_failures.len(), 1);
+    let doc: Value = serde_json::from_slice(&data.get(&out.report_keys[0]).await.unwrap()).unwrap();
+    vpcwarden_e2e::eip::assert_report_schema(&doc);
+    let row = |id: &str| {
+        doc["addresses"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["allocation_id"] == id)
+            .cloned()
+            .unwrap_or_else(|| panic!("{id} not in the report"))
+    };
+    for (account, _, id) in &made {
+        let r = row(id);
+        if account == B {
+            assert_eq!(r["status"], "unknown", "{r}");
+            assert_eq!(r["flagged"], false);
+            assert_eq!(r["waste_in_window_usd"], Value::Null);
+            let note = r["note"].as_str().unwrap();
+            assert!(
+                note.contains("could not read account 222222222222")
+                    && note.contains("AccessDenied"),
+                "{note}"
+            );
+        } else {
+            assert_eq!(
+                (r["status"].as_str(), r["flagged"].as_bool()),
+                (Some("idle"), Some(true)),
+                "{r}"
+            );
+        }
+    }
+    assert!(out
+        .markdown
+        .contains("**The latest snapshot could not read account 222222222222, every region"));
+    std::fs::remove_dir_all(&trail).unwrap();
+}
