@@ -71,6 +71,12 @@ async fn the_snapshot_and_report_cover_every_public_ipv4_address() {
         .iter()
         .map(|i| i.instance_id().unwrap().to_string())
         .collect();
+    ec2.create_tags()
+        .resources(&auto[0])
+        .tags(Tag::builder().key("team").value("storefront").build())
+        .send()
+        .await
+        .unwrap();
     // One of them gets an Elastic IP (it replaces the auto-assigned address).
     let (web_eip, web_ip) = allocate(&ec2, "web").await;
     ec2.associate_address()

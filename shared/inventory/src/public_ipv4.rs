@@ -5,12 +5,18 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 use futures::stream::{self, StreamExt};
-use vpcwarden_ipv4::{classify, NetworkInterface, PublicAddress, Subnet};
+use vpcwarden_ipv4::{
+    classify, holder_of, HolderKind, Instance, NetworkInterface, PublicAddress, Subnet,
+};
 
 use crate::{AwsError, Fut, Inventory, REGION_CONCURRENCY};
 
-/// One region's interfaces and subnets.
-type RegionRead = (Vec<NetworkInterface>, Vec<Subnet>);
+/// One region's interfaces, subnets, and the instances holding public addresses.
+type RegionRead = (
+    Vec<NetworkInterface>,
+    Vec<Subnet>,
+    BTreeMap<String, Instance>,
+);
 
 /// The two EC2 reads behind the public-IPv4 snapshot (moto, a mock, or AWS).
 pub trait InterfaceSource: Send + Sync {
@@ -18,6 +24,12 @@ pub trait InterfaceSource: Send + Sync {
     fn interfaces<'a>(&'a self, region: &'a str) -> Fut<'a, Vec<NetworkInterface>>;
     /// Every subnet in `region` with its auto-assign setting.
     fn subnets<'a>(&'a self, region: &'a str) -> Fut<'a, Vec<Subnet>>;
+    /// State and tags of the instances `ids` (those holding public addresses).
+    fn instances<'a>(
+        &'a self,
+        region: &'a str,
+        ids: Vec<String>,
+    ) -> Fut<'a, BTreeMap<String, Instance>>;
 }
 
 /// Every public IPv4 address of the regions the inventory read.
@@ -30,7 +42,7 @@ pub struct PublicIpv4 {
     pub region_failures: Vec<(String, String)>,
 }
 
-/// Reads interfaces and subnets of every region `inv` read and classifies
+/// Reads interfaces, subnets and instance tags of every region `inv` read and classifies
 /// each public address; a failed region is reported, the others kept.
 pub async fn take_public_ipv4(
     source: &dyn InterfaceSource,
@@ -40,8 +52,20 @@ pub async fn take_public_ipv4(
     let results: Vec<(String, Result<RegionRead, AwsError>)> =
         stream::iter(inv.regions_read.clone())
             .map(|r| async move {
-                let got =
-                    async { Ok((source.interfaces(&r).await?, source.subnets(&r).await?)) }.await;
+                let got = async {
+                    let interfaces = source.interfaces(&r).await?;
+                    // The instances behind public addresses: their state and tags.
+                    let holders: Vec<String> = interfaces
+                        .iter()
+                        .filter(|ni| !ni.public_addresses().is_empty())
+                        .map(holder_of)
+                        .filter(|h| h.kind == HolderKind::Instance)
+                        .filter_map(|h| h.id)
+                        .collect();
+                    let instances = source.instances(&r, holders).await?;
+                    Ok((interfaces, source.subnets(&r).await?, instances))
+                }
+                .await;
                 (r, got)
             })
             .buffer_unordered(REGION_CONCURRENCY)
@@ -50,24 +74,34 @@ pub async fn take_public_ipv4(
     let mut out = PublicIpv4::default();
     for (region, got) in results {
         match got {
-            Ok((interfaces, subnets)) => {
+            Ok((interfaces, subnets, mut instances)) => {
                 let eips: Vec<_> = inv
                     .addresses
                     .iter()
                     .filter(|a| a.region == region)
                     .cloned()
                     .collect();
-                let states: BTreeMap<String, String> = eips
-                    .iter()
-                    .filter_map(|a| Some((a.instance_id.clone()?, a.instance_state.clone()?)))
-                    .collect();
+                // The Elastic IP snapshot's states of their instances, where DescribeInstances said none.
+                for a in &eips {
+                    if let (Some(i), Some(state)) = (&a.instance_id, &a.instance_state) {
+                        let e = instances.entry(i.clone()).or_default();
+                        e.state.get_or_insert_with(|| state.clone());
+                    }
+                }
                 out.addresses.extend(
-                    classify(&inv.account, &region, &interfaces, &eips, &subnets, &states)
-                        .into_iter()
-                        .map(|mut a| {
-                            a.snapshot_time = Some(now);
-                            a
-                        }),
+                    classify(
+                        &inv.account,
+                        &region,
+                        &interfaces,
+                        &eips,
+                        &subnets,
+                        &instances,
+                    )
+                    .into_iter()
+                    .map(|mut a| {
+                        a.snapshot_time = Some(now);
+                        a
+                    }),
                 );
             }
             Err(e) => {

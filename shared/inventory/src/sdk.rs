@@ -240,10 +240,43 @@ impl SdkAddresses {
     /// failed read leaves the state unknown, and the report falls back on the
     /// trail's StopInstances / StartInstances.
     async fn fill_instance_states(&self, region: &str, list: &mut [SnapshotAddress]) {
-        let mut ids: Vec<String> = list.iter().filter_map(|a| a.instance_id.clone()).collect();
+        let ids: Vec<String> = list.iter().filter_map(|a| a.instance_id.clone()).collect();
+        let found = match self.instances_by_id(region, ids).await {
+            Ok(f) => f,
+            Err(e) => {
+                tracing::warn!(region, error = %e, "instance states not read");
+                return;
+            }
+        };
+        for i in &found {
+            let Some(id) = i.instance_id() else { continue };
+            let state = i
+                .state()
+                .and_then(|s| s.name())
+                .map(|n| n.as_str().to_string());
+            let since = i
+                .state_transition_reason()
+                .and_then(state_since_from_reason);
+            for a in list
+                .iter_mut()
+                .filter(|a| a.instance_id.as_deref() == Some(id))
+            {
+                a.instance_state = state.clone();
+                a.instance_state_since = since;
+            }
+        }
+    }
+
+    /// DescribeInstances of `ids` (deduplicated), in filter-sized chunks.
+    async fn instances_by_id(
+        &self,
+        region: &str,
+        mut ids: Vec<String>,
+    ) -> Result<Vec<aws_sdk_ec2::types::Instance>, String> {
         ids.sort();
         ids.dedup();
         let client = self.client(Some(region));
+        let mut out = Vec::new();
         for chunk in ids.chunks(FILTER_VALUES) {
             // A filter (unlike InstanceIds) does not fail on an instance terminated meanwhile.
             let mut pages = client
@@ -257,32 +290,16 @@ impl SdkAddresses {
                 .into_paginator()
                 .send();
             while let Some(page) = pages.next().await {
-                let page = match page {
-                    Ok(p) => p,
-                    Err(e) => {
-                        tracing::warn!(region, error = %vpcwarden_aws_setup::error_text(&e), "instance states not read");
-                        return;
-                    }
-                };
-                for i in page.reservations().iter().flat_map(|r| r.instances()) {
-                    let Some(id) = i.instance_id() else { continue };
-                    let state = i
-                        .state()
-                        .and_then(|s| s.name())
-                        .map(|n| n.as_str().to_string());
-                    let since = i
-                        .state_transition_reason()
-                        .and_then(state_since_from_reason);
-                    for a in list
-                        .iter_mut()
-                        .filter(|a| a.instance_id.as_deref() == Some(id))
-                    {
-                        a.instance_state = state.clone();
-                        a.instance_state_since = since;
-                    }
-                }
+                let page = page.map_err(|e| vpcwarden_aws_setup::error_text(&e))?;
+                out.extend(
+                    page.reservations()
+                        .iter()
+                        .flat_map(|r| r.instances())
+                        .cloned(),
+                );
             }
         }
+        Ok(out)
     }
 }
 
@@ -371,6 +388,45 @@ impl crate::InterfaceSource for SdkAddresses {
                 out.extend(page.network_interfaces().iter().map(interface));
             }
             Ok(out)
+        })
+    }
+
+    fn instances<'a>(
+        &'a self,
+        region: &'a str,
+        ids: Vec<String>,
+    ) -> Fut<'a, std::collections::BTreeMap<String, vpcwarden_ipv4::Instance>> {
+        Box::pin(async move {
+            // Best effort: without them the addresses are still recorded, with fewer tags.
+            let found = match self.instances_by_id(region, ids).await {
+                Ok(f) => f,
+                Err(e) => {
+                    tracing::warn!(region, error = %e, "instance tags not read");
+                    return Ok(Default::default());
+                }
+            };
+            Ok(found
+                .iter()
+                .filter_map(|i| {
+                    let info = vpcwarden_ipv4::Instance {
+                        state: i
+                            .state()
+                            .and_then(|s| s.name())
+                            .map(|n| n.as_str().to_string()),
+                        tags: i
+                            .tags()
+                            .iter()
+                            .map(|t| {
+                                (
+                                    t.key().unwrap_or_default().to_string(),
+                                    t.value().unwrap_or_default().to_string(),
+                                )
+                            })
+                            .collect(),
+                    };
+                    Some((i.instance_id()?.to_string(), info))
+                })
+                .collect())
         })
     }
 

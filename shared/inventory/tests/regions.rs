@@ -130,6 +130,14 @@ impl vpcwarden_inventory::InterfaceSource for Fake {
     fn subnets<'a>(&'a self, _region: &'a str) -> Fut<'a, Vec<vpcwarden_ipv4::Subnet>> {
         Box::pin(async { Ok(vec![]) })
     }
+
+    fn instances<'a>(
+        &'a self,
+        _region: &'a str,
+        _ids: Vec<String>,
+    ) -> Fut<'a, std::collections::BTreeMap<String, vpcwarden_ipv4::Instance>> {
+        Box::pin(async { Ok(Default::default()) })
+    }
 }
 
 #[test]

@@ -103,6 +103,15 @@ pub struct Subnet {
     pub map_public_ip_on_launch: bool,
 }
 
+/// What the snapshot knows of an instance holding a public address.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Instance {
+    /// `running`, `stopped`, …
+    pub state: Option<String>,
+    /// Its tags.
+    pub tags: Vec<(String, String)>,
+}
+
 /// One public IPv4 address (one line of a public-IPv4 snapshot).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PublicAddress {
@@ -149,7 +158,7 @@ pub struct PublicAddress {
     /// The interface has IPv6 addresses (dual stack already).
     #[serde(default)]
     pub has_ipv6: bool,
-    /// Tags of the holder as the data has them: the interface's and the Elastic IP's.
+    /// Tags of the holder: the instance's, the interface's and the Elastic IP's.
     #[serde(default)]
     pub tags: Vec<(String, String)>,
     /// An instance holder's state (`running`, `stopped`), when known.
@@ -238,7 +247,7 @@ pub fn classify(
     interfaces: &[NetworkInterface],
     eips: &[SnapshotAddress],
     subnets: &[Subnet],
-    instance_states: &BTreeMap<String, String>,
+    instances: &BTreeMap<String, Instance>,
 ) -> Vec<PublicAddress> {
     let eip_by_ip: BTreeMap<&str, &SnapshotAddress> =
         eips.iter().map(|e| (e.public_ip.as_str(), e)).collect();
@@ -275,6 +284,14 @@ pub fn classify(
             if let Some(e) = eip {
                 tags.extend(e.tags.iter().cloned());
             }
+            let instance = holder
+                .id
+                .as_ref()
+                .filter(|_| holder.kind == HolderKind::Instance)
+                .and_then(|i| instances.get(i));
+            if let Some(i) = instance {
+                tags.extend(i.tags.iter().cloned());
+            }
             tags.sort();
             tags.dedup();
             out.push(PublicAddress {
@@ -282,11 +299,7 @@ pub fn classify(
                 account: account.into(),
                 region: region.into(),
                 kind,
-                instance_state: holder
-                    .id
-                    .as_ref()
-                    .filter(|_| holder.kind == HolderKind::Instance)
-                    .and_then(|i| instance_states.get(i).cloned()),
+                instance_state: instance.and_then(|i| i.state.clone()),
                 holder: holder.clone(),
                 network_interface_id: Some(ni.network_interface_id.clone()),
                 interface_type: ni.interface_type.clone(),

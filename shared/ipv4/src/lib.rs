@@ -20,7 +20,9 @@ pub mod interface;
 pub mod render;
 pub mod report;
 
-pub use classify::{classify, Holder, HolderKind, Kind, PublicAddress, Subnet};
+pub use classify::{
+    classify, holder_of, Holder, HolderKind, Instance, Kind, PublicAddress, Subnet,
+};
 pub use interface::{parse_interfaces, NetworkInterface};
 pub use report::{report, Ipv4Report, WayOut};
 

@@ -8,7 +8,9 @@ use std::collections::BTreeMap;
 
 use vpcwarden_eip::SnapshotAddress;
 use vpcwarden_ipv4::render::{csv, json_document, markdown};
-use vpcwarden_ipv4::{classify, parse_interfaces, report, HolderKind, Kind, PublicAddress, Subnet};
+use vpcwarden_ipv4::{
+    classify, parse_interfaces, report, HolderKind, Instance, Kind, PublicAddress, Subnet,
+};
 
 const ACCOUNT: &str = "111122223333";
 
@@ -90,8 +92,21 @@ fn addresses() -> Vec<PublicAddress> {
             map_public_ip_on_launch: false,
         },
     ];
-    let states = BTreeMap::from([("i-0aaa00000000000a2".to_string(), "running".to_string())]);
-    classify(ACCOUNT, "us-east-1", &interfaces, &eips, &subnets, &states)
+    let instances = BTreeMap::from([(
+        "i-0aaa00000000000a2".to_string(),
+        Instance {
+            state: Some("running".into()),
+            tags: vec![("team".into(), "web".into())],
+        },
+    )]);
+    classify(
+        ACCOUNT,
+        "us-east-1",
+        &interfaces,
+        &eips,
+        &subnets,
+        &instances,
+    )
 }
 
 fn by_ip(list: &[PublicAddress]) -> BTreeMap<&str, &PublicAddress> {
@@ -170,6 +185,13 @@ fn every_public_address_has_its_kind_and_holder() {
     assert_eq!(a["3.80.0.1"].subnet_auto_assign, Some(true));
     assert!(a["54.10.0.1"].has_ipv6 && !a["3.80.0.1"].has_ipv6);
     assert_eq!(a["54.10.0.1"].instance_state.as_deref(), Some("running"));
+    assert!(
+        a["54.10.0.1"]
+            .tags
+            .contains(&("team".to_string(), "web".to_string())),
+        "the instance's tags: {:?}",
+        a["54.10.0.1"].tags
+    );
     assert_eq!(
         a["54.10.0.5"].tags,
         [
