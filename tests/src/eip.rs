@@ -319,3 +319,24 @@ pub async fn moto_executions(
     }
     out
 }
+
+/// Allocates a VPC Elastic IP tagged `Name=name`; returns (allocation id, public IP).
+pub async fn allocate_named(ec2: &aws_sdk_ec2::Client, name: &str) -> (String, String) {
+    use aws_sdk_ec2::types::{DomainType, ResourceType, Tag, TagSpecification};
+    let out = ec2
+        .allocate_address()
+        .domain(DomainType::Vpc)
+        .tag_specifications(
+            TagSpecification::builder()
+                .resource_type(ResourceType::ElasticIp)
+                .tags(Tag::builder().key("Name").value(name).build())
+                .build(),
+        )
+        .send()
+        .await
+        .expect("AllocateAddress");
+    (
+        out.allocation_id().expect("an allocation id").to_string(),
+        out.public_ip().expect("a public IP").to_string(),
+    )
+}

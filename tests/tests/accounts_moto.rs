@@ -9,10 +9,9 @@
 
 use std::sync::Arc;
 
-use aws_sdk_ec2::types::DomainType;
 use chrono::{DateTime, Duration, Utc};
 use serde_json::{json, Value};
-use vpcwarden_e2e::eip::{bucket, bucket_name, scratch};
+use vpcwarden_e2e::eip::{allocate_named, bucket, bucket_name, scratch};
 use vpcwarden_e2e::http::post;
 use vpcwarden_e2e::{config_at, standin};
 use vpcwarden_idle_report::{
@@ -48,17 +47,6 @@ async fn ec2_in(account: &str, region: &str) -> aws_sdk_ec2::Client {
     )
 }
 
-async fn allocate(ec2: &aws_sdk_ec2::Client) -> String {
-    ec2.allocate_address()
-        .domain(DomainType::Vpc)
-        .send()
-        .await
-        .unwrap()
-        .allocation_id()
-        .unwrap()
-        .to_string()
-}
-
 async fn lines(data: &Bucket, key: &str) -> Vec<Value> {
     String::from_utf8(data.get(key).await.unwrap())
         .unwrap()
@@ -78,7 +66,9 @@ async fn an_account_whose_role_cannot_be_assumed_is_reported_and_never_flagged()
     let mut made: Vec<(String, String, String)> = Vec::new();
     for account in [HUB, A, B] {
         for region in REGIONS {
-            let id = allocate(&ec2_in(account, region).await).await;
+            let id = allocate_named(&ec2_in(account, region).await, "org")
+                .await
+                .0;
             made.push((account.into(), region.into(), id));
         }
     }

@@ -4,11 +4,13 @@
 //! vpcwarden-standin-data, release dry-run, an SNS topic); and the opt-in
 //! release, through the SDK adapter, against moto's addresses.
 
-use aws_sdk_ec2::types::{ResourceType, Tag, TagSpecification};
+use aws_sdk_ec2::types::Tag;
 use chrono::{Duration, Utc};
 use serde_json::{json, Value};
 use vpcwarden_cloudtrail_gen::{read_truth, Options};
-use vpcwarden_e2e::eip::{bucket, generated, mismatches, scratch, upload_dir, whole_seconds};
+use vpcwarden_e2e::eip::{
+    allocate_named, bucket, generated, mismatches, scratch, upload_dir, whole_seconds,
+};
 use vpcwarden_e2e::http::invoke;
 use vpcwarden_e2e::{config_at, moto_s3, standin};
 use vpcwarden_eip::{analyse, AddressReport, Settings};
@@ -22,23 +24,6 @@ const TRAIL: &str = "vpcwarden-standin-trail";
 
 async fn ec2(region: &str) -> aws_sdk_ec2::Client {
     aws_sdk_ec2::Client::new(&config_at(&standin("VPCWARDEN_MOTO_URL"), region).await)
-}
-
-async fn allocate(ec2: &aws_sdk_ec2::Client, name: &str) -> String {
-    ec2.allocate_address()
-        .domain(aws_sdk_ec2::types::DomainType::Vpc)
-        .tag_specifications(
-            TagSpecification::builder()
-                .resource_type(ResourceType::ElasticIp)
-                .tags(Tag::builder().key("Name").value(name).build())
-                .build(),
-        )
-        .send()
-        .await
-        .unwrap()
-        .allocation_id()
-        .unwrap()
-        .to_string()
 }
 
 async fn instance(ec2: &aws_sdk_ec2::Client) -> String {
@@ -84,8 +69,8 @@ async fn snapshot_then_report_through_lambda() {
 
     // Addresses in two regions: one idle, one on an instance.
     let (east, west) = (ec2("us-east-1").await, ec2("eu-west-1").await);
-    let idle = allocate(&east, "idle-e2e").await;
-    let used = allocate(&west, "used-e2e").await;
+    let idle = allocate_named(&east, "idle-e2e").await.0;
+    let used = allocate_named(&west, "used-e2e").await.0;
     let i = instance(&west).await;
     west.associate_address()
         .allocation_id(&used)
@@ -94,7 +79,7 @@ async fn snapshot_then_report_through_lambda() {
         .await
         .unwrap();
     // An address on a stopped instance: attached, but billed as idle.
-    let parked = allocate(&west, "parked-e2e").await;
+    let parked = allocate_named(&west, "parked-e2e").await.0;
     let j = instance(&west).await;
     west.associate_address()
         .allocation_id(&parked)
@@ -267,12 +252,12 @@ async fn release_is_dry_run_first_and_never_touches_kept_or_reattached_addresses
     let ec2 = ec2(region).await;
     let conf = config_at(&standin("VPCWARDEN_MOTO_URL"), region).await;
     let (gone, kept, back) = (
-        allocate(&ec2, "gone").await,
-        allocate(&ec2, "kept").await,
-        allocate(&ec2, "back").await,
+        allocate_named(&ec2, "gone").await.0,
+        allocate_named(&ec2, "kept").await.0,
+        allocate_named(&ec2, "back").await.0,
     );
     // On an instance stopped (as its snapshot line will say) 30 days ago: idle and flagged, yet attached.
-    let parked = allocate(&ec2, "parked").await;
+    let parked = allocate_named(&ec2, "parked").await.0;
     let p = instance(&ec2).await;
     ec2.associate_address()
         .allocation_id(&parked)

@@ -15,9 +15,9 @@
 
 use std::collections::BTreeMap;
 
-use aws_sdk_ec2::types::{DomainType, ResourceType, Tag, TagSpecification};
+use aws_sdk_ec2::types::Tag;
 use chrono::Utc;
-use vpcwarden_e2e::eip::{bucket, bucket_name};
+use vpcwarden_e2e::eip::{allocate_named, bucket, bucket_name};
 use vpcwarden_e2e::{config_at, standin};
 use vpcwarden_inventory::SdkAddresses;
 use vpcwarden_ipv4::{parse_snapshot, report, HolderKind, Kind};
@@ -25,25 +25,6 @@ use vpcwarden_store::Bucket;
 
 /// A region no other test uses: the assertions count what this test made.
 const REGION: &str = "eu-south-1";
-
-async fn allocate(ec2: &aws_sdk_ec2::Client, name: &str) -> (String, String) {
-    let out = ec2
-        .allocate_address()
-        .domain(DomainType::Vpc)
-        .tag_specifications(
-            TagSpecification::builder()
-                .resource_type(ResourceType::ElasticIp)
-                .tags(Tag::builder().key("Name").value(name).build())
-                .build(),
-        )
-        .send()
-        .await
-        .unwrap();
-    (
-        out.allocation_id().unwrap().to_string(),
-        out.public_ip().unwrap().to_string(),
-    )
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_snapshot_and_report_cover_every_public_ipv4_address() {
@@ -78,7 +59,7 @@ async fn the_snapshot_and_report_cover_every_public_ipv4_address() {
         .await
         .unwrap();
     // One of them gets an Elastic IP (it replaces the auto-assigned address).
-    let (web_eip, web_ip) = allocate(&ec2, "web").await;
+    let (web_eip, web_ip) = allocate_named(&ec2, "web").await;
     ec2.associate_address()
         .allocation_id(&web_eip)
         .instance_id(&auto[1])
@@ -86,7 +67,7 @@ async fn the_snapshot_and_report_cover_every_public_ipv4_address() {
         .await
         .unwrap();
     // A NAT gateway with its Elastic IP.
-    let (nat_eip, nat_ip) = allocate(&ec2, "nat").await;
+    let (nat_eip, nat_ip) = allocate_named(&ec2, "nat").await;
     ec2.create_nat_gateway()
         .subnet_id(&other_subnet)
         .allocation_id(&nat_eip)
@@ -106,7 +87,7 @@ async fn the_snapshot_and_report_cover_every_public_ipv4_address() {
         .network_interface_id()
         .unwrap()
         .to_string();
-    let (eni_eip, eni_ip) = allocate(&ec2, "failover").await;
+    let (eni_eip, eni_ip) = allocate_named(&ec2, "failover").await;
     ec2.associate_address()
         .allocation_id(&eni_eip)
         .network_interface_id(&eni)
@@ -114,7 +95,7 @@ async fn the_snapshot_and_report_cover_every_public_ipv4_address() {
         .await
         .unwrap();
     // And an idle one.
-    let (_, idle_ip) = allocate(&ec2, "idle").await;
+    let (_, idle_ip) = allocate_named(&ec2, "idle").await;
 
     let s3 = vpcwarden_e2e::moto_s3().await;
     let name = bucket_name("ipv4");

@@ -80,9 +80,9 @@ fn cloudtrail_properties(v: &DdlValues) -> [(&'static str, String, bool); 11] {
 }
 
 /// `TBLPROPERTIES`' list: `'key'='value'` lines.
-fn property_lines<'a>(props: impl Iterator<Item = &'a (&'static str, String, bool)>) -> String {
+fn property_lines(props: impl Iterator<Item = (impl AsRef<str>, impl AsRef<str>)>) -> String {
     props
-        .map(|(k, val, _)| format!("  '{k}'='{val}'"))
+        .map(|(k, val)| format!("  '{}'='{}'", k.as_ref(), val.as_ref()))
         .collect::<Vec<_>>()
         .join(",\n")
 }
@@ -127,7 +127,7 @@ TBLPROPERTIES (
         db = v.database,
         table = v.table,
         location = location(v),
-        properties = property_lines(cloudtrail_properties(v).iter()),
+        properties = property_lines(cloudtrail_properties(v).into_iter().map(|(k, val, _)| (k, val))),
     )
 }
 
@@ -142,8 +142,9 @@ pub fn cloudtrail_table_sync(v: &DdlValues) -> [String; 2] {
             table = v.table,
             properties = property_lines(
                 cloudtrail_properties(v)
-                    .iter()
+                    .into_iter()
                     .filter(|(_, _, synced)| *synced)
+                    .map(|(k, val, _)| (k, val))
             ),
         ),
         format!(
@@ -153,6 +154,24 @@ pub fn cloudtrail_table_sync(v: &DdlValues) -> [String; 2] {
             location = location(v),
         ),
     ]
+}
+
+/// Partition projection over one `yyyy-MM-dd` day `key` from 2020, the data
+/// of each day under `template` (the snapshot and event store tables).
+fn daily_projection(key: &str, template: &str) -> String {
+    let p = |what: &str| format!("projection.{key}.{what}");
+    property_lines(
+        [
+            ("projection.enabled".to_string(), "true"),
+            (p("type"), "date"),
+            (p("format"), "yyyy-MM-dd"),
+            (p("range"), "2020-01-01,NOW"),
+            (p("interval"), "1"),
+            (p("interval.unit"), "DAYS"),
+            ("storage.location.template".to_string(), template),
+        ]
+        .into_iter(),
+    )
 }
 
 /// The snapshot table over `snapshots/dt=YYYY-MM-DD/*.jsonl`, for ad-hoc
@@ -179,14 +198,12 @@ PARTITIONED BY (dt STRING)
 ROW FORMAT SERDE 'org.openx.data.jsonserde.JsonSerDe'
 LOCATION 's3://{bucket}/snapshots/'
 TBLPROPERTIES (
-  'projection.enabled'='true',
-  'projection.dt.type'='date',
-  'projection.dt.format'='yyyy-MM-dd',
-  'projection.dt.range'='2020-01-01,NOW',
-  'projection.dt.interval'='1',
-  'projection.dt.interval.unit'='DAYS',
-  'storage.location.template'='s3://{bucket}/snapshots/dt=${{dt}}/'
+{properties}
 )",
+        properties = daily_projection(
+            "dt",
+            &format!("s3://{}/snapshots/dt=${{dt}}/", v.snapshot_bucket)
+        ),
         db = v.database,
         table = v.snapshot_table,
         bucket = v.snapshot_bucket,
@@ -225,14 +242,12 @@ PARTITIONED BY (day STRING)
 ROW FORMAT SERDE 'org.openx.data.jsonserde.JsonSerDe'
 LOCATION 's3://{bucket}/events/v{version}/'
 TBLPROPERTIES (
-  'projection.enabled'='true',
-  'projection.day.type'='date',
-  'projection.day.format'='yyyy-MM-dd',
-  'projection.day.range'='2020-01-01,NOW',
-  'projection.day.interval'='1',
-  'projection.day.interval.unit'='DAYS',
-  'storage.location.template'='s3://{bucket}/events/v{version}/day=${{day}}/'
+{properties}
 )",
+        properties = daily_projection(
+            "day",
+            &format!("s3://{}/events/v{version}/day=${{day}}/", v.snapshot_bucket)
+        ),
         db = v.database,
         table = event_table_name(),
         bucket = v.snapshot_bucket,

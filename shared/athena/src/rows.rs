@@ -132,11 +132,6 @@ fn record(at: &[usize; 8], n: usize, row: &[Option<String>]) -> Result<Value, Ro
 }
 
 fn sort(events: &mut Vec<LifecycleEvent>, malformed: &mut [String]) {
-    events.sort_by(|a, b| {
-        a.time
-            .cmp(&b.time)
-            .then_with(|| a.event_id.cmp(&b.event_id))
-    });
-    events.dedup_by(|a, b| a.event_id == b.event_id);
+    vpcwarden_eip::sort_events(events);
     malformed.sort();
 }

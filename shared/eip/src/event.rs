@@ -156,3 +156,16 @@ pub struct LifecycleEvent {
     #[serde(flatten)]
     pub kind: EventKind,
 }
+
+/// Puts events in time order, then by event id (same-second events in one
+/// order whatever the engine or thread interleaving), each event once (a
+/// file delivered twice, or read by two overlapping scans).
+pub fn sort_events<E: std::borrow::Borrow<LifecycleEvent>>(events: &mut Vec<E>) {
+    events.sort_by(|a, b| {
+        let (a, b) = (a.borrow(), b.borrow());
+        a.time
+            .cmp(&b.time)
+            .then_with(|| a.event_id.cmp(&b.event_id))
+    });
+    events.dedup_by(|a, b| a.borrow().event_id == b.borrow().event_id);
+}

@@ -191,12 +191,7 @@ pub fn reconstruct<'a>(
     snapshots: impl IntoIterator<Item = &'a SnapshotAddress>,
 ) -> Reconstruction {
     let mut order: Vec<&LifecycleEvent> = events.iter().collect();
-    order.sort_by(|a, b| {
-        a.time
-            .cmp(&b.time)
-            .then_with(|| a.event_id.cmp(&b.event_id))
-    });
-    order.dedup_by(|a, b| a.event_id == b.event_id);
+    crate::sort_events(&mut order);
 
     let mut out = Reconstruction::default();
     let mut ties = Ties::default();

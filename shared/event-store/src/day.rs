@@ -103,12 +103,7 @@ impl StoredDay {
             raw_bytes,
         } = extract;
         // One order, so the same files give the same bytes.
-        events.sort_by(|a, b| {
-            a.time
-                .cmp(&b.time)
-                .then_with(|| a.event_id.cmp(&b.event_id))
-        });
-        events.dedup_by(|a, b| a.event_id == b.event_id);
+        vpcwarden_eip::sort_events(&mut events);
         covered.sort();
         covered.dedup();
         malformed.sort();

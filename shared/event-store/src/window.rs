@@ -50,12 +50,7 @@ pub fn window<'a>(
         out.malformed.extend(d.header.malformed.iter().cloned());
         out.unreadable.extend(d.header.unreadable.iter().cloned());
     }
-    out.events.sort_by(|a, b| {
-        a.time
-            .cmp(&b.time)
-            .then_with(|| a.event_id.cmp(&b.event_id))
-    });
-    out.events.dedup_by(|a, b| a.event_id == b.event_id);
+    vpcwarden_eip::sort_events(&mut out.events);
     out.malformed.sort();
     out.unreadable.sort();
     out

@@ -98,18 +98,7 @@ impl Engine {
                 let q = lifecycle_query(table, from, to)?;
                 let out = run(port.as_ref(), &q, options).await?;
                 let (events, malformed) = rows_to_events(&out.header, &out.rows)?;
-                let coverage = day_coverage(
-                    trail,
-                    &DayFolders {
-                        prefix: &table.prefix,
-                        organization: table.organization.as_deref(),
-                        accounts: &table.accounts,
-                        regions: &table.regions,
-                        first: from.date_naive(),
-                        last: to.date_naive(),
-                    },
-                )
-                .await?;
+                let coverage = trail_days(trail, table, from.date_naive(), to.date_naive()).await?;
                 Ok(EngineOutput {
                     coverage,
                     engine: "athena",
@@ -269,18 +258,7 @@ impl Engine {
                     let q = extraction_query(table, first, last)?;
                     let res = run(port.as_ref(), &q, options).await?;
                     let mut found = rows_to_day_events(&res.header, &res.rows)?;
-                    let coverage = day_coverage(
-                        trail,
-                        &DayFolders {
-                            prefix: &table.prefix,
-                            organization: table.organization.as_deref(),
-                            accounts: &table.accounts,
-                            regions: &table.regions,
-                            first,
-                            last,
-                        },
-                    )
-                    .await?;
+                    let coverage = trail_days(trail, table, first, last).await?;
                     for day in first.iter_days().take_while(|d| *d <= last) {
                         let (events, malformed) = found.remove(&day).unwrap_or_default();
                         out.days.push(DayExtract {
@@ -340,6 +318,28 @@ impl Engine {
             }
         }
     }
+}
+
+/// Which of the table's accounts, regions and days `first..=last` have day
+/// folders in the trail's bucket (what Athena read).
+async fn trail_days(
+    trail: &Bucket,
+    table: &TrailTable,
+    first: NaiveDate,
+    last: NaiveDate,
+) -> Result<Coverage, JobError> {
+    Ok(day_coverage(
+        trail,
+        &DayFolders {
+            prefix: &table.prefix,
+            organization: table.organization.as_deref(),
+            accounts: &table.accounts,
+            regions: &table.regions,
+            first,
+            last,
+        },
+    )
+    .await?)
 }
 
 /// The accounts and regions `coverage` records on `day`.

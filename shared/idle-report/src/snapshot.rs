@@ -140,13 +140,12 @@ pub async fn snapshot_accounts(
     )
     .await;
     let key = snapshot_key(now);
-    let mut lines = String::new();
-    for a in &got.addresses {
-        lines.push_str(&serde_json::to_string(a).expect("addresses serialize"));
-        lines.push('\n');
-    }
     bucket
-        .put(&key, lines.into_bytes(), "application/x-ndjson")
+        .put(
+            &key,
+            vpcwarden_inventory::to_jsonl(&got.addresses).into_bytes(),
+            "application/x-ndjson",
+        )
         .await?;
     let public_key = public_ipv4_key(now);
     bucket

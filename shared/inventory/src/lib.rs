@@ -65,13 +65,18 @@ pub struct Inventory {
 impl Inventory {
     /// JSON Lines, one address per line (what `vpcwarden eip report --snapshot` and the report function read).
     pub fn to_jsonl(&self) -> String {
-        let mut out = String::new();
-        for a in &self.addresses {
-            out.push_str(&serde_json::to_string(a).expect("addresses serialize"));
-            out.push('\n');
-        }
-        out
+        to_jsonl(&self.addresses)
     }
+}
+
+/// Snapshot lines: one address per line.
+pub fn to_jsonl(addresses: &[SnapshotAddress]) -> String {
+    let mut out = String::new();
+    for a in addresses {
+        out.push_str(&serde_json::to_string(a).expect("addresses serialize"));
+        out.push('\n');
+    }
+    out
 }
 
 /// Reads every enabled region (or only `only`, when given). Fails only when

@@ -69,6 +69,21 @@ pub async fn caller_account(config: &SdkConfig) -> Result<String, vpcwarden_aws_
         })
 }
 
+/// A tag as the snapshots keep it: (key, value).
+fn tag_pair(t: &aws_sdk_ec2::types::Tag) -> (String, String) {
+    (
+        t.key().unwrap_or_default().to_string(),
+        t.value().unwrap_or_default().to_string(),
+    )
+}
+
+/// `running`, `stopped`, … as DescribeInstances says.
+fn instance_state(i: &aws_sdk_ec2::types::Instance) -> Option<String> {
+    i.state()
+        .and_then(|s| s.name())
+        .map(|n| n.as_str().to_string())
+}
+
 fn non_empty(s: Option<&str>) -> Option<String> {
     s.filter(|v| !v.is_empty()).map(str::to_string)
 }
@@ -136,16 +151,7 @@ pub fn snapshot_address(a: &aws_sdk_ec2::types::Address, region: &str) -> Option
         network_interface_id: non_empty(a.network_interface_id()),
         network_interface_owner_id: non_empty(a.network_interface_owner_id()),
         public_ipv4_pool: non_empty(a.public_ipv4_pool()),
-        tags: a
-            .tags()
-            .iter()
-            .map(|t| {
-                (
-                    t.key().unwrap_or_default().to_string(),
-                    t.value().unwrap_or_default().to_string(),
-                )
-            })
-            .collect(),
+        tags: a.tags().iter().map(tag_pair).collect(),
         private_ip: non_empty(a.private_ip_address()),
         domain: a.domain().map(|d| d.as_str().to_string()),
         network_border_group: non_empty(a.network_border_group()),
@@ -250,10 +256,7 @@ impl SdkAddresses {
         };
         for i in &found {
             let Some(id) = i.instance_id() else { continue };
-            let state = i
-                .state()
-                .and_then(|s| s.name())
-                .map(|n| n.as_str().to_string());
+            let state = instance_state(i);
             let since = i
                 .state_transition_reason()
                 .and_then(state_since_from_reason);
@@ -409,20 +412,8 @@ impl crate::InterfaceSource for SdkAddresses {
                 .iter()
                 .filter_map(|i| {
                     let info = vpcwarden_ipv4::Instance {
-                        state: i
-                            .state()
-                            .and_then(|s| s.name())
-                            .map(|n| n.as_str().to_string()),
-                        tags: i
-                            .tags()
-                            .iter()
-                            .map(|t| {
-                                (
-                                    t.key().unwrap_or_default().to_string(),
-                                    t.value().unwrap_or_default().to_string(),
-                                )
-                            })
-                            .collect(),
+                        state: instance_state(i),
+                        tags: i.tags().iter().map(tag_pair).collect(),
                     };
                     Some((i.instance_id()?.to_string(), info))
                 })

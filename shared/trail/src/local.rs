@@ -100,12 +100,7 @@ impl Scan {
         for (account, region, day) in &self.damaged {
             self.coverage.remove(account, region, *day);
         }
-        self.events.sort_by(|a, b| {
-            a.time
-                .cmp(&b.time)
-                .then_with(|| a.event_id.cmp(&b.event_id))
-        });
-        self.events.dedup_by(|a, b| a.event_id == b.event_id);
+        vpcwarden_eip::sort_events(&mut self.events);
         self.unreadable.sort();
         self.malformed.sort();
         self
