@@ -127,13 +127,18 @@ fuzz: fuzz-build
 		test $${PIPESTATUS[0]} -eq 0 || exit 1; \
 	done
 
-## arm64 Lambda packages: one bootstrap zip per function, sizes printed.
-LAMBDA_FUNCTIONS := endpoint-provisioner eip-snapshot eip-report
+## arm64 Lambda packages: every function from ONE cargo invocation (one feature resolution,
+## the AWS SDK compiled once), copied to infra/.build/<function>.zip, where the template's
+## CodeUri points: `sam build` only copies them (it never compiles). Sizes printed.
+LAMBDA_FUNCTIONS := endpoint-provisioner endpoint-reconciler eip-snapshot eip-report
+LAMBDA_ARTIFACTS := $(CURDIR)/infra/.build
 package: tools
 	rustup target list --installed | grep -qx aarch64-unknown-linux-gnu || rustup target add aarch64-unknown-linux-gnu \
 		|| { echo "cannot install the aarch64-unknown-linux-gnu target: 'rustup target add aarch64-unknown-linux-gnu' failed" >&2; exit 1; }
 	cargo lambda build --release --arm64 --output-format zip $(foreach f,$(LAMBDA_FUNCTIONS),--bin $(f))
+	mkdir -p $(LAMBDA_ARTIFACTS)
 	@for f in $(LAMBDA_FUNCTIONS); do \
 		z=$(CARGO_TARGET_DIR)/lambda/$$f/bootstrap.zip; \
-		printf '%s\t%s bytes\t%s\n' "$$f" "$$(stat -c %s $$z)" "$$z"; \
+		cp -p $$z $(LAMBDA_ARTIFACTS)/$$f.zip; \
+		printf '%s\t%s bytes\t%s\n' "$$f" "$$(stat -c %s $$z)" "infra/.build/$$f.zip"; \
 	done
