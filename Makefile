@@ -20,6 +20,11 @@ DUCKDB_VERSION := 2.0.0
 JSONSCHEMA_VERSION := 4.26.0
 TOOLS_STAMP := $(VENV)/.tools-$(MOTO_VERSION)-$(CARGO_LAMBDA_VERSION)-$(BOTO3_VERSION)-$(ZIG_VERSION)-$(DUCKDB_VERSION)-$(JSONSCHEMA_VERSION)
 LINT_STAMP := $(LINT_VENV)/.tools-$(CFN_LINT_VERSION)-$(CHECKOV_VERSION)
+# The SAM CLI pins its own boto3 and cfn-lint: a venv of its own.
+DEPLOY_VENV := $(CURDIR)/.venv-deploy
+SAM_CLI_VERSION := 1.170.0
+DEPLOY_STAMP := $(DEPLOY_VENV)/.tools-$(SAM_CLI_VERSION)
+SAM := $(DEPLOY_VENV)/bin/sam
 CARGO_FUZZ_VERSION := 0.13.2
 # Outside the clone, like the build cache: CI's fresh clones reuse it.
 RUST_TOOLS ?= $(HOME)/.cache/vpcwarden/tools
@@ -31,18 +36,24 @@ export CARGO_TARGET_DIR ?= $(HOME)/.cache/vpcwarden/target
 export AWS_REGION ?= us-east-1
 export PATH := $(VENV)/bin:$(RUST_TOOLS)/bin:$(PATH)
 
-.PHONY: all tools lint-tools build test unit demo bench bench-eip bench-store fmt lint infra-lint package fuzz fuzz-build clean-tools
+.PHONY: all tools lint-tools deploy-tools deploy deploy-check deploy-member build test unit demo bench bench-eip bench-store fmt lint infra-lint package fuzz fuzz-build clean-tools
 
 all: build
 
 tools: $(TOOLS_STAMP)
 lint-tools: $(LINT_STAMP)
+deploy-tools: $(DEPLOY_STAMP)
 
 $(TOOLS_STAMP):
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check \
 		"moto[server,ec2]==$(MOTO_VERSION)" "cargo-lambda==$(CARGO_LAMBDA_VERSION)" "boto3==$(BOTO3_VERSION)" \
 		"ziglang==$(ZIG_VERSION)" "duckdb==$(DUCKDB_VERSION)" "jsonschema[format-nongpl]==$(JSONSCHEMA_VERSION)"
+	touch $@
+
+$(DEPLOY_STAMP):
+	$(PYTHON) -m venv $(DEPLOY_VENV)
+	$(DEPLOY_VENV)/bin/pip install --quiet --disable-pip-version-check "aws-sam-cli==$(SAM_CLI_VERSION)"
 	touch $@
 
 $(LINT_STAMP):
@@ -56,7 +67,8 @@ build:
 
 ## Everything: unit, property and end-to-end tests (moto + cargo lambda watch).
 test: tools build infra-lint
-	scripts/with-standins.sh cargo test --workspace --no-fail-fast
+	scripts/with-standins.sh bash -c 'status=0; cargo test --workspace --no-fail-fast || status=$$?; \
+		$(VENV)/bin/python -m unittest discover -s infra/tests -v || status=1; exit $$status'
 
 ## The deployment template: cfn-lint, checkov (no network: --skip-download), least-privilege IAM,
 ## and the DDL/SQL it embeds equal to what the code generates.
@@ -85,7 +97,7 @@ lint:
 	cargo clippy --workspace --all-targets -- -D warnings
 
 clean-tools:
-	rm -rf $(VENV) $(LINT_VENV)
+	rm -rf $(VENV) $(LINT_VENV) $(DEPLOY_VENV)
 
 ## Benchmarks recorded in BENCHMARKS.md (release build).
 bench: tools
@@ -142,3 +154,47 @@ package: tools
 		cp -p $$z $(LAMBDA_ARTIFACTS)/$$f.zip; \
 		printf '%s\t%s bytes\t%s\n' "$$f" "$$(stat -c %s $$z)" "infra/.build/$$f.zip"; \
 	done
+
+## Deploy from a plain shell (README, "Deploy"). SAM CLI telemetry stays off.
+export SAM_CLI_TELEMETRY := 0
+STACK_CONFIG := infra/samconfig.toml
+
+## The hub stack: the four zips of `make package`, `sam build` (copies them), `sam deploy`
+## (guided the first time; infra/samconfig.toml after), then the member-account command line.
+deploy: deploy-tools package
+	cd infra && $(SAM) build --template-file template.yaml
+	cd infra && if [ -f samconfig.toml ]; then $(SAM) deploy; else $(SAM) deploy --guided --capabilities CAPABILITY_IAM; fi
+	$(DEPLOY_VENV)/bin/python infra/deploy.py hub-next --config $(STACK_CONFIG)
+
+## The build path without an AWS account: `sam validate --lint`, `sam build`, and the built
+## template's artifacts checked (sam build passes a missing zip through). Offline for certain:
+## dummy credentials, and every HTTP(S) request goes to a dead proxy.
+OFFLINE := env -u AWS_PROFILE -u AWS_SESSION_TOKEN AWS_ACCESS_KEY_ID=deploy-check \
+	AWS_SECRET_ACCESS_KEY=deploy-check AWS_REGION=$(AWS_REGION) HTTPS_PROXY=http://127.0.0.1:9 HTTP_PROXY=http://127.0.0.1:9 \
+	https_proxy=http://127.0.0.1:9 http_proxy=http://127.0.0.1:9 NO_PROXY= no_proxy=
+deploy-check: deploy-tools package
+	cd infra && $(OFFLINE) $(SAM) validate --lint --template-file template.yaml
+	cd infra && $(OFFLINE) $(SAM) build --template-file template.yaml
+	$(DEPLOY_VENV)/bin/python infra/deploy.py check-build infra/.aws-sam/build/template.yaml
+	@echo "deploy-check: template valid; the four functions' zips built once and in the built template"
+
+## Member accounts (infra/member.yaml): MEMBER_OUS=ou-…,ou-… deploys a service-managed StackSet
+## over those OUs (management account or delegated administrator: MEMBER_CALL_AS=DELEGATED_ADMIN);
+## without MEMBER_OUS, one stack in the account of the current credentials. `make deploy`
+## prints the whole line with the hub's values.
+ORGANIZATION_ID ?=
+SNAPSHOT_ROLE_ARN ?=
+MWAA_READER_ROLE_ARNS ?=
+EVENT_BUS_ARN ?=
+SNAPSHOT_ROLE_NAME ?=
+MWAA_READ_ROLE_NAME ?=
+MEMBER_OUS ?=
+MEMBER_CALL_AS ?= SELF
+MEMBER_STACK ?= vpcwarden-member
+REGION ?= $(AWS_REGION)
+deploy-member: tools
+	$(VENV)/bin/python infra/deploy.py member --organization-id "$(ORGANIZATION_ID)" \
+		--snapshot-role-arn "$(SNAPSHOT_ROLE_ARN)" --mwaa-reader-role-arns "$(MWAA_READER_ROLE_ARNS)" \
+		--event-bus-arn "$(EVENT_BUS_ARN)" --snapshot-role-name "$(SNAPSHOT_ROLE_NAME)" \
+		--mwaa-read-role-name "$(MWAA_READ_ROLE_NAME)" --ous "$(MEMBER_OUS)" --call-as "$(MEMBER_CALL_AS)" \
+		--stack-name "$(MEMBER_STACK)" --region "$(REGION)"

@@ -103,10 +103,11 @@ pub enum Cmd {
         /// Only these regions (comma-separated); default: every enabled region.
         #[arg(long, env = "VPCWARDEN_SNAPSHOT_REGIONS", value_delimiter = ',')]
         regions: Vec<String>,
-        /// Several accounts (comma-separated), each read through --role-name there
+        /// Several accounts (comma-separated), or `organization` (every active account,
+        /// from organizations:ListAccounts), each read through --role-name there
         /// (infra/member.yaml); default: the account of the credentials.
-        #[arg(long, env = "VPCWARDEN_SNAPSHOT_ACCOUNTS", value_delimiter = ',')]
-        accounts: Vec<String>,
+        #[arg(long, env = "VPCWARDEN_SNAPSHOT_ACCOUNTS", value_parser = vpcwarden_inventory::AccountList::parse)]
+        accounts: Option<vpcwarden_inventory::AccountList>,
         /// The member accounts' snapshot read role.
         #[arg(
             long,
@@ -185,7 +186,7 @@ pub fn run(cmd: Cmd) -> Result<ExitCode> {
             role_name,
             account_concurrency,
         } => {
-            let spec = (!accounts.is_empty()).then_some(vpcwarden_idle_report::AccountsSpec {
+            let spec = accounts.map(|accounts| vpcwarden_idle_report::AccountsSpec {
                 accounts,
                 role_name,
                 concurrency: account_concurrency as usize,

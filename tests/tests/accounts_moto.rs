@@ -17,6 +17,7 @@ use vpcwarden_e2e::{config_at, standin};
 use vpcwarden_idle_report::{
     run, snapshot_accounts, AccountsSpec, Deps, Engine, JobConfig, SnapshotOutcome,
 };
+use vpcwarden_inventory::AccountList;
 use vpcwarden_store::Bucket;
 
 const HUB: &str = "123456789012";
@@ -29,22 +30,26 @@ fn role(account: &str) -> String {
     format!("arn:aws:iam::{account}:role/{ROLE}")
 }
 
-/// An EC2 client acting in `account` (moto: credentials of a role assumed there).
-async fn ec2_in(account: &str, region: &str) -> aws_sdk_ec2::Client {
-    let conf = config_at(&standin("VPCWARDEN_MOTO_URL"), region).await;
+/// SDK configuration acting in `account` (moto: credentials of a role assumed
+/// there), through `endpoint`.
+async fn config_in(endpoint: &str, account: &str, region: &str) -> aws_config::SdkConfig {
+    let conf = config_at(endpoint, region).await;
     if account == HUB {
-        return aws_sdk_ec2::Client::new(&conf);
+        return conf;
     }
     let creds = aws_config::sts::AssumeRoleProvider::builder(role(account))
         .session_name("test-setup")
         .configure(&conf)
         .build()
         .await;
-    aws_sdk_ec2::Client::from_conf(
-        aws_sdk_ec2::config::Builder::from(&conf)
-            .credentials_provider(creds)
-            .build(),
-    )
+    conf.into_builder()
+        .credentials_provider(aws_sdk_ec2::config::SharedCredentialsProvider::new(creds))
+        .build()
+}
+
+/// An EC2 client acting in `account`.
+async fn ec2_in(account: &str, region: &str) -> aws_sdk_ec2::Client {
+    aws_sdk_ec2::Client::new(&config_in(&standin("VPCWARDEN_MOTO_URL"), account, region).await)
 }
 
 async fn lines(data: &Bucket, key: &str) -> Vec<Value> {
@@ -79,7 +84,7 @@ async fn an_account_whose_role_cannot_be_assumed_is_reported_and_never_flagged()
     // The hub's calls go through the fault proxy (EC2 throttling, and the denial below).
     let hub = config_at(&proxy, "us-east-1").await;
     let spec = AccountsSpec {
-        accounts: vec![HUB.into(), A.into(), B.into()],
+        accounts: AccountList::Listed(vec![HUB.into(), A.into(), B.into()]),
         role_name: ROLE.into(),
         concurrency: 2,
     };
@@ -211,5 +216,146 @@ async fn an_account_whose_role_cannot_be_assumed_is_reported_and_never_flagged()
     assert!(out
         .markdown
         .contains("**The latest snapshot could not read account 222222222222, every region"));
+    // The public-IPv4 report says whose addresses its totals leave out.
+    let ipv4 = out
+        .public_ipv4
+        .as_ref()
+        .expect("public-IPv4 report written");
+    let json_key = ipv4
+        .report_keys
+        .iter()
+        .find(|k| k.ends_with(".json"))
+        .unwrap();
+    let doc: Value = serde_json::from_slice(&data.get(json_key).await.unwrap()).unwrap();
+    let not_read: Vec<&str> = doc["not_read"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n.as_str().unwrap())
+        .collect();
+    assert_eq!(not_read.len(), 1, "{not_read:?}");
+    assert!(
+        not_read[0].starts_with("account 222222222222, every region: ")
+            && not_read[0].contains("AccessDenied"),
+        "{not_read:?}"
+    );
     std::fs::remove_dir_all(&trail).unwrap();
+}
+
+/// `organization`: the accounts come from organizations:ListAccounts (the hub
+/// is the management account here; moto keeps one organization per
+/// management account, so this test's is its own). Active accounts are read,
+/// a suspended (closed) one is recorded as not read with its state, and its
+/// address is not in the snapshot.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn organization_accounts_are_listed_and_a_suspended_one_is_not_read() {
+    const MGMT: &str = "444400000001";
+    let moto = standin("VPCWARDEN_MOTO_URL");
+    let region = "eu-west-3";
+    let hub = config_in(&moto, MGMT, "us-east-1").await;
+    let org = aws_sdk_organizations::Client::new(&hub);
+    org.create_organization()
+        .feature_set(aws_sdk_organizations::types::OrganizationFeatureSet::All)
+        .send()
+        .await
+        .unwrap();
+    let mut members = Vec::new();
+    for i in 0..3 {
+        let status = org
+            .create_account()
+            .email(format!("org-member-{i}@example.com"))
+            .account_name(format!("member-{i}"))
+            .send()
+            .await
+            .unwrap();
+        members.push(
+            status
+                .create_account_status()
+                .unwrap()
+                .account_id()
+                .unwrap()
+                .to_string(),
+        );
+    }
+    let mut made = Vec::new();
+    for account in members.iter().map(String::as_str).chain([MGMT]) {
+        let ec2 = aws_sdk_ec2::Client::new(&config_in(&moto, account, region).await);
+        made.push((
+            account.to_string(),
+            allocate_named(&ec2, "org-list").await.0,
+        ));
+    }
+    let closed = members[2].clone();
+    org.close_account()
+        .account_id(&closed)
+        .send()
+        .await
+        .unwrap();
+
+    let s3 = vpcwarden_e2e::moto_s3().await;
+    let name = bucket_name("org-list");
+    bucket(&s3, &name).await;
+    let data = Bucket::new(s3.clone(), name.clone());
+    let spec = AccountsSpec {
+        accounts: AccountList::Organization,
+        role_name: ROLE.into(),
+        concurrency: 4,
+    };
+    let only = vec![region.to_string()];
+    let out = snapshot_accounts(&hub, MGMT, &spec, &data, Some(&only), Utc::now())
+        .await
+        .unwrap();
+    assert_eq!(out.scope_failures.len(), 1, "{:?}", out.scope_failures);
+    let f = &out.scope_failures[0];
+    assert_eq!(
+        (f.account.as_str(), f.region.as_deref()),
+        (closed.as_str(), None)
+    );
+    assert!(f.reason.contains("SUSPENDED"), "{}", f.reason);
+    let got = lines(&data, &out.key).await;
+    for (account, id) in &made {
+        assert_eq!(has(&got, id), *account != closed, "{account} {id}");
+    }
+    let coverage: Value =
+        serde_json::from_slice(&data.get(out.coverage_key.as_ref().unwrap()).await.unwrap())
+            .unwrap();
+    let asked: Vec<&str> = coverage["accounts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a.as_str().unwrap())
+        .collect();
+    for account in members.iter().map(String::as_str).chain([MGMT]) {
+        assert!(asked.contains(&account), "{account} not in {asked:?}");
+    }
+}
+
+/// Without an organization (or without permission) the list cannot be read:
+/// the snapshot fails, naming the setting, and writes nothing — a partial
+/// account list would read as "those accounts have no addresses". (AWS
+/// answers an account outside any organization with
+/// AWSOrganizationsNotInUseException; moto with an empty list, which is
+/// refused too: an organization always holds its management account.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn organization_listing_that_fails_writes_nothing() {
+    let moto = standin("VPCWARDEN_MOTO_URL");
+    let hub = config_in(&moto, "444400000002", "us-east-1").await;
+    let s3 = vpcwarden_e2e::moto_s3().await;
+    let name = bucket_name("org-none");
+    bucket(&s3, &name).await;
+    let data = Bucket::new(s3.clone(), name.clone());
+    let spec = AccountsSpec {
+        accounts: AccountList::Organization,
+        role_name: ROLE.into(),
+        concurrency: 4,
+    };
+    let err = snapshot_accounts(&hub, "444400000002", &spec, &data, None, Utc::now())
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("organization") && err.contains("ListAccounts"),
+        "{err}"
+    );
+    assert!(data.list("").await.unwrap().is_empty());
 }

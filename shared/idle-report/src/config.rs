@@ -209,16 +209,11 @@ pub fn snapshot_from_env(
     let accounts = match opt("VPCWARDEN_SNAPSHOT_ACCOUNTS") {
         None => None,
         Some(v) => {
-            let accounts = list(&v);
-            if let Some(bad) = accounts
-                .iter()
-                .find(|a| a.len() != 12 || !a.bytes().all(|b| b.is_ascii_digit()))
-            {
-                return Err(EnvError {
+            let accounts =
+                vpcwarden_inventory::AccountList::parse(&v).map_err(|message| EnvError {
                     variable: "VPCWARDEN_SNAPSHOT_ACCOUNTS",
-                    message: format!("{bad:?} is not a 12-digit account id"),
-                });
-            }
+                    message,
+                })?;
             let role_name = opt("VPCWARDEN_SNAPSHOT_ROLE_NAME")
                 .unwrap_or_else(|| "vpcwarden-snapshot-read".into());
             if !role_name

@@ -3,10 +3,11 @@
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
+use vpcwarden_inventory::SnapshotCoverage;
 use vpcwarden_ipv4::render::{csv, json_document, markdown};
 use vpcwarden_ipv4::{parse_snapshot, report, PublicAddress};
 use vpcwarden_store::{
-    pick_public_ipv4, public_ipv4_report_key, Bucket, ReportFormat, PUBLIC_IPV4,
+    pick_public_ipv4, public_ipv4_report_key, Bucket, ReportFormat, PUBLIC_IPV4, SNAPSHOTS,
 };
 
 use crate::job::JobError;
@@ -35,6 +36,36 @@ async fn read(bucket: &Bucket, key: &str) -> Result<Vec<PublicAddress>, JobError
     })
 }
 
+/// What the snapshot taken with `public_key` could not read, from the
+/// coverage written beside it (none for snapshots older than coverage files).
+async fn not_read(bucket: &Bucket, public_key: &str) -> Result<Vec<String>, JobError> {
+    let Some(rest) = public_key.strip_prefix(PUBLIC_IPV4) else {
+        return Ok(Vec::new());
+    };
+    let key = crate::snapshot::coverage_key(&format!("{SNAPSHOTS}{rest}"));
+    if bucket.list(&key).await?.iter().all(|(k, _)| *k != key) {
+        return Ok(Vec::new());
+    }
+    let bytes = bucket.get(&key).await?;
+    let cov: SnapshotCoverage =
+        serde_json::from_slice(&bytes).map_err(|e| JobError::BadCoverage {
+            key: key.clone(),
+            message: e.to_string(),
+        })?;
+    let mut out: Vec<String> = cov
+        .failures
+        .iter()
+        .chain(&cov.public_ipv4_failures)
+        .map(|f| match &f.region {
+            Some(r) => format!("account {}, region {r}: {}", f.account, f.reason),
+            None => format!("account {}, every region: {}", f.account, f.reason),
+        })
+        .collect();
+    out.sort();
+    out.dedup();
+    Ok(out)
+}
+
 /// Writes the public-IPv4 report; `None` when no public-IPv4 snapshot exists
 /// yet. Addresses tagged `keep_tag` are offered no way out.
 pub async fn public_ipv4(
@@ -56,7 +87,8 @@ pub async fn public_ipv4(
         Some(k) => Some(read(bucket, k).await?),
         None => None,
     };
-    let r = report(&latest, earlier.as_deref(), keep_tag);
+    let mut r = report(&latest, earlier.as_deref(), keep_tag);
+    r.not_read = not_read(bucket, &latest_key).await?;
     let documents = [
         (
             ReportFormat::Json,

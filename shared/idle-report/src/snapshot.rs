@@ -4,7 +4,8 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_json::Value;
 use vpcwarden_inventory::{
-    take, take_accounts, take_public_ipv4, AddressSource, InterfaceSource, ScopeFailure,
+    take, take_accounts, take_public_ipv4, AccountsSnapshot, AddressSource, InterfaceSource,
+    ScopeFailure,
 };
 use vpcwarden_store::{public_ipv4_key, snapshot_key, Bucket};
 
@@ -20,17 +21,17 @@ pub struct SnapshotOutcome {
     pub addresses: usize,
     /// Regions read.
     pub regions_read: usize,
-    /// Regions that failed (region, reason): reported, the others still written.
+    /// Regions that failed (`account/region`, reason): reported, the others still written.
     pub region_failures: Vec<(String, String)>,
     /// The public-IPv4 snapshot's key (every public IPv4 address), when taken.
     pub public_ipv4_key: Option<String>,
     /// Public IPv4 addresses recorded.
     pub public_ipv4_addresses: usize,
-    /// Regions whose interfaces could not be read (region, reason).
+    /// Regions whose interfaces could not be read (`account/region`, reason).
     pub public_ipv4_region_failures: Vec<(String, String)>,
-    /// Several accounts: the coverage object's key (what was read, what failed).
+    /// The coverage object's key (what was read, what failed).
     pub coverage_key: Option<String>,
-    /// Several accounts: accounts (whole, `region` null) and regions not read.
+    /// Accounts (whole, `region` null) and regions whose Elastic IPs were not read.
     pub scope_failures: Vec<ScopeFailure>,
     /// The metrics line (embedded metric format).
     pub metrics: Value,
@@ -38,7 +39,8 @@ pub struct SnapshotOutcome {
 
 /// Takes the inventory and writes it under `snapshots/dt=…/HHMMSS.jsonl`;
 /// with `interfaces`, every public IPv4 address of the same regions under
-/// `public-ipv4/dt=…/HHMMSS.jsonl` too.
+/// `public-ipv4/dt=…/HHMMSS.jsonl` too; and the coverage beside the snapshot
+/// (a region that failed is not read, not empty).
 pub async fn snapshot(
     source: &dyn AddressSource,
     interfaces: Option<&dyn InterfaceSource>,
@@ -48,52 +50,93 @@ pub async fn snapshot(
     now: DateTime<Utc>,
 ) -> Result<SnapshotOutcome, JobError> {
     let inv = take(source, account, only_regions, now).await?;
-    let key = snapshot_key(now);
-    bucket
-        .put(&key, inv.to_jsonl().into_bytes(), "application/x-ndjson")
-        .await?;
     let public = match interfaces {
-        Some(src) => {
-            let p = take_public_ipv4(src, &inv, now).await;
-            let k = public_ipv4_key(now);
-            bucket
-                .put(
-                    &k,
-                    vpcwarden_ipv4::to_jsonl(&p.addresses).into_bytes(),
-                    "application/x-ndjson",
-                )
-                .await?;
-            Some((k, p))
-        }
+        Some(src) => Some(take_public_ipv4(src, &inv, now).await),
         None => None,
     };
-    let (public_ipv4_key, public_ipv4_addresses, public_ipv4_region_failures) = match public {
-        Some((k, p)) => (Some(k), p.addresses.len(), p.region_failures),
-        None => (None, 0, Vec::new()),
+    let with_public = public.is_some();
+    let mut got = AccountsSnapshot::started(now, &[account.to_string()]);
+    got.add(account, inv, public);
+    got.finish();
+    write(bucket, got, with_public, now).await
+}
+
+/// Writes the snapshot, the public-IPv4 snapshot (when taken) and the
+/// coverage, and counts them.
+async fn write(
+    bucket: &Bucket,
+    got: AccountsSnapshot,
+    with_public: bool,
+    now: DateTime<Utc>,
+) -> Result<SnapshotOutcome, JobError> {
+    let key = snapshot_key(now);
+    bucket
+        .put(
+            &key,
+            vpcwarden_inventory::to_jsonl(&got.addresses).into_bytes(),
+            "application/x-ndjson",
+        )
+        .await?;
+    let public_key = if with_public {
+        let k = public_ipv4_key(now);
+        bucket
+            .put(
+                &k,
+                vpcwarden_ipv4::to_jsonl(&got.public.addresses).into_bytes(),
+                "application/x-ndjson",
+            )
+            .await?;
+        Some(k)
+    } else {
+        None
     };
+    let cov_key = coverage_key(&key);
+    bucket
+        .put(
+            &cov_key,
+            serde_json::to_vec_pretty(&got.coverage).expect("coverage serializes"),
+            "application/json",
+        )
+        .await?;
+    let cov = got.coverage;
+    let label = |f: &ScopeFailure| {
+        Some((
+            format!("{}/{}", f.account, f.region.clone()?),
+            f.reason.clone(),
+        ))
+    };
+    let region_failures: Vec<(String, String)> = cov.failures.iter().filter_map(label).collect();
+    let public_ipv4_region_failures: Vec<(String, String)> =
+        cov.public_ipv4_failures.iter().filter_map(label).collect();
+    let account_failures = cov.failures.iter().filter(|f| f.region.is_none()).count();
     let metrics = emf_document(
         "eip-snapshot",
         now,
         &[
-            ("AddressesRecorded", "Count", inv.addresses.len().into()),
+            ("AddressesRecorded", "Count", got.addresses.len().into()),
             (
                 "RegionFailures",
                 "Count",
-                (inv.region_failures.len() + public_ipv4_region_failures.len()).into(),
+                (region_failures.len() + public_ipv4_region_failures.len()).into(),
             ),
-            ("PublicIpv4Recorded", "Count", public_ipv4_addresses.into()),
+            ("AccountFailures", "Count", account_failures.into()),
+            (
+                "PublicIpv4Recorded",
+                "Count",
+                got.public.addresses.len().into(),
+            ),
         ],
     );
     Ok(SnapshotOutcome {
         key,
-        addresses: inv.addresses.len(),
-        regions_read: inv.regions_read.len(),
-        region_failures: inv.region_failures,
-        public_ipv4_key,
-        public_ipv4_addresses,
+        addresses: got.addresses.len(),
+        regions_read: cov.read.len(),
+        region_failures,
+        public_ipv4_key: public_key,
+        public_ipv4_addresses: got.public.addresses.len(),
         public_ipv4_region_failures,
-        coverage_key: None,
-        scope_failures: Vec::new(),
+        coverage_key: Some(cov_key),
+        scope_failures: cov.failures,
         metrics,
     })
 }
@@ -109,8 +152,8 @@ pub fn coverage_key(snapshot_key: &str) -> String {
 /// Where the organization snapshot reads.
 #[derive(Debug, Clone)]
 pub struct AccountsSpec {
-    /// Accounts to read (the hub's own included when listed).
-    pub accounts: Vec<String>,
+    /// Accounts to read (the hub's own included when listed), or the organization's.
+    pub accounts: vpcwarden_inventory::AccountList,
     /// The role the member template creates in each (`vpcwarden-snapshot-read`).
     pub role_name: String,
     /// Accounts read at once.
@@ -129,90 +172,24 @@ pub async fn snapshot_accounts(
     only_regions: Option<&[String]>,
     now: DateTime<Utc>,
 ) -> Result<SnapshotOutcome, JobError> {
-    let got = take_accounts(
+    let accounts = vpcwarden_inventory::resolve_accounts(hub, &spec.accounts).await?;
+    let mut got = take_accounts(
         hub,
         hub_account,
-        &spec.accounts,
+        &accounts.active,
         &spec.role_name,
         only_regions,
         spec.concurrency,
         now,
     )
     .await;
-    let key = snapshot_key(now);
-    bucket
-        .put(
-            &key,
-            vpcwarden_inventory::to_jsonl(&got.addresses).into_bytes(),
-            "application/x-ndjson",
-        )
-        .await?;
-    let public_key = public_ipv4_key(now);
-    bucket
-        .put(
-            &public_key,
-            vpcwarden_ipv4::to_jsonl(&got.public.addresses).into_bytes(),
-            "application/x-ndjson",
-        )
-        .await?;
-    let cov_key = coverage_key(&key);
-    bucket
-        .put(
-            &cov_key,
-            serde_json::to_vec_pretty(&got.coverage).expect("coverage serializes"),
-            "application/json",
-        )
-        .await?;
-    let failures = got.coverage.failures.clone();
-    let metrics = emf_document(
-        "eip-snapshot",
-        now,
-        &[
-            ("AddressesRecorded", "Count", got.addresses.len().into()),
-            (
-                "RegionFailures",
-                "Count",
-                failures
-                    .iter()
-                    .filter(|f| f.region.is_some())
-                    .count()
-                    .into(),
-            ),
-            (
-                "AccountFailures",
-                "Count",
-                failures
-                    .iter()
-                    .filter(|f| f.region.is_none())
-                    .count()
-                    .into(),
-            ),
-            (
-                "PublicIpv4Recorded",
-                "Count",
-                got.public.addresses.len().into(),
-            ),
-        ],
-    );
-    let regions_read = got.coverage.read.len();
-    Ok(SnapshotOutcome {
-        key,
-        addresses: got.addresses.len(),
-        regions_read,
-        region_failures: failures
-            .iter()
-            .filter_map(|f| {
-                Some((
-                    format!("{}/{}", f.account, f.region.clone()?),
-                    f.reason.clone(),
-                ))
-            })
-            .collect(),
-        public_ipv4_key: Some(public_key),
-        public_ipv4_addresses: got.public.addresses.len(),
-        public_ipv4_region_failures: got.public.region_failures,
-        coverage_key: Some(cov_key),
-        scope_failures: failures,
-        metrics,
-    })
+    // Accounts the organization lists but that cannot be read (suspended,
+    // closing): not read, so their addresses are unknown, never "gone".
+    got.coverage
+        .accounts
+        .extend(accounts.inactive.iter().map(|f| f.account.clone()));
+    got.coverage.accounts.sort();
+    got.coverage.failures.extend(accounts.inactive);
+    got.coverage.failures.sort();
+    write(bucket, got, true, now).await
 }

@@ -16,6 +16,44 @@ use crate::{take, Inventory, InventoryError};
 /// so 4 × 8 calls in flight — well inside Lambda's limits and EC2's rates.
 pub const ACCOUNT_CONCURRENCY: usize = 4;
 
+/// Which accounts a snapshot reads.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AccountList {
+    /// These accounts (12-digit ids).
+    Listed(Vec<String>),
+    /// Every active account of the organization (`organizations:ListAccounts`).
+    Organization,
+}
+
+impl AccountList {
+    /// `organization`, or 12-digit account ids separated by commas.
+    pub fn parse(value: &str) -> Result<Self, String> {
+        if value.trim() == "organization" {
+            return Ok(Self::Organization);
+        }
+        let accounts: Vec<String> = value
+            .split(',')
+            .map(str::trim)
+            .filter(|a| !a.is_empty())
+            .map(str::to_string)
+            .collect();
+        if accounts.is_empty() {
+            return Err(
+                "no account given: `organization` or 12-digit account ids, comma-separated".into(),
+            );
+        }
+        if let Some(bad) = accounts
+            .iter()
+            .find(|a| a.len() != 12 || !a.bytes().all(|b| b.is_ascii_digit()))
+        {
+            return Err(format!(
+                "{bad:?} is not a 12-digit account id (or give `organization`)"
+            ));
+        }
+        Ok(Self::Listed(accounts))
+    }
+}
+
 /// An account, or one region of it, that the snapshot could not read.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct ScopeFailure {
@@ -38,8 +76,13 @@ pub struct SnapshotCoverage {
     pub accounts: Vec<String>,
     /// Accounts and regions read.
     pub read: Vec<(String, String)>,
-    /// What failed.
+    /// What failed (Elastic IPs: the idle-EIP report treats these scopes as not covered).
     pub failures: Vec<ScopeFailure>,
+    /// Regions whose network interfaces could not be read: the public-IPv4
+    /// report names them (their Elastic IPs were read, so the idle-EIP report
+    /// does not treat them as unread).
+    #[serde(default)]
+    pub public_ipv4_failures: Vec<ScopeFailure>,
 }
 
 /// Every account's addresses, public IPv4 addresses and the coverage.
@@ -98,41 +141,11 @@ pub async fn take_accounts(
             .buffer_unordered(concurrency.max(1))
             .collect()
             .await;
-    let mut out = AccountsSnapshot {
-        coverage: SnapshotCoverage {
-            taken_at: Some(now),
-            accounts: accounts.to_vec(),
-            ..SnapshotCoverage::default()
-        },
-        ..AccountsSnapshot::default()
-    };
+    let mut out = AccountsSnapshot::started(now, accounts);
     for (account, got) in results {
         match got {
-            Ok((inv, public)) => {
-                let failed: Vec<&String> = inv
-                    .region_failures
-                    .iter()
-                    .chain(&public.region_failures)
-                    .map(|(r, _)| r)
-                    .collect();
-                out.coverage.read.extend(
-                    inv.regions_read
-                        .iter()
-                        .filter(|r| !failed.contains(r))
-                        .map(|r| (account.clone(), r.clone())),
-                );
-                for (region, reason) in inv.region_failures.iter().chain(&public.region_failures) {
-                    out.coverage.failures.push(ScopeFailure {
-                        account: account.clone(),
-                        region: Some(region.clone()),
-                        reason: reason.clone(),
-                    });
-                }
-                out.addresses.extend(inv.addresses);
-                out.public.addresses.extend(public.addresses);
-                out.public.region_failures.extend(public.region_failures);
-            }
-            Err(InventoryError::Regions(e)) => {
+            Ok((inv, public)) => out.add(&account, inv, Some(public)),
+            Err(e) => {
                 tracing::warn!(account = %account, error = %e, "account not read");
                 out.coverage.failures.push(ScopeFailure {
                     account,
@@ -142,14 +155,139 @@ pub async fn take_accounts(
             }
         }
     }
-    out.coverage.read.sort();
-    out.coverage.failures.sort();
-    out.coverage.failures.dedup();
-    out.addresses.sort_by(|a, b| {
-        (&a.account, &a.region, &a.allocation_id).cmp(&(&b.account, &b.region, &b.allocation_id))
-    });
-    out.public.addresses.sort_by(|a, b| {
-        (&a.account, &a.region, &a.public_ip).cmp(&(&b.account, &b.region, &b.public_ip))
-    });
+    out.finish();
     out
+}
+
+impl AccountsSnapshot {
+    /// Nothing read yet, at `now`, of `accounts`.
+    pub fn started(now: DateTime<Utc>, accounts: &[String]) -> Self {
+        AccountsSnapshot {
+            coverage: SnapshotCoverage {
+                taken_at: Some(now),
+                accounts: accounts.to_vec(),
+                ..SnapshotCoverage::default()
+            },
+            ..AccountsSnapshot::default()
+        }
+    }
+
+    /// One account's read: its addresses, and which of its regions were read
+    /// and which failed.
+    pub fn add(&mut self, account: &str, inv: Inventory, public: Option<PublicIpv4>) {
+        let failed: Vec<&String> = inv.region_failures.iter().map(|(r, _)| r).collect();
+        self.coverage.read.extend(
+            inv.regions_read
+                .iter()
+                .filter(|r| !failed.contains(r))
+                .map(|r| (account.to_string(), r.clone())),
+        );
+        let scope = |(region, reason): &(String, String)| ScopeFailure {
+            account: account.to_string(),
+            region: Some(region.clone()),
+            reason: reason.clone(),
+        };
+        self.coverage
+            .failures
+            .extend(inv.region_failures.iter().map(scope));
+        self.addresses.extend(inv.addresses);
+        if let Some(public) = public {
+            self.coverage
+                .public_ipv4_failures
+                .extend(public.region_failures.iter().map(scope));
+            self.public.addresses.extend(public.addresses);
+            self.public.region_failures.extend(public.region_failures);
+        }
+    }
+
+    /// Sorted, as written.
+    pub fn finish(&mut self) {
+        let cov = &mut self.coverage;
+        cov.read.sort();
+        for f in [&mut cov.failures, &mut cov.public_ipv4_failures] {
+            f.sort();
+            f.dedup();
+        }
+        self.addresses.sort_by(|a, b| {
+            (&a.account, &a.region, &a.allocation_id).cmp(&(
+                &b.account,
+                &b.region,
+                &b.allocation_id,
+            ))
+        });
+        self.public.addresses.sort_by(|a, b| {
+            (&a.account, &a.region, &a.public_ip).cmp(&(&b.account, &b.region, &b.public_ip))
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn inv(account: &str, read: &[&str], failed: &[&str]) -> Inventory {
+        Inventory {
+            taken_at: Utc::now(),
+            account: account.into(),
+            addresses: Vec::new(),
+            regions_read: read.iter().map(|r| r.to_string()).collect(),
+            region_failures: failed
+                .iter()
+                .map(|r| (r.to_string(), "Throttling".into()))
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn an_interface_failure_leaves_the_elastic_ips_of_that_region_covered() {
+        let mut got = AccountsSnapshot::started(Utc::now(), &["111111111111".into()]);
+        let public = PublicIpv4 {
+            addresses: Vec::new(),
+            region_failures: vec![("us-west-1".into(), "UnauthorizedOperation".into())],
+        };
+        got.add(
+            "111111111111",
+            inv(
+                "111111111111",
+                &["eu-west-3", "us-west-1", "ap-south-1"],
+                &["ap-south-1"],
+            ),
+            Some(public),
+        );
+        got.finish();
+        let read: Vec<&str> = got.coverage.read.iter().map(|(_, r)| r.as_str()).collect();
+        // DescribeAddresses read us-west-1: its Elastic IPs are covered; only
+        // the region whose Elastic IPs failed is not.
+        assert_eq!(read, ["eu-west-3", "us-west-1"]);
+        assert_eq!(got.coverage.failures.len(), 1);
+        assert_eq!(
+            got.coverage.failures[0].region.as_deref(),
+            Some("ap-south-1")
+        );
+        assert_eq!(got.coverage.public_ipv4_failures.len(), 1);
+        assert_eq!(
+            got.coverage.public_ipv4_failures[0].region.as_deref(),
+            Some("us-west-1")
+        );
+    }
+
+    #[test]
+    fn account_list_is_organization_or_twelve_digit_ids() {
+        assert_eq!(
+            AccountList::parse("organization"),
+            Ok(AccountList::Organization)
+        );
+        assert_eq!(
+            AccountList::parse(" 111111111111, 222222222222 "),
+            Ok(AccountList::Listed(vec![
+                "111111111111".into(),
+                "222222222222".into()
+            ]))
+        );
+        assert!(AccountList::parse("11111111111")
+            .unwrap_err()
+            .contains("\"11111111111\""));
+        assert!(AccountList::parse("org").is_err());
+        assert!(AccountList::parse(" , ").is_err());
+    }
 }

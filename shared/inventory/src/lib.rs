@@ -7,6 +7,7 @@
 #![deny(missing_docs)]
 
 mod accounts;
+mod organization;
 mod public_ipv4;
 mod sdk;
 
@@ -19,8 +20,10 @@ use serde::Serialize;
 use vpcwarden_eip::SnapshotAddress;
 
 pub use accounts::{
-    take_accounts, AccountsSnapshot, ScopeFailure, SnapshotCoverage, ACCOUNT_CONCURRENCY,
+    take_accounts, AccountList, AccountsSnapshot, ScopeFailure, SnapshotCoverage,
+    ACCOUNT_CONCURRENCY,
 };
+pub use organization::{list_organization_accounts, split_active, OrgAccount, OrgAccounts};
 pub use public_ipv4::{take_public_ipv4, InterfaceSource, PublicIpv4};
 pub use sdk::{caller_account, holder_from_description, snapshot_address, SdkAddresses};
 
@@ -37,6 +40,39 @@ pub enum InventoryError {
     /// The region list itself could not be read (without it no region is known).
     #[error(transparent)]
     Regions(AwsError),
+    /// The organization's account list could not be read (without it no
+    /// account is known, and a partial list would hide accounts).
+    #[error("listing the organization's accounts (snapshot accounts `organization`): {0}; the account must be the organization's management account or a delegated administrator, with organizations:ListAccounts")]
+    Organization(AwsError),
+    /// The organization listed no active account (it always holds at least
+    /// its management account): reading nothing would look like "no addresses".
+    #[error("listing the organization's accounts (snapshot accounts `organization`): organizations:ListAccounts listed no active account; nothing read")]
+    EmptyOrganization,
+}
+
+/// The accounts `list` names: as given, or every account of the organization
+/// (active ones to read, the others recorded as not read).
+pub async fn resolve_accounts(
+    hub: &aws_config::SdkConfig,
+    list: &AccountList,
+) -> Result<OrgAccounts, InventoryError> {
+    match list {
+        AccountList::Listed(accounts) => Ok(OrgAccounts {
+            active: accounts.clone(),
+            inactive: Vec::new(),
+        }),
+        AccountList::Organization => {
+            let client = aws_sdk_organizations::Client::new(hub);
+            let all = list_organization_accounts(&client)
+                .await
+                .map_err(InventoryError::Organization)?;
+            let split = split_active(all);
+            if split.active.is_empty() {
+                return Err(InventoryError::EmptyOrganization);
+            }
+            Ok(split)
+        }
+    }
 }
 
 /// The two EC2 reads, behind a trait (moto, a mock, or AWS).

@@ -20,6 +20,7 @@ pub fn json_document(r: &Ipv4Report) -> Value {
         "totals": r.totals,
         "change": r.change,
         "cannot_tell": r.cannot_tell,
+        "not_read": r.not_read,
         "addresses": r.addresses,
     })
 }
@@ -84,6 +85,15 @@ pub fn markdown(r: &Ipv4Report) -> String {
             c.new,
             c.gone
         );
+    }
+    if !r.not_read.is_empty() {
+        let _ = writeln!(
+            out,
+            "\n**Not read — these totals leave out the public IPv4 addresses of:**\n"
+        );
+        for n in &r.not_read {
+            let _ = writeln!(out, "- {}", cell(n));
+        }
     }
     out.push_str("\n## Totals\n");
     total_table(&mut out, "kind", &r.totals.by_kind);

@@ -111,6 +111,9 @@ pub struct Ipv4Report {
     pub change: Option<Change>,
     /// What the data cannot tell.
     pub cannot_tell: Vec<&'static str>,
+    /// Accounts and regions the snapshot could not read, with the reason (the
+    /// caller fills it from the snapshot's coverage): the totals leave them out.
+    pub not_read: Vec<String>,
     /// Every address, largest saving first, then by account, region and IP.
     pub addresses: Vec<AddressRow>,
 }
@@ -308,6 +311,7 @@ pub fn report(
         totals,
         change,
         cannot_tell: CANNOT_TELL.to_vec(),
+        not_read: Vec::new(),
         addresses: rows,
     }
 }

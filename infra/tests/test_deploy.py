@@ -1,0 +1,161 @@
+"""`make deploy-member` against moto (scripts/with-standins.sh exports VPCWARDEN_MOTO_URL).
+
+An organization with a management account, two OUs and three member accounts is made in moto;
+`make deploy-member` runs as a user would (a plain shell, the management account's credentials,
+AWS_ENDPOINT_URL at moto). moto deploys a service-managed StackSet's instances into the OUs'
+accounts, so the roles are looked up in each member account, where the hub assumes them.
+"""
+
+import json
+import os
+import subprocess
+import unittest
+import uuid
+from pathlib import Path
+
+import boto3
+from botocore.exceptions import ClientError
+
+ROOT = Path(__file__).resolve().parents[2]
+MOTO = os.environ.get("VPCWARDEN_MOTO_URL")
+REGION = "us-east-1"
+HUB = "111100000001"
+HUB_SNAPSHOT_ROLE = f"arn:aws:iam::{HUB}:role/vpcwarden-hub-EipSnapshotFunctionRole-ABC"
+HUB_READERS = (
+    f"arn:aws:iam::{HUB}:role/vpcwarden-hub-EndpointProvisionerFunctionRole-A,"
+    f"arn:aws:iam::{HUB}:role/vpcwarden-hub-EndpointReconcilerFunctionRole-B"
+)
+HUB_BUS = f"arn:aws:events:{REGION}:{HUB}:event-bus/default"
+
+
+def session_in(account):
+    """moto switches account through sts:AssumeRole (any role name is accepted)."""
+    sts = boto3.client("sts", endpoint_url=MOTO, region_name=REGION,
+                       aws_access_key_id="test", aws_secret_access_key="test")
+    creds = sts.assume_role(RoleArn=f"arn:aws:iam::{account}:role/admin", RoleSessionName="deploy-test")["Credentials"]
+    return {
+        "AWS_ACCESS_KEY_ID": creds["AccessKeyId"],
+        "AWS_SECRET_ACCESS_KEY": creds["SecretAccessKey"],
+        "AWS_SESSION_TOKEN": creds["SessionToken"],
+    }
+
+
+def client(service, creds):
+    return boto3.client(service, endpoint_url=MOTO, region_name=REGION,
+                        aws_access_key_id=creds["AWS_ACCESS_KEY_ID"],
+                        aws_secret_access_key=creds["AWS_SECRET_ACCESS_KEY"],
+                        aws_session_token=creds["AWS_SESSION_TOKEN"])
+
+
+def make_member(creds, **params):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    env.update(creds)
+    env.update({"AWS_ENDPOINT_URL": MOTO, "AWS_REGION": REGION})
+    args = ["make", "--no-print-directory", "deploy-member"] + [f"{k}={v}" for k, v in params.items()]
+    return subprocess.run(args, cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
+
+
+@unittest.skipUnless(MOTO, "needs moto: run through scripts/with-standins.sh (make test does)")
+class DeployMember(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        # A management account of its own, so other tests' moto state is never shared.
+        cls.mgmt_account = "9" + uuid.uuid4().int.__str__()[:11]
+        cls.mgmt = session_in(cls.mgmt_account)
+        org = client("organizations", cls.mgmt)
+        cls.org_id = org.create_organization(FeatureSet="ALL")["Organization"]["Id"]
+        root = org.list_roots()["Roots"][0]["Id"]
+        cls.ous = [org.create_organizational_unit(ParentId=root, Name=n)["OrganizationalUnit"]["Id"]
+                   for n in ("workloads", "analytics")]
+        cls.members = []
+        for i, ou in enumerate([cls.ous[0], cls.ous[0], cls.ous[1]]):
+            status = org.create_account(Email=f"m{i}@example.com", AccountName=f"member-{i}")["CreateAccountStatus"]
+            account = status["AccountId"]
+            org.move_account(AccountId=account, SourceParentId=root, DestinationParentId=ou)
+            cls.members.append(account)
+
+    def member_params(self, **extra):
+        params = {
+            "ORGANIZATION_ID": self.org_id,
+            "SNAPSHOT_ROLE_ARN": HUB_SNAPSHOT_ROLE,
+            "MWAA_READER_ROLE_ARNS": HUB_READERS,
+            "MWAA_READ_ROLE_NAME": "vpcwarden-mwaa-read",
+            "EVENT_BUS_ARN": HUB_BUS,
+            "REGION": REGION,
+        }
+        params.update(extra)
+        return params
+
+    def test_stack_set_over_ous_gives_every_member_the_roles_and_is_idempotent(self):
+        name = "vpcwarden-member-" + uuid.uuid4().hex[:6]
+        params = self.member_params(MEMBER_OUS=",".join(self.ous), MEMBER_STACK=name)
+        run = make_member(self.mgmt, **params)
+        self.assertEqual(run.returncode, 0, run.stdout + run.stderr)
+        self.assertIn("3 account(s), 0 not deployed", run.stdout)
+
+        cf = client("cloudformation", self.mgmt)
+        stack_set = cf.describe_stack_set(StackSetName=name)["StackSet"]
+        self.assertEqual(stack_set["PermissionModel"], "SERVICE_MANAGED")
+        # (moto does not echo Capabilities back; AWS refuses named roles without them.)
+        given = {p["ParameterKey"]: p["ParameterValue"] for p in stack_set["Parameters"]}
+        self.assertEqual(given["OrganizationId"], self.org_id)
+        self.assertEqual(given["SnapshotFunctionRoleArn"], HUB_SNAPSHOT_ROLE)
+
+        for account in self.members:
+            iam = client("iam", session_in(account))
+            role = iam.get_role(RoleName="vpcwarden-snapshot-read")["Role"]
+            trust = role["AssumeRolePolicyDocument"]
+            if isinstance(trust, str):
+                trust = json.loads(trust)
+            stmt = trust["Statement"][0]
+            # Only the hub's snapshot function, and only from inside the organization.
+            self.assertEqual(stmt["Principal"]["AWS"], HUB_SNAPSHOT_ROLE, account)
+            self.assertEqual(stmt["Condition"]["StringEquals"]["aws:PrincipalOrgID"], self.org_id)
+            iam.get_role(RoleName="vpcwarden-mwaa-read")
+            rules = client("events", session_in(account)).list_rules()["Rules"]
+            self.assertTrue(any("MWAA" in (r.get("Description") or "") for r in rules), account)
+
+        # Redelivery: the same command again changes nothing and fails nothing.
+        again = make_member(self.mgmt, **params)
+        self.assertEqual(again.returncode, 0, again.stdout + again.stderr)
+        self.assertIn("3 account(s), 0 not deployed", again.stdout)
+        instances = cf.list_stack_instances(StackSetName=name)["Summaries"]
+        self.assertEqual(sorted(i["Account"] for i in instances), sorted(self.members))
+
+    def test_bad_input_names_the_field_and_creates_nothing(self):
+        name = "vpcwarden-member-" + uuid.uuid4().hex[:6]
+        cases = [
+            ({"ORGANIZATION_ID": "org-123"}, "--organization-id"),
+            ({"SNAPSHOT_ROLE_ARN": "arn:aws:iam::12:role/x"}, "--snapshot-role-arn"),
+            ({"MWAA_READER_ROLE_ARNS": HUB_READERS + ",not-an-arn"}, "--mwaa-reader-role-arns"),
+            ({"MEMBER_OUS": self.ous[0] + ",r-root"}, "--ous"),
+        ]
+        cf = client("cloudformation", self.mgmt)
+        for bad, field in cases:
+            params = self.member_params(MEMBER_OUS=",".join(self.ous), MEMBER_STACK=name)
+            params.update(bad)
+            run = make_member(self.mgmt, **params)
+            self.assertNotEqual(run.returncode, 0, bad)
+            self.assertIn(field, run.stderr, bad)
+            with self.assertRaises(ClientError):
+                cf.describe_stack_set(StackSetName=name)
+
+    def test_one_stack_in_the_hub_account_itself_creates_roles_but_no_forwarding_loop(self):
+        # An account outside the StackSet's OUs (role names are per account), deploying with
+        # its own bus as the hub's: its MWAA events are on that bus already.
+        account = "8" + uuid.uuid4().int.__str__()[:11]
+        creds = session_in(account)
+        name = "vpcwarden-member-" + uuid.uuid4().hex[:6]
+        own_bus = f"arn:aws:events:{REGION}:{account}:event-bus/default"
+        run = make_member(creds, **self.member_params(MEMBER_STACK=name, MWAA_READER_ROLE_ARNS="", EVENT_BUS_ARN=own_bus))
+        self.assertEqual(run.returncode, 0, run.stdout + run.stderr)
+        stack = client("cloudformation", creds).describe_stacks(StackName=name)["Stacks"][0]
+        self.assertEqual(stack["StackStatus"], "CREATE_COMPLETE")
+        roles = {r["RoleName"] for r in client("iam", creds).list_roles()["Roles"]}
+        # No MWAA readers given: the snapshot role only, and no forwarding to itself.
+        self.assertIn("vpcwarden-snapshot-read", roles)
+        self.assertNotIn("vpcwarden-mwaa-read", roles)
+        self.assertEqual(client("events", creds).list_rules()["Rules"], [])
+
+if __name__ == "__main__":
+    unittest.main()
