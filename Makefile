@@ -144,10 +144,23 @@ fuzz: fuzz-build
 ## CodeUri points: `sam build` only copies them (it never compiles). Sizes printed.
 LAMBDA_FUNCTIONS := endpoint-provisioner endpoint-reconciler eip-snapshot eip-report
 LAMBDA_ARTIFACTS := $(CURDIR)/infra/.build
-package: tools
+# cargo-lambda and zig for packaging live outside the clone, like the build cache: the C
+# compiler wrappers cargo-zigbuild generates name the cargo-lambda binary by path, so tools
+# inside each clone made every fresh clone rebuild the arm64 dependencies (aws-lc-sys and all
+# above it: ~13 minutes) instead of reusing the cache (BENCHMARKS.md, "Build and deploy").
+PACKAGE_VENV := $(RUST_TOOLS)/package-venv
+PACKAGE_STAMP := $(PACKAGE_VENV)/.tools-$(CARGO_LAMBDA_VERSION)-$(ZIG_VERSION)
+$(PACKAGE_STAMP):
+	$(PYTHON) -m venv $(PACKAGE_VENV)
+	$(PACKAGE_VENV)/bin/pip install --quiet --disable-pip-version-check \
+		"cargo-lambda==$(CARGO_LAMBDA_VERSION)" "ziglang==$(ZIG_VERSION)"
+	touch $@
+
+package: $(PACKAGE_STAMP)
 	rustup target list --installed | grep -qx aarch64-unknown-linux-gnu || rustup target add aarch64-unknown-linux-gnu \
 		|| { echo "cannot install the aarch64-unknown-linux-gnu target: 'rustup target add aarch64-unknown-linux-gnu' failed" >&2; exit 1; }
-	cargo lambda build --release --arm64 --output-format zip $(foreach f,$(LAMBDA_FUNCTIONS),--bin $(f))
+	PATH=$(PACKAGE_VENV)/bin:$$PATH cargo lambda build --release --arm64 --output-format zip \
+		$(foreach f,$(LAMBDA_FUNCTIONS),--bin $(f))
 	mkdir -p $(LAMBDA_ARTIFACTS)
 	@for f in $(LAMBDA_FUNCTIONS); do \
 		z=$(CARGO_TARGET_DIR)/lambda/$$f/bootstrap.zip; \

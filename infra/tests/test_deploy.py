@@ -8,10 +8,15 @@ accounts, so the roles are looked up in each member account, where the hub assum
 
 import json
 import os
+import re
+import shlex
 import subprocess
+import tempfile
 import unittest
 import uuid
 from pathlib import Path
+
+import sys
 
 import boto3
 from botocore.exceptions import ClientError
@@ -156,6 +161,78 @@ class DeployMember(unittest.TestCase):
         self.assertIn("vpcwarden-snapshot-read", roles)
         self.assertNotIn("vpcwarden-mwaa-read", roles)
         self.assertEqual(client("events", creds).list_rules()["Rules"], [])
+
+# moto cannot run the SAM transform, so the hub stack here is a stand-in: a plain template with
+# the hub's parameters and outputs that member.yaml needs (names checked against
+# infra/template.yaml below, values shaped like the real ones).
+HUB_STANDIN = """
+Parameters:
+  ForwardingOrganizationId: {Type: String}
+  SnapshotRoleName: {Type: String, Default: vpcwarden-snapshot-read}
+  MwaaReadRoleName: {Type: String, Default: vpcwarden-mwaa-read}
+Resources:
+  Queue: {Type: "AWS::SQS::Queue"}
+Outputs:
+  SnapshotFunctionRoleArn: {Value: "%s"}
+  MwaaReaderRoleArns: {Value: "%s"}
+  EventBusArn: {Value: "%s"}
+""" % (HUB_SNAPSHOT_ROLE, HUB_READERS, HUB_BUS)
+
+
+@unittest.skipUnless(MOTO, "needs moto: run through scripts/with-standins.sh (make test does)")
+class HubNext(unittest.TestCase):
+    def test_the_printed_line_deploys_the_members(self):
+        template = (ROOT / "infra" / "template.yaml").read_text()
+        outputs = template[template.index("\nOutputs:"):]
+        for name in ("SnapshotFunctionRoleArn", "MwaaReaderRoleArns", "EventBusArn"):
+            self.assertIn(f"\n  {name}:", outputs, f"infra/template.yaml has no output {name}")
+        for name in ("ForwardingOrganizationId", "SnapshotRoleName", "MwaaReadRoleName"):
+            self.assertIn(f"\n  {name}:", template, f"infra/template.yaml has no parameter {name}")
+
+        hub = session_in(HUB)
+        mgmt_account = "7" + uuid.uuid4().int.__str__()[:11]
+        mgmt = session_in(mgmt_account)
+        org = client("organizations", mgmt)
+        org_id = org.create_organization(FeatureSet="ALL")["Organization"]["Id"]
+        root = org.list_roots()["Roots"][0]["Id"]
+        ou = org.create_organizational_unit(ParentId=root, Name="participants")["OrganizationalUnit"]["Id"]
+        member = org.create_account(Email="p@example.com", AccountName="p")["CreateAccountStatus"]["AccountId"]
+        org.move_account(AccountId=member, SourceParentId=root, DestinationParentId=ou)
+
+        stack = "vpcwarden-hub-" + uuid.uuid4().hex[:6]
+        client("cloudformation", hub).create_stack(
+            StackName=stack, TemplateBody=HUB_STANDIN,
+            Parameters=[{"ParameterKey": "ForwardingOrganizationId", "ParameterValue": org_id}],
+        )
+        config = Path(tempfile.mkdtemp()) / "samconfig.toml"
+        config.write_text(
+            f'version = 0.1\n[default.deploy.parameters]\nstack_name = "{stack}"\nregion = "{REGION}"\n'
+        )
+        env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+        env.update(hub)
+        env.update({"AWS_ENDPOINT_URL": MOTO})
+        printed = subprocess.run(
+            [sys.executable, str(ROOT / "infra" / "deploy.py"), "hub-next", "--config", str(config)],
+            env=env, capture_output=True, text=True, timeout=120,
+        )
+        self.assertEqual(printed.returncode, 0, printed.stderr)
+        line = next(l for l in printed.stdout.splitlines() if "make deploy-member" in l)
+        args = shlex.split(line.split("#")[0])
+        params = dict(a.split("=", 1) for a in args if "=" in a)
+        self.assertEqual(params["ORGANIZATION_ID"], org_id)
+        self.assertEqual(params["SNAPSHOT_ROLE_ARN"], HUB_SNAPSHOT_ROLE)
+        self.assertEqual(params["MWAA_READER_ROLE_ARNS"], HUB_READERS)
+        self.assertEqual(params["EVENT_BUS_ARN"], HUB_BUS)
+        self.assertTrue(re.match(r"^ou-", params.pop("MEMBER_OUS")))
+
+        # The line, with the OU filled in and the management account's credentials, deploys.
+        params["MEMBER_OUS"] = ou
+        params["MEMBER_STACK"] = "vpcwarden-member-" + uuid.uuid4().hex[:6]
+        run = make_member(mgmt, **params)
+        self.assertEqual(run.returncode, 0, run.stdout + run.stderr)
+        self.assertIn("1 account(s), 0 not deployed", run.stdout)
+        client("iam", session_in(member)).get_role(RoleName="vpcwarden-mwaa-read")
+
 
 if __name__ == "__main__":
     unittest.main()
