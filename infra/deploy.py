@@ -173,7 +173,12 @@ def summarise_instances(cf, name, call_as):
 def deploy_stack(cf, name, params):
     """One stack in the current account: a change set, executed only if it changes something."""
     try:
-        cf.describe_stacks(StackName=name)
+        status = cf.describe_stacks(StackName=name)["Stacks"][0]["StackStatus"]
+        if status == "ROLLBACK_COMPLETE":
+            raise InputError(
+                f"stack {name} is ROLLBACK_COMPLETE (its creation failed; see its events): "
+                "delete it, then run this again"
+            )
         change_type = "UPDATE"
     except ClientError as e:
         if "does not exist" not in e.response["Error"]["Message"]:
@@ -211,6 +216,8 @@ def deploy_stack(cf, name, params):
 
 
 def hub_next(args):
+    if not Path(args.config).is_file():
+        raise InputError(f"{args.config}: not found (run `make deploy` first; its guided run writes it)")
     config = tomllib.loads(Path(args.config).read_text())
     deploy = config.get(args.config_env, {}).get("deploy", {}).get("parameters", {})
     if "stack_name" not in deploy:
@@ -321,6 +328,9 @@ def main(argv):
     except ClientError as e:
         err = e.response["Error"]
         print(f"deploy: {e.operation_name}: {err.get('Code')}: {err.get('Message')}", file=sys.stderr)
+        return 1
+    except (WaiterError, TimeoutError) as e:
+        print(f"deploy: {e} (the stack's or StackSet operation's events say why)", file=sys.stderr)
         return 1
 
 
