@@ -52,6 +52,29 @@ def client(service, creds):
                         aws_session_token=creds["AWS_SESSION_TOKEN"])
 
 
+def new_account(first_digit):
+    """A fresh 12-digit account id, so no other test's moto state is shared."""
+    return first_digit + str(uuid.uuid4().int)[:11]
+
+
+def make_organization(first_digit, placement):
+    """A management account of its own with an organization, one OU per name in `placement`
+    and one member account per entry (the OU's name). Returns (management credentials,
+    organization id, {OU name: OU id}, member account ids in the order of `placement`)."""
+    mgmt = session_in(new_account(first_digit))
+    org = client("organizations", mgmt)
+    org_id = org.create_organization(FeatureSet="ALL")["Organization"]["Id"]
+    root = org.list_roots()["Roots"][0]["Id"]
+    ous = {name: org.create_organizational_unit(ParentId=root, Name=name)["OrganizationalUnit"]["Id"]
+           for name in dict.fromkeys(placement)}
+    members = []
+    for i, name in enumerate(placement):
+        status = org.create_account(Email=f"m{i}@example.com", AccountName=f"member-{i}")["CreateAccountStatus"]
+        org.move_account(AccountId=status["AccountId"], SourceParentId=root, DestinationParentId=ous[name])
+        members.append(status["AccountId"])
+    return mgmt, org_id, ous, members
+
+
 def make_member(creds, **params):
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
     env.update(creds)
@@ -64,20 +87,8 @@ def make_member(creds, **params):
 class DeployMember(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        # A management account of its own, so other tests' moto state is never shared.
-        cls.mgmt_account = "9" + uuid.uuid4().int.__str__()[:11]
-        cls.mgmt = session_in(cls.mgmt_account)
-        org = client("organizations", cls.mgmt)
-        cls.org_id = org.create_organization(FeatureSet="ALL")["Organization"]["Id"]
-        root = org.list_roots()["Roots"][0]["Id"]
-        cls.ous = [org.create_organizational_unit(ParentId=root, Name=n)["OrganizationalUnit"]["Id"]
-                   for n in ("workloads", "analytics")]
-        cls.members = []
-        for i, ou in enumerate([cls.ous[0], cls.ous[0], cls.ous[1]]):
-            status = org.create_account(Email=f"m{i}@example.com", AccountName=f"member-{i}")["CreateAccountStatus"]
-            account = status["AccountId"]
-            org.move_account(AccountId=account, SourceParentId=root, DestinationParentId=ou)
-            cls.members.append(account)
+        cls.mgmt, cls.org_id, ous, cls.members = make_organization("9", ["workloads", "workloads", "analytics"])
+        cls.ous = [ous["workloads"], ous["analytics"]]
 
     def member_params(self, **extra):
         params = {
@@ -148,7 +159,7 @@ class DeployMember(unittest.TestCase):
     def test_one_stack_in_the_hub_account_itself_creates_roles_but_no_forwarding_loop(self):
         # An account outside the StackSet's OUs (role names are per account), deploying with
         # its own bus as the hub's: its MWAA events are on that bus already.
-        account = "8" + uuid.uuid4().int.__str__()[:11]
+        account = new_account("8")
         creds = session_in(account)
         name = "vpcwarden-member-" + uuid.uuid4().hex[:6]
         own_bus = f"arn:aws:events:{REGION}:{account}:event-bus/default"
@@ -190,14 +201,8 @@ class HubNext(unittest.TestCase):
             self.assertIn(f"\n  {name}:", template, f"infra/template.yaml has no parameter {name}")
 
         hub = session_in(HUB)
-        mgmt_account = "7" + uuid.uuid4().int.__str__()[:11]
-        mgmt = session_in(mgmt_account)
-        org = client("organizations", mgmt)
-        org_id = org.create_organization(FeatureSet="ALL")["Organization"]["Id"]
-        root = org.list_roots()["Roots"][0]["Id"]
-        ou = org.create_organizational_unit(ParentId=root, Name="participants")["OrganizationalUnit"]["Id"]
-        member = org.create_account(Email="p@example.com", AccountName="p")["CreateAccountStatus"]["AccountId"]
-        org.move_account(AccountId=member, SourceParentId=root, DestinationParentId=ou)
+        mgmt, org_id, ous, (member,) = make_organization("7", ["participants"])
+        ou = ous["participants"]
 
         stack = "vpcwarden-hub-" + uuid.uuid4().hex[:6]
         client("cloudformation", hub).create_stack(

@@ -57,6 +57,14 @@ pub async fn bucket(s3: &aws_sdk_s3::Client, name: &str) {
     let _ = s3.create_bucket().bucket(name).send().await;
 }
 
+/// A new data bucket in moto, named for `prefix` and no other test.
+pub async fn data_bucket(prefix: &str) -> vpcwarden_store::Bucket {
+    let s3 = crate::moto_s3().await;
+    let name = bucket_name(prefix);
+    bucket(&s3, &name).await;
+    vpcwarden_store::Bucket::new(s3, name)
+}
+
 /// A bucket name no other test uses (lower case, ≤ 63 chars).
 pub fn bucket_name(prefix: &str) -> String {
     crate::unique(prefix)

@@ -11,7 +11,7 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
 use serde_json::{json, Value};
-use vpcwarden_e2e::eip::{allocate_named, bucket, bucket_name, scratch};
+use vpcwarden_e2e::eip::{allocate_named, data_bucket, scratch};
 use vpcwarden_e2e::http::post;
 use vpcwarden_e2e::{config_at, standin};
 use vpcwarden_idle_report::{
@@ -47,6 +47,15 @@ async fn config_in(endpoint: &str, account: &str, region: &str) -> aws_config::S
         .build()
 }
 
+/// Every account of the organization, through the member role.
+fn organization_spec() -> AccountsSpec {
+    AccountsSpec {
+        accounts: AccountList::Organization,
+        role_name: ROLE.into(),
+        concurrency: 4,
+    }
+}
+
 /// An EC2 client acting in `account`.
 async fn ec2_in(account: &str, region: &str) -> aws_sdk_ec2::Client {
     aws_sdk_ec2::Client::new(&config_in(&standin("VPCWARDEN_MOTO_URL"), account, region).await)
@@ -77,10 +86,7 @@ async fn an_account_whose_role_cannot_be_assumed_is_reported_and_never_flagged()
             made.push((account.into(), region.into(), id));
         }
     }
-    let s3 = vpcwarden_e2e::moto_s3().await;
-    let name = bucket_name("accounts");
-    bucket(&s3, &name).await;
-    let data = Bucket::new(s3.clone(), name.clone());
+    let data = data_bucket("accounts").await;
     // The hub's calls go through the fault proxy (EC2 throttling, and the denial below).
     let hub = config_at(&proxy, "us-east-1").await;
     let spec = AccountsSpec {
@@ -292,15 +298,8 @@ async fn organization_accounts_are_listed_and_a_suspended_one_is_not_read() {
         .await
         .unwrap();
 
-    let s3 = vpcwarden_e2e::moto_s3().await;
-    let name = bucket_name("org-list");
-    bucket(&s3, &name).await;
-    let data = Bucket::new(s3.clone(), name.clone());
-    let spec = AccountsSpec {
-        accounts: AccountList::Organization,
-        role_name: ROLE.into(),
-        concurrency: 4,
-    };
+    let data = data_bucket("org-list").await;
+    let spec = organization_spec();
     let only = vec![region.to_string()];
     let out = snapshot_accounts(&hub, MGMT, &spec, &data, Some(&only), Utc::now())
         .await
@@ -340,15 +339,8 @@ async fn organization_accounts_are_listed_and_a_suspended_one_is_not_read() {
 async fn organization_listing_that_fails_writes_nothing() {
     let moto = standin("VPCWARDEN_MOTO_URL");
     let hub = config_in(&moto, "444400000002", "us-east-1").await;
-    let s3 = vpcwarden_e2e::moto_s3().await;
-    let name = bucket_name("org-none");
-    bucket(&s3, &name).await;
-    let data = Bucket::new(s3.clone(), name.clone());
-    let spec = AccountsSpec {
-        accounts: AccountList::Organization,
-        role_name: ROLE.into(),
-        concurrency: 4,
-    };
+    let data = data_bucket("org-none").await;
+    let spec = organization_spec();
     let err = snapshot_accounts(&hub, "444400000002", &spec, &data, None, Utc::now())
         .await
         .unwrap_err()

@@ -17,11 +17,10 @@ use std::collections::BTreeMap;
 
 use aws_sdk_ec2::types::Tag;
 use chrono::Utc;
-use vpcwarden_e2e::eip::{allocate_named, bucket, bucket_name};
+use vpcwarden_e2e::eip::{allocate_named, data_bucket};
 use vpcwarden_e2e::{config_at, standin};
 use vpcwarden_inventory::SdkAddresses;
 use vpcwarden_ipv4::{parse_snapshot, report, HolderKind, Kind};
-use vpcwarden_store::Bucket;
 
 /// A region no other test uses: the assertions count what this test made.
 const REGION: &str = "eu-south-1";
@@ -97,10 +96,7 @@ async fn the_snapshot_and_report_cover_every_public_ipv4_address() {
     // And an idle one.
     let (_, idle_ip) = allocate_named(&ec2, "idle").await;
 
-    let s3 = vpcwarden_e2e::moto_s3().await;
-    let name = bucket_name("ipv4");
-    bucket(&s3, &name).await;
-    let data = Bucket::new(s3.clone(), name.clone());
+    let data = data_bucket("ipv4").await;
     let source = SdkAddresses::new(conf.clone());
     let now = Utc::now();
     let out = vpcwarden_idle_report::snapshot(

@@ -3,7 +3,6 @@
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
-use vpcwarden_inventory::SnapshotCoverage;
 use vpcwarden_ipv4::render::{csv, json_document, markdown};
 use vpcwarden_ipv4::{parse_snapshot, report, PublicAddress};
 use vpcwarden_store::{
@@ -46,20 +45,12 @@ async fn not_read(bucket: &Bucket, public_key: &str) -> Result<Vec<String>, JobE
     if bucket.list(&key).await?.iter().all(|(k, _)| *k != key) {
         return Ok(Vec::new());
     }
-    let bytes = bucket.get(&key).await?;
-    let cov: SnapshotCoverage =
-        serde_json::from_slice(&bytes).map_err(|e| JobError::BadCoverage {
-            key: key.clone(),
-            message: e.to_string(),
-        })?;
+    let cov = crate::snapshot::read_coverage(bucket, &key).await?;
     let mut out: Vec<String> = cov
         .failures
         .iter()
         .chain(&cov.public_ipv4_failures)
-        .map(|f| match &f.region {
-            Some(r) => format!("account {}, region {r}: {}", f.account, f.reason),
-            None => format!("account {}, every region: {}", f.account, f.reason),
-        })
+        .map(|f| format!("{}: {}", f.scope(), f.reason))
         .collect();
     out.sort();
     out.dedup();

@@ -17,7 +17,7 @@ use crate::metrics::emf;
 use crate::release::{release_flagged, ReleaseMode, ReleasePort, ReleaseResult};
 use crate::stored::events_through_store;
 use crate::unread::{carry_unread, mark_unread};
-use vpcwarden_inventory::{ScopeFailure, SnapshotCoverage};
+use vpcwarden_inventory::ScopeFailure;
 
 /// Why a run failed. Nothing is written when it fails before the report.
 #[derive(Debug, Error)]
@@ -306,12 +306,8 @@ pub async fn run(
     // earlier snapshots saw it, never flagged.
     let cov_key = crate::snapshot::coverage_key(&latest_key);
     let snapshot_failures: Vec<ScopeFailure> = if all.contains(&cov_key) {
-        let bytes = deps.bucket.get(&cov_key).await?;
-        serde_json::from_slice::<SnapshotCoverage>(&bytes)
-            .map_err(|e| JobError::BadCoverage {
-                key: cov_key.clone(),
-                message: e.to_string(),
-            })?
+        crate::snapshot::read_coverage(deps.bucket, &cov_key)
+            .await?
             .failures
     } else {
         Vec::new()

@@ -5,7 +5,7 @@ use serde::Serialize;
 use serde_json::Value;
 use vpcwarden_inventory::{
     take, take_accounts, take_public_ipv4, AccountsSnapshot, AddressSource, InterfaceSource,
-    ScopeFailure,
+    ScopeFailure, SnapshotCoverage,
 };
 use vpcwarden_store::{public_ipv4_key, snapshot_key, Bucket};
 
@@ -149,6 +149,15 @@ pub fn coverage_key(snapshot_key: &str) -> String {
     )
 }
 
+/// The coverage object at `key`.
+pub async fn read_coverage(bucket: &Bucket, key: &str) -> Result<SnapshotCoverage, JobError> {
+    let bytes = bucket.get(key).await?;
+    serde_json::from_slice(&bytes).map_err(|e| JobError::BadCoverage {
+        key: key.into(),
+        message: e.to_string(),
+    })
+}
+
 /// Where the organization snapshot reads.
 #[derive(Debug, Clone)]
 pub struct AccountsSpec {
@@ -188,8 +197,7 @@ pub async fn snapshot_accounts(
     got.coverage
         .accounts
         .extend(accounts.inactive.iter().map(|f| f.account.clone()));
-    got.coverage.accounts.sort();
     got.coverage.failures.extend(accounts.inactive);
-    got.coverage.failures.sort();
+    got.finish();
     write(bucket, got, true, now).await
 }

@@ -74,10 +74,7 @@ pub fn paragraph(failures: &[ScopeFailure]) -> Option<String> {
     }
     let list: Vec<String> = failures
         .iter()
-        .map(|f| match &f.region {
-            Some(r) => format!("account {} in {r} ({})", f.account, f.reason),
-            None => format!("account {}, every region ({})", f.account, f.reason),
-        })
+        .map(|f| format!("{} ({})", f.scope(), f.reason))
         .collect();
     Some(format!(
         "**The latest snapshot could not read {}.** Their addresses are shown as the last snapshot that read them saw them: status unknown, never flagged.",

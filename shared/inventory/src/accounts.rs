@@ -65,6 +65,16 @@ pub struct ScopeFailure {
     pub reason: String,
 }
 
+impl ScopeFailure {
+    /// `account A in R`, or `account A, every region`: how reports name it.
+    pub fn scope(&self) -> String {
+        match &self.region {
+            Some(r) => format!("account {} in {r}", self.account),
+            None => format!("account {}, every region", self.account),
+        }
+    }
+}
+
 /// What a snapshot read and what it could not (`…/HHMMSS.coverage.json`
 /// beside the snapshot): a report treats the addresses it could not see as
 /// not covered.
@@ -200,9 +210,11 @@ impl AccountsSnapshot {
         }
     }
 
-    /// Sorted, as written.
+    /// Sorted, as written (again after more is added).
     pub fn finish(&mut self) {
         let cov = &mut self.coverage;
+        cov.accounts.sort();
+        cov.accounts.dedup();
         cov.read.sort();
         for f in [&mut cov.failures, &mut cov.public_ipv4_failures] {
             f.sort();
