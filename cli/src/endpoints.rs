@@ -159,6 +159,7 @@ fn apply(event: PathBuf, dry_run: bool, log_json: bool) -> Result<ExitCode> {
             source: Some(&ev.source),
             detail_type: Some(&ev.detail_type),
             account: ev.account.as_deref(),
+            region: ev.region.as_deref(),
             time: ev.time.map(|t| t.timestamp()),
             detail: &ev.detail,
         };

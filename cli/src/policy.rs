@@ -59,6 +59,10 @@ pub enum Cmd {
         /// every Allow of the policy shares.
         #[arg(long)]
         condition: Option<String>,
+        /// Grant only this account's principals (aws:PrincipalAccount), in a
+        /// statement of its own (Sid <sid><account>), as the provisioner does.
+        #[arg(long)]
+        account: Option<String>,
         #[arg(long)]
         json: bool,
     },
@@ -128,8 +132,16 @@ pub fn run(cmd: Cmd) -> Result<ExitCode> {
             actions,
             sid,
             condition,
+            account,
             json,
         } => {
+            if let Some(a) = &account {
+                if a.len() != 12 || !a.bytes().all(|b| b.is_ascii_digit()) {
+                    return Err(crate::exit::bad_input(format!(
+                        "--account {a:?}: expected a 12-digit account id"
+                    )));
+                }
+            }
             let condition = condition
                 .map(|c| Policy::parse_condition(&c).context("--condition"))
                 .transpose()?;
@@ -142,6 +154,7 @@ pub fn run(cmd: Cmd) -> Result<ExitCode> {
                     actions: &actions,
                     sid: &sid,
                     condition: condition.as_ref(),
+                    account: account.as_deref(),
                 },
             )?;
             let changes = diff(&before, &after);

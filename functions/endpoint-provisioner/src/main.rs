@@ -45,6 +45,7 @@ async fn handler(
         source: Some(&e.source),
         detail_type: Some(&e.detail_type),
         account: e.account.as_deref(),
+        region: e.region.as_deref(),
         time: e.time.map(|t| t.timestamp()),
         detail: &e.detail,
     };

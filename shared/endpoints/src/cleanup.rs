@@ -6,75 +6,150 @@ use vpcwarden_mwaa_event::Cleanup;
 use vpcwarden_policy::diff;
 
 use crate::error::ProvisionError;
-use crate::ledger::{self, Entry};
+use crate::identity::EnvKey;
+use crate::ledger::{self, Entry, Owner};
+use crate::legacy;
 use crate::policy_sync::{derive, now_secs, parse_policy, sync_policy, Derived};
-use crate::port::{Ec2Port, EndpointQuery};
+use crate::port::{Ec2Port, EndpointInfo, EndpointQuery};
 use crate::report::{EndpointRecord, PolicyReport, Report};
 use crate::settings::Settings;
 use crate::tags;
 
+/// One SQS endpoint that records the environment's queue.
+struct Recorded<'a> {
+    ep: &'a EndpointInfo,
+    /// Its entry under the environment's key.
+    entry: Option<Entry>,
+    /// A name-only entry of an earlier release that is the environment's: (key, value).
+    legacy: Option<(String, String)>,
+}
+
+impl Recorded<'_> {
+    /// The queue ARN the environment still holds here (claimed, not yet removed).
+    fn active(&self) -> Option<String> {
+        let legacy = self.legacy.as_ref().and_then(|(_, v)| Entry::parse(v));
+        self.entry
+            .iter()
+            .chain(legacy.iter())
+            .find_map(|e| e.active_arn().map(str::to_string))
+    }
+}
+
 /// Removes what this tool made for the environment. Its description may carry
-/// no network configuration, so everything is found by the tags this tool wrote.
+/// no network configuration, so everything is found by the tags this tool
+/// wrote for its account and name. Records of earlier releases (name only)
+/// are taken as its own only where no other account runs an environment of
+/// that name; otherwise nothing is changed and the error names the accounts.
 pub async fn cleanup(
     ec2: &impl Ec2Port,
     req: &Cleanup,
     settings: &Settings,
 ) -> Result<Report, ProvisionError> {
-    let env = req.environment.as_str();
-    let endpoints = ec2
-        .find_endpoints(&EndpointQuery {
-            vpc_id: None,
-            service_name: None,
-            tags: tags::selector(env, None),
-        })
-        .await?;
-    let key = ledger::key(env);
-    let sqs_service = format!("com.amazonaws.{}.sqs", settings.region);
-    let sqs: Vec<_> = ec2
-        .find_endpoints(&EndpointQuery {
-            vpc_id: None,
-            service_name: Some(sqs_service),
-            tags: vec![],
-        })
-        .await?
-        .into_iter()
-        .filter(|e| e.tag(&key).is_some())
+    let id = EnvKey::new(req.account.as_deref(), &settings.region, &req.environment)?;
+    let name = id.name().to_string();
+    let named_query = EndpointQuery {
+        tags: vec![
+            (tags::MANAGED_BY.into(), "vpcwarden".into()),
+            (tags::ENVIRONMENT.into(), name.clone()),
+        ],
+        ..EndpointQuery::default()
+    };
+    let sqs_query = EndpointQuery {
+        service_name: Some(format!("com.amazonaws.{}.sqs", settings.region)),
+        ..EndpointQuery::default()
+    };
+    let (named, sqs_all) = tokio::try_join!(
+        ec2.find_endpoints(&named_query),
+        ec2.find_endpoints(&sqs_query)
+    )?;
+    let known = legacy::accounts_named(&name, &[named.as_slice(), sqs_all.as_slice()].concat());
+
+    // Everything decided before the first change.
+    let mut endpoints: Vec<&EndpointInfo> = named.iter().filter(|e| tags::is_for(e, &id)).collect();
+    let legacy_eps: Vec<&EndpointInfo> = named
+        .iter()
+        .filter(|e| tags::is_legacy_for(e, &name))
         .collect();
+    if let Some(first) = legacy_eps.first() {
+        legacy::is_mine(&id, &known, &first.id)?;
+        endpoints.extend(legacy_eps);
+    }
+    let key = ledger::key(&id);
+    let old_key = ledger::legacy_key(&name);
+    let mut sqs = Vec::new();
+    for ep in &sqs_all {
+        let entry = ep.tag(&key).and_then(Entry::parse);
+        let legacy = match ep.tag(&old_key).and_then(|v| Some((v, Entry::parse(v)?))) {
+            None => None,
+            Some((value, old)) => {
+                // The same queue recorded under a full identity says whose it is.
+                let owner = ledger::entries(&ep.tags)
+                    .into_iter()
+                    .find_map(|(o, e)| match o {
+                        Owner::Env(other) if e.arn() == old.arn() => Some(other),
+                        _ => None,
+                    });
+                match owner {
+                    Some(o) if o != id => None,
+                    Some(_) => Some((old_key.clone(), value.to_string())),
+                    None => {
+                        legacy::is_mine(&id, &known, &format!("{} on {}", old_key, ep.id))?;
+                        Some((old_key.clone(), value.to_string()))
+                    }
+                }
+            }
+        };
+        if entry.is_some() || legacy.is_some() {
+            sqs.push(Recorded { ep, entry, legacy });
+        }
+    }
 
     let mut report = Report {
-        environment: Some(env.to_string()),
+        environment: Some(name.clone()),
+        account: Some(id.account.clone()),
         action: "cleanup".into(),
         dry_run: settings.dry_run,
         vpc_id: endpoints
             .first()
             .map(|e| e.vpc_id.clone())
-            .or_else(|| sqs.first().map(|e| e.vpc_id.clone())),
+            .or_else(|| sqs.first().map(|r| r.ep.vpc_id.clone())),
         ..Report::default()
     };
-    report.deleted = endpoints.iter().map(EndpointRecord::of).collect();
+    report.deleted = endpoints.iter().map(|e| EndpointRecord::of(e)).collect();
     if endpoints.is_empty() {
         report
             .skipped
-            .push(format!("no endpoint tagged for environment {env}"));
+            .push(format!("no endpoint tagged for environment {id}"));
     }
     if sqs.is_empty() {
         report.skipped.push(format!(
-            "no SQS endpoint policy records a queue for environment {env}"
+            "no SQS endpoint policy records a queue for environment {id}"
         ));
     }
 
     if settings.dry_run {
-        for ep in &sqs {
-            let policy = parse_policy(ep)?;
-            let mut entries = ledger::entries(&ep.tags);
-            let queue = released(&mut entries, env);
+        for r in &sqs {
+            let policy = parse_policy(r.ep)?;
+            let mut entries = ledger::entries(&r.ep.tags);
+            entries.retain(|(o, _)| *o != Owner::Legacy(name.clone()) || r.legacy.is_none());
+            let queue = r.active();
+            entries.retain(|(o, _)| *o != Owner::Env(id.clone()));
+            if let Some(arn) = &queue {
+                entries.push((
+                    Owner::Env(id.clone()),
+                    Entry::Removed {
+                        at: now_secs(),
+                        arn: arn.clone(),
+                    },
+                ));
+            }
             let Derived {
                 policy: after,
                 outcomes,
                 ..
-            } = derive(ep, &policy, &entries, settings)?;
+            } = derive(r.ep, &policy, &entries, settings)?;
             report.policies.push(PolicyReport {
-                endpoint_id: ep.id.clone(),
+                endpoint_id: r.ep.id.clone(),
                 queue_arn: queue.unwrap_or_default(),
                 decision: "released".into(),
                 outcomes,
@@ -89,20 +164,28 @@ pub async fn cleanup(
     let ids: Vec<String> = endpoints.iter().map(|e| e.id.clone()).collect();
     ec2.delete_endpoints(&ids).await?;
     info!(count = ids.len(), "deleted endpoints");
-    for ep in &sqs {
-        let mut entries = ledger::entries(&ep.tags);
-        let queue = released(&mut entries, env);
+    for r in &sqs {
+        let queue = r.active();
         // Tombstone first: from now on every writer's view drops the ARN.
         if let Some(arn) = &queue {
             let tomb = Entry::Removed {
                 at: now_secs(),
                 arn: arn.clone(),
             };
-            ec2.put_tags(&ep.id, &[(key.clone(), tomb.value())]).await?;
+            ec2.put_tags(&r.ep.id, &[(key.clone(), tomb.value())])
+                .await?;
+        } else if let (None, Some((_, value))) = (&r.entry, &r.legacy) {
+            // An earlier release's tombstone, kept under the full identity.
+            ec2.put_tags(&r.ep.id, &[(key.clone(), value.clone())])
+                .await?;
         }
-        let done = sync_policy(ec2, &ep.id, settings, None).await?;
+        // Rewritten under the full identity: the name-only key goes.
+        if let Some((old, value)) = &r.legacy {
+            ec2.delete_tag_if(&r.ep.id, old, value).await?;
+        }
+        let done = sync_policy(ec2, &r.ep.id, settings, None).await?;
         report.policies.push(PolicyReport {
-            endpoint_id: ep.id.clone(),
+            endpoint_id: r.ep.id.clone(),
             queue_arn: queue.unwrap_or_default(),
             decision: "released".into(),
             outcomes: done.outcomes,
@@ -112,20 +195,4 @@ pub async fn cleanup(
         });
     }
     Ok(report)
-}
-
-/// Turns the environment's active entry into a removal; returns its ARN if it was active.
-fn released(entries: &mut [(String, Entry)], env: &str) -> Option<String> {
-    let (_, entry) = entries.iter_mut().find(|(e, _)| e == env)?;
-    match entry {
-        Entry::Active { arn, .. } => {
-            let arn = arn.clone();
-            *entry = Entry::Removed {
-                at: now_secs(),
-                arn: arn.clone(),
-            };
-            Some(arn)
-        }
-        Entry::Removed { .. } => None,
-    }
 }

@@ -73,6 +73,47 @@ pub enum ProvisionError {
         /// Attempts made.
         attempts: u32,
     },
+    /// The environment's account is unknown (names are unique only within an account).
+    #[error("account: the environment {environment}'s account is {}; the event's `account` (or the environment ARN) must name its 12-digit account: vpcwarden keys every record by account, region and name", found.as_deref().map(|f| format!("{f:?}, not a 12-digit account id")).unwrap_or_else(|| "not given".into()))]
+    NoAccount {
+        /// Environment name.
+        environment: String,
+        /// What was given instead, if anything.
+        found: Option<String>,
+    },
+    /// The event is for another region than this function serves.
+    #[error("region: the event is for region {event}, this function serves {ours}; deploy vpcwarden (or a forwarding rule) per region")]
+    WrongRegion {
+        /// The event's region.
+        event: String,
+        /// The function's.
+        ours: String,
+    },
+    /// The SQS endpoint's tags are full: no room to record one more environment.
+    #[error("SQS endpoint {endpoint_id} has {used} of the {max} tags EC2 allows, so it cannot record environment {environment} ({environments} environments and tombstones recorded, the rest are other tags); nothing was changed. Tombstones expire after VPCWARDEN_TOMBSTONE_TTL_SECS; remove unneeded tags from the endpoint, or give the VPC's environments fewer shared endpoints")]
+    LedgerFull {
+        /// The SQS endpoint.
+        endpoint_id: String,
+        /// The environment that did not fit.
+        environment: String,
+        /// Tags on the endpoint.
+        used: usize,
+        /// Ledger entries among them.
+        environments: usize,
+        /// EC2's limit.
+        max: usize,
+    },
+    /// A record written by an earlier release (name only) could belong to
+    /// environments of several accounts.
+    #[error("a record written by an earlier release ({record}) names environment {name} without its account, and accounts {} each have an environment {name} here: it could be any one's, so nothing was changed; delete or retag it by hand (see README, \"Upgrading\")", accounts.join(" and "))]
+    AmbiguousRecord {
+        /// The environment name.
+        name: String,
+        /// The record (tag key, or endpoint id).
+        record: String,
+        /// Accounts that could claim it.
+        accounts: Vec<String>,
+    },
     /// An AWS call failed.
     #[error(transparent)]
     Aws(#[from] AwsError),

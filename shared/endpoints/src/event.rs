@@ -10,6 +10,7 @@ use vpcwarden_mwaa_event::{
 
 use crate::converge::converge;
 use crate::error::ProvisionError;
+use crate::identity::EnvKey;
 use crate::ledger::{self, Entry};
 use crate::port::{Ec2Port, EndpointQuery, MwaaPort};
 use crate::report::Report;
@@ -27,6 +28,8 @@ pub struct Envelope<'a> {
     pub detail_type: Option<&'a str>,
     /// `account`: the account that owns the environment.
     pub account: Option<&'a str>,
+    /// `region`: where the environment is.
+    pub region: Option<&'a str>,
     /// `time`, epoch seconds: when MWAA emitted the event.
     pub time: Option<i64>,
     /// `detail`.
@@ -42,6 +45,7 @@ impl<'a> Envelope<'a> {
             source: event["source"].as_str(),
             detail_type: event["detail-type"].as_str(),
             account: event["account"].as_str(),
+            region: event["region"].as_str(),
             time: event["time"]
                 .as_str()
                 .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
@@ -74,6 +78,12 @@ pub async fn handle(
             detail_type: event.detail_type.unwrap_or("(none)").into(),
         }
         .into());
+    }
+    if let Some(r) = event.region.filter(|r| *r != settings.region) {
+        return Err(ProvisionError::WrongRegion {
+            event: r.to_string(),
+            ours: settings.region.clone(),
+        });
     }
     let seen = MwaaStatusChange::from_value(event.detail)?.environment(event.account);
     let name_field = Origin::Event.path("name");
@@ -150,6 +160,7 @@ pub(crate) async fn from_api(
         Some(env) => env.desired().map_err(ProvisionError::Environment),
         None => Ok(Desired::Absent(Cleanup {
             environment: name.clone(),
+            account: account.map(str::to_string),
             reason: "GetEnvironment does not find it (deleted)".into(),
         })),
     }
@@ -171,7 +182,16 @@ async fn staleness(
     if matches!(desired, Desired::Unmanaged { .. }) {
         return Ok(None);
     }
-    let key = ledger::key(env);
+    let Ok(name) = EnvironmentName::parse("name", env) else {
+        return Ok(None);
+    };
+    // Without the account there is no identity: the converge step says so.
+    let Ok(id) = EnvKey::new(desired.account(), &settings.region, &name) else {
+        return Ok(None);
+    };
+    // The environment's own record, and a name-only one of an earlier
+    // release (reading it as this environment's at worst asks GetEnvironment).
+    let keys = [ledger::key(&id), ledger::legacy_key(id.name())];
     let recorded: Vec<Entry> = ec2
         .find_endpoints(&EndpointQuery {
             service_name: Some(format!("com.amazonaws.{}.sqs", settings.region)),
@@ -179,7 +199,7 @@ async fn staleness(
         })
         .await?
         .iter()
-        .filter_map(|e| e.tag(&key).and_then(Entry::parse))
+        .flat_map(|e| keys.iter().filter_map(|k| e.tag(k).and_then(Entry::parse)))
         .collect();
     let after = |at: Option<u64>| at.is_some_and(|a| a as i64 > t);
     match desired {
@@ -210,7 +230,7 @@ async fn staleness(
             }
             let newer = ec2
                 .find_endpoints(&EndpointQuery {
-                    tags: tags::selector(env, None),
+                    tags: tags::selector(&id, None),
                     ..EndpointQuery::default()
                 })
                 .await?

@@ -13,6 +13,9 @@
 //! from `GetEnvironment`); [`reconcile`] lists every environment and heals what
 //! lost or late events left.
 //!
+//! Environments are known by (account, region, name) ([`EnvKey`]): in a
+//! shared VPC, two participant accounts may each run `prod`.
+//!
 //! Everything is read and checked before the first mutation; every mutation is
 //! idempotent under redelivery; concurrent policy edits converge through the
 //! ledger in [`ledger`]. AWS is reached only through [`Ec2Port`].
@@ -23,7 +26,9 @@ mod converge;
 mod ec2;
 mod error;
 mod event;
+mod identity;
 pub mod ledger;
+mod legacy;
 mod mwaa;
 mod policy_sync;
 mod port;
@@ -39,10 +44,11 @@ pub use converge::converge;
 pub use ec2::Ec2Endpoints;
 pub use error::{AwsError, ProvisionError};
 pub use event::{handle, Envelope};
+pub use identity::EnvKey;
 pub use mwaa::{from_sdk, MwaaApi};
 pub use port::{Ec2Port, EndpointInfo, EndpointQuery, MwaaPort, NewEndpoint};
 pub use provision::provision;
-pub use reconcile::{reconcile, Drift, LongPending, ReconcileReport};
+pub use reconcile::{reconcile, Drift, External, LongPending, ReconcileReport};
 pub use regional::{reconcile_regions, Regional};
 pub use report::{EndpointRecord, PolicyReport, Report};
 pub use settings::{Lookup, Settings};

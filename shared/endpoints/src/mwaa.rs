@@ -37,7 +37,7 @@ impl MwaaApi {
         }
     }
 
-    async fn own_account(&self, operation: &'static str) -> Result<&str, AwsError> {
+    async fn caller_account(&self, operation: &'static str) -> Result<&str, AwsError> {
         self.own_account
             .get_or_try_init(|| async {
                 let out = aws_sdk_sts::Client::new(&self.config)
@@ -62,7 +62,7 @@ impl MwaaApi {
         let Some(account) = account else {
             return Ok(self.own.clone());
         };
-        let own = self.own_account(op).await?;
+        let own = self.caller_account(op).await?;
         if account == own {
             return Ok(self.own.clone());
         }
@@ -119,6 +119,12 @@ pub fn from_sdk(e: &aws_sdk_mwaa::types::Environment) -> Environment {
 }
 
 impl MwaaPort for MwaaApi {
+    async fn own_account(&self) -> Result<String, AwsError> {
+        self.caller_account("GetCallerIdentity")
+            .await
+            .map(str::to_string)
+    }
+
     async fn list_environments(&self, account: Option<&str>) -> Result<Vec<String>, AwsError> {
         let client = self.client(account, "ListEnvironments").await?;
         let mut names = Vec::new();

@@ -7,7 +7,7 @@ use tracing::{debug, info};
 use vpcwarden_policy::{EditOutcome, Policy};
 
 use crate::error::ProvisionError;
-use crate::ledger::{self, Entry};
+use crate::ledger::{self, Entry, Owner};
 use crate::port::{Ec2Port, EndpointInfo};
 use crate::settings::Settings;
 
@@ -61,7 +61,7 @@ pub(crate) struct Derived {
 pub(crate) fn derive(
     ep: &EndpointInfo,
     policy: &Policy,
-    entries: &[(String, Entry)],
+    entries: &[(Owner, Entry)],
     settings: &Settings,
 ) -> Result<Derived, ProvisionError> {
     let (after, outcomes) = ledger::apply(policy, entries, settings.statement_condition.as_ref())
@@ -86,9 +86,17 @@ pub(crate) fn derive(
 }
 
 /// Makes the endpoint's policy match its ledger, tolerating concurrent writers:
-/// read → derive → write if different → wait (settle + jitter) → read again,
-/// until a read finds nothing to change. `fresh` is a read of the endpoint the
-/// caller made after its own ledger write; it stands in for the first read.
+/// read → derive → read again → write if different → wait (settle + jitter)
+/// → read again, until a read finds nothing to change. `fresh` is a read of
+/// the endpoint the caller made after its own ledger write; it stands in for
+/// the first read.
+///
+/// `ModifyVpcEndpoint` replaces the whole policy and has no condition, so
+/// other editors win this way: the policy is read again right before each
+/// write, and if anyone changed it since the read the edit was derived from,
+/// the edit starts over from the new text (bounded by
+/// `max_policy_attempts`). A change landing inside that last round trip can
+/// still be overwritten; EC2 offers nothing narrower.
 pub(crate) async fn sync_policy(
     ec2: &impl Ec2Port,
     endpoint_id: &str,
@@ -97,13 +105,16 @@ pub(crate) async fn sync_policy(
 ) -> Result<Converged, ProvisionError> {
     let mut before = None;
     let mut outcomes = Vec::new();
+    let mut writes = 0;
+    let read = || async {
+        ec2.get_endpoint(endpoint_id)
+            .await?
+            .ok_or_else(|| ProvisionError::SqsEndpointGone(endpoint_id.to_string()))
+    };
     for attempt in 1..=settings.max_policy_attempts {
         let ep = match fresh.take() {
             Some(ep) => ep,
-            None => ec2
-                .get_endpoint(endpoint_id)
-                .await?
-                .ok_or_else(|| ProvisionError::SqsEndpointGone(endpoint_id.to_string()))?,
+            None => read().await?,
         };
         let policy = parse_policy(&ep)?;
         let before = before.get_or_insert_with(|| policy.clone());
@@ -113,8 +124,6 @@ pub(crate) async fn sync_policy(
             text,
             ..
         } = derive(&ep, &policy, &entries, settings)?;
-        // Every earlier round wrote once; this read found nothing left to do.
-        let writes = attempt - 1;
         if changed.is_empty() {
             debug!(endpoint_id, attempt, writes, "policy matches the ledger");
             collect_tombstones(ec2, &ep, &entries, settings).await?;
@@ -126,6 +135,22 @@ pub(crate) async fn sync_policy(
                 attempts: attempt,
             });
         }
+        let now = read().await?;
+        if now.policy != ep.policy {
+            info!(
+                endpoint_id,
+                attempt,
+                "the policy changed since it was read; the edit starts over from the new text"
+            );
+            fresh = Some(now);
+            // Concurrent writers of this tool meet here too: spread them apart.
+            let ms = settings.settle.as_millis() as u64 / 2;
+            if ms > 0 {
+                let wait = rand::rng().random_range(0..=ms);
+                tokio::time::sleep(Duration::from_millis(wait)).await;
+            }
+            continue;
+        }
         info!(
             endpoint_id,
             attempt,
@@ -133,6 +158,7 @@ pub(crate) async fn sync_policy(
             "writing SQS endpoint policy"
         );
         ec2.put_policy(endpoint_id, &text).await?;
+        writes += 1;
         outcomes.extend(changed);
         let ms = settings.settle.as_millis() as u64;
         let jitter = if ms == 0 {
@@ -154,14 +180,14 @@ pub(crate) async fn sync_policy(
 async fn collect_tombstones(
     ec2: &impl Ec2Port,
     ep: &EndpointInfo,
-    entries: &[(String, Entry)],
+    entries: &[(Owner, Entry)],
     settings: &Settings,
 ) -> Result<(), ProvisionError> {
     let cutoff = now_secs().saturating_sub(settings.tombstone_ttl.as_secs());
-    for (env, entry) in entries {
+    for (owner, entry) in entries {
         if let Entry::Removed { at, .. } = entry {
             if *at < cutoff {
-                ec2.delete_tag_if(&ep.id, &ledger::key(env), &entry.value())
+                ec2.delete_tag_if(&ep.id, &ledger::owner_key(owner), &entry.value())
                     .await?;
             }
         }

@@ -121,6 +121,8 @@ pub trait Ec2Port: Sync {
 /// The MWAA calls the tool makes. `account` is the account that owns the
 /// environment; `None` is the caller's own.
 pub trait MwaaPort: Sync {
+    /// The caller's own account id (what `None` stands for).
+    fn own_account(&self) -> impl Future<Output = Result<String, AwsError>> + Send;
     /// Names of every environment in the account (all pages).
     fn list_environments(
         &self,

@@ -6,8 +6,9 @@ use tracing::{info, warn};
 use vpcwarden_mwaa_event::{EndpointRole, Provision};
 use vpcwarden_policy::{diff, EditOutcome, Policy};
 
-use crate::error::ProvisionError;
-use crate::ledger::{self, Entry};
+use crate::error::{AwsError, ProvisionError};
+use crate::identity::EnvKey;
+use crate::ledger::{self, Entry, Owner};
 use crate::policy_sync::{derive, now_secs, parse_policy, sync_policy, Derived};
 use crate::port::{Ec2Port, EndpointInfo, EndpointQuery, NewEndpoint};
 use crate::report::{EndpointRecord, PolicyReport, Report};
@@ -16,20 +17,30 @@ use crate::tags;
 
 /// Everything read and checked before the first mutation.
 struct Plan {
+    id: EnvKey,
     vpc_id: String,
     sqs: EndpointInfo,
     /// The SQS endpoint's policy as read.
     policy: Policy,
     /// The ledger as it will be (with this environment's entry when claimed).
-    entries: Vec<(String, Entry)>,
+    entries: Vec<(Owner, Entry)>,
     /// True when this tool takes ownership of the queue ARN in the policy.
     claim: bool,
     preview_outcome: Option<EditOutcome>,
     to_create: Vec<NewEndpoint>,
     /// Per role already present, the endpoints found (duplicates included).
     existing: Vec<Vec<EndpointInfo>>,
+    /// Endpoints to the environment's services that someone else made: they
+    /// serve it, and are never changed or deleted.
+    external: Vec<EndpointInfo>,
     /// The environment's endpoints of a role it no longer needs (its access mode changed).
     unneeded: Vec<EndpointInfo>,
+    /// Endpoints an earlier release made for it without the account tag.
+    legacy_endpoints: Vec<String>,
+    /// The name-only ledger entry an earlier release wrote for its queue: (key, value).
+    legacy_entry: Option<(String, String)>,
+    /// True when the ledger gets a key it did not have.
+    new_key: bool,
 }
 
 /// Brings the environment's VPC to what `req` needs. Reads and validates
@@ -42,6 +53,7 @@ pub async fn provision(
     let plan = plan(ec2, req, settings).await?;
     let mut report = Report {
         environment: Some(req.environment.to_string()),
+        account: Some(plan.id.account.clone()),
         action: "provision".into(),
         dry_run: settings.dry_run,
         vpc_id: Some(plan.vpc_id.clone()),
@@ -66,8 +78,36 @@ pub async fn provision(
         report
             .deleted
             .extend(plan.unneeded.iter().map(EndpointRecord::of));
+        report.external = external_records(req, &plan.external);
         report.policies.push(preview_policy(&plan, req, settings)?);
         return Ok(report);
+    }
+
+    // The ledger's record first when it is a new key: if the endpoint's tags
+    // filled up since the plan read them (a concurrent claim), CreateTags
+    // fails before anything else was done.
+    let key = ledger::key(&plan.id);
+    let record = async {
+        let recorded = plan.sqs.tag(&key).and_then(Entry::parse);
+        if plan.claim && recorded.as_ref().and_then(Entry::active_arn) != Some(queue) {
+            let entry = Entry::claim(queue, now_secs()).value();
+            ec2.put_tags(&plan.sqs.id, &[(key.clone(), entry)])
+                .await
+                .map_err(|e| full(e, &plan))?;
+        }
+        // Rewritten under the full identity: the name-only key goes.
+        if let Some((old, value)) = &plan.legacy_entry {
+            ec2.delete_tag_if(&plan.sqs.id, old, value).await?;
+        }
+        Ok::<_, ProvisionError>(())
+    };
+    let (first, later) = if plan.new_key {
+        (Some(record), None)
+    } else {
+        (None, Some(record))
+    };
+    if let Some(r) = first {
+        r.await?;
     }
 
     // Endpoints and the policy are independent: both flows run at once, each
@@ -77,16 +117,20 @@ pub async fn provision(
     // tag write, as the ledger protocol needs). Each step is idempotent, so a
     // failure anywhere leaves nothing a redelivery cannot finish.
     let creates = try_join_all(plan.to_create.iter().map(|new| ec2.create_endpoint(new)));
-    let tag = async {
-        let key = ledger::key(req.environment.as_str());
-        let recorded = plan.sqs.tag(&key).and_then(Entry::parse);
-        if plan.claim && recorded.as_ref().and_then(Entry::active_arn) != Some(queue) {
-            let entry = Entry::claim(queue, now_secs()).value();
-            ec2.put_tags(&plan.sqs.id, &[(key, entry)]).await?;
+    let account_tag = [(tags::ACCOUNT.to_string(), plan.id.account.clone())];
+    let retag = try_join_all(
+        plan.legacy_endpoints
+            .iter()
+            .map(|id| ec2.put_tags(id, &account_tag)),
+    );
+    let rest = async {
+        if let Some(r) = later {
+            r.await?;
         }
+        retag.await?;
         Ok::<_, ProvisionError>(())
     };
-    let (created, ()) = tokio::try_join!(async { Ok(creates.await?) }, tag)?;
+    let (created, ()) = tokio::try_join!(async { Ok(creates.await?) }, rest)?;
     let in_vpc = ec2
         .find_endpoints(&EndpointQuery {
             vpc_id: Some(plan.vpc_id.clone()),
@@ -95,7 +139,7 @@ pub async fn provision(
         .await?;
     let fresh_sqs = in_vpc.iter().find(|e| e.id == plan.sqs.id).cloned();
     let ((kept, unneeded), done) = tokio::try_join!(
-        dedupe(ec2, req, &in_vpc),
+        dedupe(ec2, req, &plan.id, &in_vpc),
         sync_policy(ec2, &plan.sqs.id, settings, fresh_sqs)
     )?;
 
@@ -108,6 +152,7 @@ pub async fn provision(
     report
         .deleted
         .extend(unneeded.iter().map(EndpointRecord::of));
+    report.external = external_records(req, &plan.external);
     for (kept, removed) in kept {
         for r in removed {
             warn!(endpoint_id = %r.id, "deleted duplicate endpoint from a concurrent delivery");
@@ -145,6 +190,7 @@ async fn plan(
     req: &Provision,
     settings: &Settings,
 ) -> Result<Plan, ProvisionError> {
+    let id = EnvKey::new(req.account.as_deref(), &settings.region, &req.environment)?;
     let subnet_ids: Vec<String> = req.subnets.iter().map(|s| s.to_string()).collect();
     let found = ec2.subnet_vpcs(&subnet_ids).await?;
     let missing: Vec<&str> = subnet_ids
@@ -165,16 +211,24 @@ async fn plan(
     let vpc_id = vpcs[0].to_string();
 
     let sqs_service = format!("com.amazonaws.{}.sqs", settings.region);
-    // One listing of the VPC's live endpoints answers both "which is the SQS
-    // endpoint" and "what exists for this environment": a round trip saved.
+    // One listing of the VPC's live endpoints answers "which is the SQS
+    // endpoint", "what exists for this environment" and "what did someone
+    // else make for its services": a round trip saved.
     let in_vpc = ec2
         .find_endpoints(&EndpointQuery {
             vpc_id: Some(vpc_id.clone()),
             ..EndpointQuery::default()
         })
         .await?;
-    let own = group_own(req, &in_vpc);
-    let unneeded = unneeded(req, &in_vpc);
+    let own = group_own(req, &id, &in_vpc);
+    let unneeded = unneeded(req, &id, &in_vpc);
+    let external = external(req, &id, &in_vpc);
+    let legacy_endpoints: Vec<String> = own
+        .iter()
+        .flat_map(|(_, found)| found)
+        .filter(|e| tags::is_legacy_for(e, id.name()))
+        .map(|e| e.id.clone())
+        .collect();
     let mut sqs: Vec<EndpointInfo> = in_vpc
         .into_iter()
         .filter(|e| e.service_name == sqs_service)
@@ -198,14 +252,21 @@ async fn plan(
     let policy = parse_policy(&sqs)?;
     let queue = req.queue.as_str();
     let mut entries = ledger::entries(&sqs.tags);
-    let owned = entries
-        .iter()
-        .any(|(env, _)| env == req.environment.as_str());
+    // A name-only entry of an earlier release is this environment's when it
+    // records this environment's queue (each environment has its own).
+    let legacy_entry = sqs
+        .tag(&ledger::legacy_key(id.name()))
+        .filter(|v| Entry::parse(v).is_some_and(|e| e.arn() == queue))
+        .map(|v| (ledger::legacy_key(id.name()), v.to_string()));
+    let me = Owner::Env(id.clone());
+    let owned = legacy_entry.is_some() || entries.iter().any(|(o, _)| *o == me);
     // Ours if we recorded it before (redelivery, or a removal not yet settled);
-    // otherwise ours only if the policy does not allow it already.
-    let probe = policy
-        .clone()
-        .allow_resource(queue, &ledger::spec(settings.statement_condition.as_ref()));
+    // otherwise ours only if the policy does not already allow it to the
+    // environment's account.
+    let probe = policy.clone().allow_resource(
+        queue,
+        &ledger::spec(settings.statement_condition.as_ref(), &id.account),
+    );
     let claim = match probe {
         Err(source) => {
             return Err(ProvisionError::PolicyEdit {
@@ -217,9 +278,20 @@ async fn plan(
         Ok(_) => true,
     };
     let preview_outcome = probe.ok();
+    let new_key = claim && sqs.tag(&ledger::key(&id)).is_none();
+    if new_key && sqs.tags.len() >= ledger::MAX_TAGS {
+        return Err(ProvisionError::LedgerFull {
+            endpoint_id: sqs.id.clone(),
+            environment: id.to_string(),
+            used: sqs.tags.len(),
+            environments: entries.len(),
+            max: ledger::MAX_TAGS,
+        });
+    }
     if claim {
-        entries.retain(|(env, _)| env != req.environment.as_str());
-        entries.push((req.environment.to_string(), Entry::claim(queue, now_secs())));
+        let legacy = Owner::Legacy(id.name().to_string());
+        entries.retain(|(o, e)| *o != me && !(*o == legacy && e.arn() == queue));
+        entries.push((me, Entry::claim(queue, now_secs())));
         // Size check on the policy as it will be, before anything is created.
         derive(&sqs, &policy, &entries, settings)?;
     }
@@ -227,21 +299,22 @@ async fn plan(
     let mut to_create = Vec::new();
     let mut existing = Vec::new();
     for ((role, service), (_, found)) in req.services.iter().zip(own) {
-        if found.is_empty() {
-            let tags = tags::endpoint_tags(req.environment.as_str(), *role, req.account.as_deref());
+        let served = external.iter().any(|e| e.service_name == service.as_str());
+        if !found.is_empty() {
+            existing.push(found);
+        } else if !served {
             to_create.push(NewEndpoint {
                 vpc_id: vpc_id.clone(),
                 service_name: service.to_string(),
                 subnet_ids: subnet_ids.clone(),
                 security_group_ids: req.security_groups.iter().map(|s| s.to_string()).collect(),
-                tags,
-                client_token: client_token(req, &vpc_id, *role, service.as_str()),
+                tags: tags::endpoint_tags(&id, *role),
+                client_token: client_token(req, &id, &vpc_id, *role, service.as_str()),
             });
-        } else {
-            existing.push(found);
         }
     }
     Ok(Plan {
+        id,
         vpc_id,
         sqs,
         policy,
@@ -250,8 +323,26 @@ async fn plan(
         preview_outcome,
         to_create,
         existing,
+        external,
         unneeded,
+        legacy_endpoints,
+        legacy_entry,
+        new_key,
     })
+}
+
+/// A failed ledger write because the endpoint's tags are full, as such.
+fn full(e: AwsError, plan: &Plan) -> ProvisionError {
+    if e.code == "TagLimitExceeded" {
+        return ProvisionError::LedgerFull {
+            endpoint_id: plan.sqs.id.clone(),
+            environment: plan.id.to_string(),
+            used: ledger::MAX_TAGS,
+            environments: plan.entries.len().saturating_sub(1),
+            max: ledger::MAX_TAGS,
+        };
+    }
+    e.into()
 }
 
 fn preview_policy(
@@ -283,21 +374,22 @@ fn preview_policy(
     })
 }
 
-/// The environment's endpoints among `endpoints`, grouped by role in the order of `req.services`.
+/// The environment's endpoints among `endpoints`, grouped by role in the
+/// order of `req.services`: tagged for its identity, or made by an earlier
+/// release for its name (no account tag) to exactly that role's service.
 fn group_own(
     req: &Provision,
+    id: &EnvKey,
     endpoints: &[EndpointInfo],
 ) -> Vec<(EndpointRole, Vec<EndpointInfo>)> {
-    let env = req.environment.as_str();
     req.services
         .iter()
-        .map(|(role, _)| {
+        .map(|(role, service)| {
             let mine = endpoints
                 .iter()
                 .filter(|e| {
-                    tags::selector(env, Some(*role))
-                        .iter()
-                        .all(|(k, v)| e.tag(k) == Some(v.as_str()))
+                    (tags::is_for(e, id) && e.tag(tags::ROLE) == Some(role.as_str()))
+                        || (tags::is_legacy_for(e, id.name()) && e.service_name == service.as_str())
                 })
                 .cloned()
                 .collect();
@@ -306,12 +398,26 @@ fn group_own(
         .collect()
 }
 
-/// The environment's endpoints among `endpoints` whose role `req` does not need.
-fn unneeded(req: &Provision, endpoints: &[EndpointInfo]) -> Vec<EndpointInfo> {
-    let selector = tags::selector(req.environment.as_str(), None);
+/// Endpoints to the environment's services that this tool did not make for
+/// it: the VPC owner's own. They serve the environment as they are.
+fn external(req: &Provision, id: &EnvKey, endpoints: &[EndpointInfo]) -> Vec<EndpointInfo> {
     endpoints
         .iter()
-        .filter(|e| selector.iter().all(|(k, v)| e.tag(k) == Some(v.as_str())))
+        .filter(|e| {
+            req.services
+                .iter()
+                .any(|(_, s)| e.service_name == s.as_str())
+        })
+        .filter(|e| !tags::is_for(e, id) && !tags::is_legacy_for(e, id.name()))
+        .cloned()
+        .collect()
+}
+
+/// The environment's endpoints among `endpoints` whose role `req` does not need.
+fn unneeded(req: &Provision, id: &EnvKey, endpoints: &[EndpointInfo]) -> Vec<EndpointInfo> {
+    endpoints
+        .iter()
+        .filter(|e| tags::is_for(e, id))
         .filter(|e| {
             !req.services
                 .iter()
@@ -330,16 +436,18 @@ type Deduped = (
 /// Concurrent deliveries can each create an endpoint (EC2 deduplicates by
 /// ClientToken, moto does not). Every delivery keeps the oldest per role and
 /// deletes the rest, so all of them converge on the same survivors; endpoints
-/// of a role the environment no longer needs go too.
+/// of a role the environment no longer needs go too. Only this tool's
+/// endpoints for this environment are ever deleted.
 async fn dedupe(
     ec2: &impl Ec2Port,
     req: &Provision,
+    id: &EnvKey,
     in_vpc: &[EndpointInfo],
 ) -> Result<Deduped, ProvisionError> {
     let mut out = Vec::new();
-    let gone = unneeded(req, in_vpc);
+    let gone = unneeded(req, id, in_vpc);
     let mut doomed: Vec<String> = gone.iter().map(|e| e.id.clone()).collect();
-    for (_, found) in group_own(req, in_vpc) {
+    for (_, found) in group_own(req, id, in_vpc) {
         let keep = oldest(&found).cloned();
         let extra: Vec<EndpointInfo> = found
             .into_iter()
@@ -360,6 +468,21 @@ fn oldest(found: &[EndpointInfo]) -> Option<&EndpointInfo> {
     })
 }
 
+fn external_records(req: &Provision, external: &[EndpointInfo]) -> Vec<EndpointRecord> {
+    external
+        .iter()
+        .map(|e| {
+            let role = req
+                .services
+                .iter()
+                .find(|(_, s)| s.as_str() == e.service_name)
+                .map(|(r, _)| r.as_str())
+                .unwrap_or_default();
+            EndpointRecord::external(e, role)
+        })
+        .collect()
+}
+
 fn tag_role(tags: &[(String, String)]) -> String {
     tags.iter()
         .find(|(k, _)| k == tags::ROLE)
@@ -368,11 +491,15 @@ fn tag_role(tags: &[(String, String)]) -> String {
 }
 
 /// Same request, same token: ≤ 64 ASCII characters as EC2 requires.
-fn client_token(req: &Provision, vpc_id: &str, role: EndpointRole, service: &str) -> String {
-    let who = req
-        .environment_arn
-        .as_deref()
-        .unwrap_or(req.environment.as_str());
+fn client_token(
+    req: &Provision,
+    id: &EnvKey,
+    vpc_id: &str,
+    role: EndpointRole,
+    service: &str,
+) -> String {
+    let key = id.to_string();
+    let who = req.environment_arn.as_deref().unwrap_or(key.as_str());
     let digest = Sha256::digest(format!("{who}|{vpc_id}|{}|{service}", role.as_str()).as_bytes());
     let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
     format!("vpcw-{}", &hex[..59])

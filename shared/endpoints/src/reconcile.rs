@@ -2,16 +2,22 @@
 //! it, against every endpoint and queue grant this tool made, in one region.
 //! What lost, late or out-of-order events left is healed here.
 //!
-//! Reads: `ListEnvironments` + `GetEnvironment` per configured account, two
-//! `DescribeVpcEndpoints` listings (this tool's tagged endpoints, the region's
-//! SQS endpoints). With nothing to heal that is all it does. Each drift is
+//! Reads: `ListEnvironments` + `GetEnvironment` per configured account, one
+//! `DescribeVpcEndpoints` listing of the region's live endpoints (this
+//! tool's, the SQS endpoints and their ledgers, and endpoints the VPC owner
+//! made to an environment's services). With nothing to heal that is all it
+//! does. Environments are known by (account, region, name): two accounts'
+//! `prod` in one shared VPC are two environments. Each converges on its own:
+//! one whose `GetEnvironment` fails is reported and left as it is, and every
+//! other readable one still converges. Only the cleanup of an environment no
+//! longer listed needs its account's complete listing. Each drift is
 //! healed by [`converge`], under the same ledger protocol as the events; a
 //! cleanup is confirmed by a fresh `GetEnvironment` right before it, so an
 //! environment created meanwhile is never taken down.
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use futures::stream::{self, StreamExt, TryStreamExt};
+use futures::stream::{self, StreamExt};
 use serde::Serialize;
 use tracing::{info, warn};
 use vpcwarden_mwaa_event::{Desired, EndpointRole, EnvironmentName, Status};
@@ -20,7 +26,8 @@ use vpcwarden_policy::{EditOutcome, Policy};
 use crate::converge::converge;
 use crate::error::{AwsError, ProvisionError};
 use crate::event::from_api;
-use crate::ledger::{self, Entry};
+use crate::identity::EnvKey;
+use crate::ledger::{self, Entry, Owner};
 use crate::policy_sync::{now_secs, parse_policy};
 use crate::port::{Ec2Port, EndpointInfo, EndpointQuery, MwaaPort};
 use crate::report::Report;
@@ -42,12 +49,28 @@ pub struct Drift {
     /// Its MWAA status, or `NOT_FOUND`.
     pub status: String,
     /// `missing_endpoint`, `duplicate_endpoint`, `unneeded_endpoint`,
-    /// `missing_grant`, `leftover_endpoint`, `leftover_grant`.
+    /// `missing_grant`, `grant_out_of_date` (the policy does not yet show the
+    /// ledger's record), `legacy_record` (written by an earlier release
+    /// without the account: rewritten by the heal), `leftover_endpoint`,
+    /// `leftover_grant`.
     pub kinds: Vec<String>,
     /// What was seen, for a person.
     pub detail: String,
     /// `healed`, `would_heal` (dry run), `skipped: …` or `failed: …`.
     pub action: String,
+}
+
+/// An endpoint someone else made that serves an environment.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct External {
+    /// Environment name.
+    pub environment: String,
+    /// Its account.
+    pub account: String,
+    /// The endpoint.
+    pub endpoint_id: String,
+    /// `database` or `webserver`.
+    pub role: String,
 }
 
 /// An environment waiting for its endpoints longer than the alert threshold.
@@ -72,6 +95,9 @@ pub struct ReconcileReport {
     pub accounts: Vec<String>,
     /// Environments listed.
     pub environments: usize,
+    /// Endpoints to environments' services that someone else made (they
+    /// serve the environment; this tool never changes or deletes them).
+    pub external: Vec<External>,
     /// Environments whose VPC matches what they need.
     pub in_sync: usize,
     /// Differences found, and what was done about each.
@@ -86,14 +112,21 @@ pub struct ReconcileReport {
     pub heals: Vec<Report>,
 }
 
-/// One environment as listed: the account asked and what it needs.
+/// One environment as listed: what it needs.
 struct Listed {
-    account: Option<String>,
     /// Why `GetEnvironment`'s description cannot be acted on (left as it is).
     invalid: Option<String>,
     status: String,
     desired: Desired,
     created_at: Option<i64>,
+}
+
+/// What one account's listing gave.
+struct AccountRead {
+    /// The environments read, by identity.
+    envs: Vec<(EnvKey, Listed)>,
+    /// Listed, but `GetEnvironment` failed: (name, why). Left as they are.
+    failed: Vec<(String, AwsError)>,
 }
 
 /// Reconciles one region: `ec2` and `mwaa` are that region's clients.
@@ -118,165 +151,207 @@ pub async fn reconcile(
     };
 
     // 1. What every environment needs. An account that cannot be listed is
-    // unknown: nothing of its environments is cleaned up this run.
-    let mut listed: BTreeMap<String, Vec<Listed>> = BTreeMap::new();
-    let mut unreadable: Vec<Option<String>> = Vec::new();
+    // unknown: none of its vanished environments is cleaned up this run. An
+    // environment that cannot be read is left as it is; the others go on.
+    let mut listed: BTreeMap<EnvKey, Listed> = BTreeMap::new();
+    let mut complete: BTreeSet<String> = BTreeSet::new();
+    let mut failed: BTreeSet<(String, String)> = BTreeSet::new();
+    let mut configured: BTreeSet<String> = BTreeSet::new();
     for account in &accounts {
-        match list_account(mwaa, account.as_deref()).await {
-            Ok(found) => {
-                for (name, l) in found {
-                    listed.entry(name).or_default().push(l);
+        let label = account.as_deref().unwrap_or("own").to_string();
+        let read = async {
+            let id = match account {
+                Some(a) => a.clone(),
+                None => mwaa.own_account().await?,
+            };
+            let read = list_account(mwaa, account.as_deref(), &id, &settings.region).await;
+            Ok::<_, AwsError>((id, read))
+        };
+        match read.await {
+            Ok((id, Ok(read))) => {
+                configured.insert(id.clone());
+                complete.insert(id.clone());
+                for (name, e) in read.failed {
+                    warn!(account = %id, environment = %name, error = %e, "cannot read environment");
+                    report.errors.push(format!(
+                        "{id}/{}/{name}: {e}; left as it is this run (the account's other environments still converge)",
+                        settings.region
+                    ));
+                    failed.insert((id.clone(), name));
                 }
+                listed.extend(read.envs);
+            }
+            Ok((id, Err(e))) => {
+                configured.insert(id);
+                warn!(error = %e, "cannot list environments");
+                report.errors.push(format!(
+                    "account {label}: {e}; its environments are left as they are"
+                ));
             }
             Err(e) => {
                 warn!(error = %e, "cannot list environments");
                 report.errors.push(format!(
-                    "account {}: {e}; its environments are left as they are",
-                    account.as_deref().unwrap_or("own")
+                    "account {label}: {e}; its environments are left as they are"
                 ));
-                unreadable.push(account.clone());
             }
         }
     }
-    report.environments = listed.values().map(Vec::len).sum();
+    report.environments = listed.len() + failed.len();
     let now = now_secs() as i64;
-    for (name, ls) in &listed {
-        for l in ls {
-            if l.status == Status::Pending.as_str() {
-                if let Some(c) = l
-                    .created_at
-                    .filter(|c| now - c > settings.pending_alert.as_secs() as i64)
-                {
-                    report.pending_too_long.push(LongPending {
-                        environment: name.clone(),
-                        account: l.account.clone(),
-                        pending_secs: now - c,
-                    });
-                }
+    for (id, l) in &listed {
+        if l.status == Status::Pending.as_str() {
+            if let Some(c) = l
+                .created_at
+                .filter(|c| now - c > settings.pending_alert.as_secs() as i64)
+            {
+                report.pending_too_long.push(LongPending {
+                    environment: id.name().to_string(),
+                    account: Some(id.account.clone()),
+                    pending_secs: now - c,
+                });
             }
-            if let Some(why) = &l.invalid {
-                // MWAA describes it in a way this tool cannot act on: a person must look.
-                report.errors.push(format!("{name}: {why}"));
-            } else if let Desired::Unmanaged { reason, .. } = &l.desired {
-                report.skipped.push(format!("{name}: {reason}"));
-            }
+        }
+        if let Some(why) = &l.invalid {
+            // MWAA describes it in a way this tool cannot act on: a person must look.
+            report.errors.push(format!("{id}: {why}"));
+        } else if let Desired::Unmanaged { reason, .. } = &l.desired {
+            report.skipped.push(format!("{id}: {reason}"));
         }
     }
 
-    // 2. What this tool made: its tagged endpoints and the SQS endpoint ledgers.
+    // 2. One listing of the region's live endpoints: this tool's, the SQS
+    // endpoints with their ledgers, and the VPC owners' own.
+    let all = ec2.find_endpoints(&EndpointQuery::default()).await?;
     let sqs_service = format!("com.amazonaws.{}.sqs", settings.region);
-    let ours_query = EndpointQuery {
-        tags: vec![(tags::MANAGED_BY.into(), "vpcwarden".into())],
-        ..EndpointQuery::default()
-    };
-    let sqs_query = EndpointQuery {
-        service_name: Some(sqs_service),
-        ..EndpointQuery::default()
-    };
-    let (ours, sqs) = tokio::try_join!(
-        ec2.find_endpoints(&ours_query),
-        ec2.find_endpoints(&sqs_query)
-    )?;
-
-    // Each SQS endpoint's policy read once (an unreadable one grants nothing here;
-    // the heal then reports why).
+    let ours: Vec<&EndpointInfo> = all.iter().filter(|e| tags::is_ours(e)).collect();
+    let sqs: Vec<&EndpointInfo> = all
+        .iter()
+        .filter(|e| e.service_name == sqs_service)
+        .collect();
+    // Each SQS endpoint's policy read once (an unreadable one grants nothing
+    // here; the heal then reports why), and the ARNs whose grant the policy
+    // does not show as its ledger records it.
     let policies: Vec<(&EndpointInfo, Policy)> = sqs
         .iter()
-        .filter_map(|s| Some((s, parse_policy(s).ok()?)))
+        .filter_map(|s| Some((*s, parse_policy(s).ok()?)))
+        .collect();
+    let out_of_date: BTreeSet<String> = policies
+        .iter()
+        .filter_map(|(s, p)| {
+            ledger::apply(
+                p,
+                &ledger::entries(&s.tags),
+                settings.statement_condition.as_ref(),
+            )
+            .ok()
+        })
+        .flat_map(|(_, changed)| changed.into_iter().map(|(arn, _)| arn))
         .collect();
 
-    // 3. Compare.
-    let mut names: BTreeSet<String> = listed.keys().cloned().collect();
-    names.extend(
-        ours.iter()
-            .filter_map(|e| e.tag(tags::ENVIRONMENT).map(str::to_string)),
-    );
+    // 3. Compare, environment by environment.
+    let mut ids: BTreeSet<EnvKey> = listed.keys().cloned().collect();
+    for e in &ours {
+        if let (Some(account), Some(name)) = (e.tag(tags::ACCOUNT), e.tag(tags::ENVIRONMENT)) {
+            if let Ok(name) = EnvironmentName::parse("tag", name) {
+                ids.insert(EnvKey {
+                    account: account.to_string(),
+                    region: settings.region.clone(),
+                    name,
+                });
+            }
+        }
+    }
     for ep in &sqs {
-        names.extend(
+        ids.extend(
             ledger::entries(&ep.tags)
                 .into_iter()
-                .filter(|(_, e)| e.active_arn().is_some())
-                .map(|(env, _)| env),
+                .filter_map(|(o, e)| match o {
+                    Owner::Env(id) if e.active_arn().is_some() && id.region == settings.region => {
+                        Some(id)
+                    }
+                    _ => None,
+                }),
         );
     }
     let mut work = Vec::new();
-    for name in names {
+    let mut claimed_legacy: BTreeSet<String> = BTreeSet::new();
+    for id in ids {
+        if failed.contains(&(id.account.clone(), id.name().to_string())) {
+            continue;
+        }
         let mine: Vec<&EndpointInfo> = ours
             .iter()
-            .filter(|e| e.tag(tags::ENVIRONMENT) == Some(name.as_str()))
+            .copied()
+            .filter(|e| tags::is_for(e, &id))
             .collect();
-        let grants: Vec<(&EndpointInfo, Entry)> = sqs
+        let grants: Vec<Entry> = sqs
             .iter()
-            .filter_map(|ep| Some((ep, Entry::parse(ep.tag(&ledger::key(&name))?)?)))
+            .filter_map(|ep| Entry::parse(ep.tag(&ledger::key(&id))?))
             .collect();
-        match listed.get(&name) {
-            Some(ls) => {
-                let live = ls.iter().find(|l| matches!(l.desired, Desired::Present(_)));
-                let gone = ls.iter().find(|l| matches!(l.desired, Desired::Absent(_)));
-                if let Some(l) = live {
-                    let Desired::Present(p) = &l.desired else {
-                        unreachable!()
-                    };
-                    let kinds = present_drift(p, &mine, &policies, settings);
+        match listed.get(&id) {
+            Some(l) => match &l.desired {
+                Desired::Present(p) => {
+                    let legacy = legacy_of(p, &ours, &sqs);
+                    claimed_legacy.extend(legacy.iter().cloned());
+                    let (kinds, external) = present_drift(
+                        p,
+                        &id,
+                        &mine,
+                        &legacy,
+                        &all,
+                        &policies,
+                        &out_of_date,
+                        settings,
+                    );
+                    report.external.extend(external);
                     if kinds.is_empty() {
                         report.in_sync += 1;
                     } else {
-                        work.push((drift(&name, l, kinds, &mine), l.desired.clone(), false));
+                        work.push((drift(&id, l, kinds, &mine), l.desired.clone(), false));
                     }
-                } else if let Some(l) = gone {
+                }
+                Desired::Absent(_) => {
                     let kinds = leftover(&mine, &grants);
                     if kinds.is_empty() {
                         report.in_sync += 1;
                     } else {
-                        work.push((drift(&name, l, kinds, &mine), l.desired.clone(), true));
+                        work.push((drift(&id, l, kinds, &mine), l.desired.clone(), true));
                     }
                 }
-            }
+                Desired::Unmanaged { .. } => {}
+            },
             None => {
-                // Made by this tool, listed in no account: vanished, if every
-                // account it may live in was read.
+                // Made by this tool, listed in no account: vanished, if its
+                // account was listed completely.
                 let kinds = leftover(&mine, &grants);
                 if kinds.is_empty() {
                     continue;
                 }
-                let account = mine
-                    .iter()
-                    .find_map(|e| e.tag(tags::ACCOUNT))
-                    .map(str::to_string);
-                let configured = match &account {
-                    Some(a) => {
-                        accounts.iter().any(|x| x.as_deref() == Some(a.as_str()))
-                            || accounts == [None]
-                    }
-                    None => true,
-                };
                 let d = Drift {
-                    environment: name.clone(),
-                    account: account.clone(),
+                    environment: id.name().to_string(),
+                    account: Some(id.account.clone()),
                     status: "NOT_FOUND".into(),
                     kinds,
                     detail: describe(&mine),
                     action: String::new(),
                 };
-                if !configured {
+                if !configured.contains(&id.account) {
                     report.drifts.push(Drift {
                         action: format!(
                             "skipped: account {} is not among the accounts read (VPCWARDEN_MWAA_ACCOUNTS)",
-                            account.as_deref().unwrap_or_default()
+                            id.account
                         ),
                         ..d
                     });
-                } else if !unreadable.is_empty() {
+                } else if !complete.contains(&id.account) {
                     report.drifts.push(Drift {
-                        action: "skipped: an account could not be listed; a vanished environment is only cleaned up when every account was read".into(),
+                        action: format!("skipped: account {} could not be listed; a vanished environment is only cleaned up when its account was read", id.account),
                         ..d
                     });
                 } else {
-                    let Ok(environment) = EnvironmentName::parse("tag", &name) else {
-                        continue;
-                    };
                     let desired = Desired::Absent(vpcwarden_mwaa_event::Cleanup {
-                        environment,
+                        environment: id.name.clone(),
+                        account: Some(id.account.clone()),
                         reason: "not listed by ListEnvironments".into(),
                     });
                     work.push((d, desired, true));
@@ -284,12 +359,27 @@ pub async fn reconcile(
             }
         }
     }
+    // Name-only records of earlier releases that no listed environment
+    // claims: a person must say whose they are (or the environment's next
+    // event does).
+    for (name, record) in legacy_records(&ours, &sqs) {
+        if claimed_legacy.contains(&record) {
+            continue;
+        }
+        report.drifts.push(Drift {
+            environment: name,
+            account: None,
+            status: "UNKNOWN".into(),
+            kinds: vec!["legacy_record".into()],
+            detail: record,
+            action: "skipped: written by an earlier release without the account, and no listed environment's queue or service matches it; the environment's next event (which names its account) rewrites or removes it".into(),
+        });
+    }
 
     // 4. Heal.
-    let accounts = &accounts;
     let healed: Vec<(Drift, Result<Option<Report>, ProvisionError>)> = stream::iter(work)
         .map(|(d, desired, cleanup)| async move {
-            let r = heal(ec2, mwaa, &d, &desired, cleanup, accounts, settings).await;
+            let r = heal(ec2, mwaa, &desired, cleanup, settings).await;
             (d, r)
         })
         .buffer_unordered(HEAL_CONCURRENCY)
@@ -308,100 +398,207 @@ pub async fn reconcile(
             }
             Ok(None) => "skipped: GetEnvironment finds it again; left to the next run".into(),
             Err(e) => {
-                report.errors.push(format!("{}: {e}", d.environment));
+                report.errors.push(format!(
+                    "{}/{}/{}: {e}",
+                    d.account.as_deref().unwrap_or("?"),
+                    settings.region,
+                    d.environment
+                ));
                 format!("failed: {e}")
             }
         };
-        info!(environment = %d.environment, kinds = ?d.kinds, action = %d.action, "drift");
+        info!(environment = %d.environment, account = ?d.account, kinds = ?d.kinds, action = %d.action, "drift");
         report.drifts.push(d);
     }
     report
         .drifts
-        .sort_by(|a, b| a.environment.cmp(&b.environment));
+        .sort_by(|a, b| (&a.environment, &a.account).cmp(&(&b.environment, &b.account)));
     report
         .heals
-        .sort_by(|a, b| a.environment.cmp(&b.environment));
+        .sort_by(|a, b| (&a.environment, &a.account).cmp(&(&b.environment, &b.account)));
     Ok(report)
 }
 
+/// Lists one account's environments and reads each (a few at a time). Only
+/// `ListEnvironments` failing fails the account; a failed `GetEnvironment`
+/// is that environment's alone.
 async fn list_account(
     mwaa: &impl MwaaPort,
     account: Option<&str>,
-) -> Result<Vec<(String, Listed)>, AwsError> {
+    account_id: &str,
+    region: &str,
+) -> Result<AccountRead, AwsError> {
     let names = mwaa.list_environments(account).await?;
-    stream::iter(names)
+    let reads: Vec<(
+        String,
+        Result<Option<vpcwarden_mwaa_event::Environment>, AwsError>,
+    )> = stream::iter(names)
         .map(|name| async move {
-            let env = mwaa.get_environment(account, &name).await?;
-            // Listed, then gone before the read: deleted.
-            let mut invalid = None;
-            let (status, desired, created_at) = match env {
-                Some(e) => {
-                    let status = e
-                        .status
-                        .as_ref()
-                        .map(|s| s.as_str().to_string())
-                        .unwrap_or_default();
-                    let desired = e.desired().unwrap_or_else(|err| {
-                        invalid = Some(format!("GetEnvironment: {err}; left as it is"));
-                        Desired::Unmanaged {
-                            environment: Some(name.clone()),
-                            reason: err.to_string(),
-                        }
-                    });
-                    (status, desired, e.created_at)
-                }
-                None => match EnvironmentName::parse("Environments[]", &name) {
-                    Ok(environment) => (
-                        "NOT_FOUND".into(),
-                        Desired::Absent(vpcwarden_mwaa_event::Cleanup {
-                            environment,
-                            reason: "GetEnvironment does not find it".into(),
-                        }),
-                        None,
-                    ),
-                    Err(err) => (
-                        "NOT_FOUND".into(),
-                        Desired::Unmanaged {
-                            environment: Some(name.clone()),
-                            reason: err.to_string(),
-                        },
-                        None,
-                    ),
-                },
-            };
-            let listed = Listed {
-                account: account.map(str::to_string),
+            let env = mwaa.get_environment(account, &name).await;
+            (name, env)
+        })
+        .buffer_unordered(READ_CONCURRENCY)
+        .collect()
+        .await;
+    let mut out = AccountRead {
+        envs: Vec::new(),
+        failed: Vec::new(),
+    };
+    for (name, env) in reads {
+        let env = match env {
+            Ok(env) => env,
+            Err(e) => {
+                out.failed.push((name, e));
+                continue;
+            }
+        };
+        let Ok(parsed) = EnvironmentName::parse("Environments[]", &name) else {
+            continue;
+        };
+        let id = EnvKey {
+            account: account_id.to_string(),
+            region: region.to_string(),
+            name: parsed.clone(),
+        };
+        // Listed, then gone before the read: deleted.
+        let mut invalid = None;
+        let (status, mut desired, created_at) = match env {
+            Some(e) => {
+                let status = e
+                    .status
+                    .as_ref()
+                    .map(|s| s.as_str().to_string())
+                    .unwrap_or_default();
+                let desired = e.desired().unwrap_or_else(|err| {
+                    invalid = Some(format!("GetEnvironment: {err}; left as it is"));
+                    Desired::Unmanaged {
+                        environment: Some(name.clone()),
+                        reason: err.to_string(),
+                    }
+                });
+                (status, desired, e.created_at)
+            }
+            None => (
+                "NOT_FOUND".into(),
+                Desired::Absent(vpcwarden_mwaa_event::Cleanup {
+                    environment: parsed,
+                    account: None,
+                    reason: "GetEnvironment does not find it".into(),
+                }),
+                None,
+            ),
+        };
+        // The account asked is the environment's, whatever its ARN says or lacks.
+        match &mut desired {
+            Desired::Present(p) => p.account = Some(account_id.to_string()),
+            Desired::Absent(c) => c.account = Some(account_id.to_string()),
+            Desired::Unmanaged { .. } => {}
+        }
+        out.envs.push((
+            id,
+            Listed {
                 invalid,
                 status,
                 desired,
                 created_at,
-            };
-            Ok::<_, AwsError>((name, listed))
-        })
-        .buffer_unordered(READ_CONCURRENCY)
-        .try_collect()
-        .await
+            },
+        ));
+    }
+    Ok(out)
 }
 
-/// What a live environment lacks or has too much of.
+/// Name-only records of earlier releases that are provably `p`'s: endpoints
+/// to its services, ledger entries of its queue. As `legacy_records` names them.
+fn legacy_of(
+    p: &vpcwarden_mwaa_event::Provision,
+    ours: &[&EndpointInfo],
+    sqs: &[&EndpointInfo],
+) -> Vec<String> {
+    let name = p.environment.as_str();
+    let mut out: Vec<String> = ours
+        .iter()
+        .filter(|e| tags::is_legacy_for(e, name))
+        .filter(|e| p.services.iter().any(|(_, s)| s.as_str() == e.service_name))
+        .map(|e| e.id.clone())
+        .collect();
+    let key = ledger::legacy_key(name);
+    out.extend(
+        sqs.iter()
+            .filter(|ep| {
+                ep.tag(&key)
+                    .and_then(Entry::parse)
+                    .is_some_and(|e| e.arn() == p.queue.as_str())
+            })
+            .map(|ep| format!("{key} on {}", ep.id)),
+    );
+    out
+}
+
+/// Every name-only record in the region: (environment name, record).
+fn legacy_records(ours: &[&EndpointInfo], sqs: &[&EndpointInfo]) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = ours
+        .iter()
+        .filter(|e| e.tag(tags::ACCOUNT).is_none())
+        .filter_map(|e| Some((e.tag(tags::ENVIRONMENT)?.to_string(), e.id.clone())))
+        .collect();
+    for ep in sqs {
+        for (owner, _) in ledger::entries(&ep.tags) {
+            if let Owner::Legacy(name) = owner {
+                let record = format!("{} on {}", ledger::legacy_key(&name), ep.id);
+                out.push((name, record));
+            }
+        }
+    }
+    out
+}
+
+/// What a live environment lacks or has too much of, and the endpoints
+/// others made that serve it.
+#[allow(clippy::too_many_arguments)]
 fn present_drift(
     p: &vpcwarden_mwaa_event::Provision,
+    id: &EnvKey,
     mine: &[&EndpointInfo],
+    legacy: &[String],
+    all: &[EndpointInfo],
     policies: &[(&EndpointInfo, Policy)],
+    out_of_date: &BTreeSet<String>,
     settings: &Settings,
-) -> Vec<String> {
+) -> (Vec<String>, Vec<External>) {
     let mut kinds = BTreeSet::new();
+    let mut external = Vec::new();
     let roles: Vec<EndpointRole> = p.services.iter().map(|(r, _)| *r).collect();
+    // The VPC, from the environment's subnets as its endpoints show them.
+    let mut vpc = mine.first().map(|e| e.vpc_id.clone());
     // By role, as the provisioner finds them: an endpoint whose service
     // differs is kept as it is (never recreated on every run).
-    for (role, _) in &p.services {
+    for (role, service) in &p.services {
         let n = mine
             .iter()
             .filter(|e| e.tag(tags::ROLE) == Some(role.as_str()))
-            .count();
-        match n {
-            0 => kinds.insert("missing_endpoint"),
-            1 => false,
+            .count()
+            + all
+                .iter()
+                .filter(|e| legacy.contains(&e.id) && e.service_name == service.as_str())
+                .count();
+        let theirs: Vec<&EndpointInfo> = all
+            .iter()
+            .filter(|e| e.service_name == service.as_str())
+            .filter(|e| !tags::is_for(e, id) && !legacy.contains(&e.id))
+            .filter(|e| !tags::is_ours(e))
+            .collect();
+        for e in &theirs {
+            vpc.get_or_insert_with(|| e.vpc_id.clone());
+            external.push(External {
+                environment: id.name().to_string(),
+                account: id.account.clone(),
+                endpoint_id: e.id.clone(),
+                role: role.as_str().to_string(),
+            });
+        }
+        match (n, theirs.is_empty()) {
+            (0, true) => kinds.insert("missing_endpoint"),
+            (0, false) | (1, _) => false,
             _ => kinds.insert("duplicate_endpoint"),
         };
     }
@@ -411,13 +608,15 @@ fn present_drift(
     {
         kinds.insert("unneeded_endpoint");
     }
+    if !legacy.is_empty() {
+        kinds.insert("legacy_record");
+    }
     // The grant: the SQS endpoint of the VPC the endpoints are in must allow
-    // the queue (through this tool's claim or its owner's own statement). A
-    // claim the policy does not show yet is a drift too: the policy is a view
-    // of the ledger.
-    let vpc = mine.first().map(|e| e.vpc_id.as_str());
-    let spec = ledger::spec(settings.statement_condition.as_ref());
-    let granted = vpc.is_some_and(|vpc| {
+    // the queue to the environment's account (through this tool's claim or
+    // its owner's own statement). A claim the policy does not show yet is a
+    // drift too: the policy is a view of the ledger.
+    let spec = ledger::spec(settings.statement_condition.as_ref(), &id.account);
+    let granted = vpc.as_deref().is_some_and(|vpc| {
         policies
             .iter()
             .filter(|(s, _)| s.vpc_id == vpc)
@@ -430,17 +629,19 @@ fn present_drift(
     });
     if !granted {
         kinds.insert("missing_grant");
+    } else if out_of_date.contains(p.queue.as_str()) {
+        kinds.insert("grant_out_of_date");
     }
-    kinds.into_iter().map(str::to_string).collect()
+    (kinds.into_iter().map(str::to_string).collect(), external)
 }
 
 /// What a failed, deleted or vanished environment left behind.
-fn leftover(mine: &[&EndpointInfo], grants: &[(&EndpointInfo, Entry)]) -> Vec<String> {
+fn leftover(mine: &[&EndpointInfo], grants: &[Entry]) -> Vec<String> {
     let mut kinds = Vec::new();
     if !mine.is_empty() {
         kinds.push("leftover_endpoint".to_string());
     }
-    if grants.iter().any(|(_, e)| e.active_arn().is_some()) {
+    if grants.iter().any(|e| e.active_arn().is_some()) {
         kinds.push("leftover_grant".to_string());
     }
     kinds
@@ -464,10 +665,10 @@ fn describe(mine: &[&EndpointInfo]) -> String {
     list.join(", ")
 }
 
-fn drift(name: &str, l: &Listed, kinds: Vec<String>, mine: &[&EndpointInfo]) -> Drift {
+fn drift(id: &EnvKey, l: &Listed, kinds: Vec<String>, mine: &[&EndpointInfo]) -> Drift {
     Drift {
-        environment: name.to_string(),
-        account: l.account.clone(),
+        environment: id.name().to_string(),
+        account: Some(id.account.clone()),
         status: l.status.clone(),
         kinds,
         detail: describe(mine),
@@ -475,15 +676,13 @@ fn drift(name: &str, l: &Listed, kinds: Vec<String>, mine: &[&EndpointInfo]) -> 
     }
 }
 
-/// Heals one drift. A cleanup is confirmed first: `None` when the environment
-/// turns out to need its endpoints after all.
+/// Heals one drift. A cleanup is confirmed first, in the environment's own
+/// account: `None` when the environment turns out to need its endpoints after all.
 async fn heal(
     ec2: &impl Ec2Port,
     mwaa: &impl MwaaPort,
-    d: &Drift,
     desired: &Desired,
     cleanup: bool,
-    accounts: &[Option<String>],
     settings: &Settings,
 ) -> Result<Option<Report>, ProvisionError> {
     let desired = if cleanup {
@@ -493,19 +692,11 @@ async fn heal(
         else {
             return Ok(None);
         };
-        let asked: Vec<Option<&str>> = match &d.account {
-            Some(a) => vec![Some(a.as_str())],
-            None => accounts.iter().map(|a| a.as_deref()).collect(),
-        };
-        let mut fresh = desired.clone();
-        for account in asked {
-            let now = from_api(mwaa, account, &name).await?;
-            if !matches!(now, Desired::Absent(_)) {
-                return Ok(None);
-            }
-            fresh = now;
+        let now = from_api(mwaa, desired.account(), &name).await?;
+        if !matches!(now, Desired::Absent(_)) {
+            return Ok(None);
         }
-        fresh
+        desired.clone()
     } else {
         desired.clone()
     };

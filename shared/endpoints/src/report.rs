@@ -17,6 +17,15 @@ pub struct EndpointRecord {
 }
 
 impl EndpointRecord {
+    /// The record of an endpoint someone else made to one of the
+    /// environment's services (`role` from the service it connects to).
+    pub fn external(e: &crate::port::EndpointInfo, role: &str) -> Self {
+        EndpointRecord {
+            role: role.to_string(),
+            ..EndpointRecord::of(e)
+        }
+    }
+
     /// The record of an endpoint this tool made (role from its tag).
     pub fn of(e: &crate::port::EndpointInfo) -> Self {
         EndpointRecord {
@@ -55,6 +64,8 @@ pub struct Report {
     pub event_id: Option<String>,
     /// Environment name.
     pub environment: Option<String>,
+    /// Account that owns the environment (with the region and the name, its identity).
+    pub account: Option<String>,
     /// `provision`, `cleanup`, `ignore` or `stale` (skipped).
     pub action: String,
     /// True when nothing was changed on purpose.
@@ -67,6 +78,10 @@ pub struct Report {
     pub existing: Vec<EndpointRecord>,
     /// Endpoints deleted (or planned), duplicates from concurrent deliveries included.
     pub deleted: Vec<EndpointRecord>,
+    /// Endpoints to the environment's services that someone else (the VPC
+    /// owner's IaC) made: they serve it, so none is created, and this tool
+    /// never changes or deletes them.
+    pub external: Vec<EndpointRecord>,
     /// SQS endpoint policies touched.
     pub policies: Vec<PolicyReport>,
     /// Things not done, and why.

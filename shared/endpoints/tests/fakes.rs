@@ -4,12 +4,21 @@
 //! written key by key, `DeleteTags` conditional on the value, deleted
 //! endpoints no longer live, `GetEnvironment` answering `None` for an
 //! environment that does not exist.
+//! Each test binary uses part of this file.
+#![allow(dead_code)]
 
 use std::collections::BTreeMap;
 use std::sync::Mutex;
 
+use serde_json::{json, Value};
 use vpcwarden_endpoints::{AwsError, Ec2Port, EndpointInfo, EndpointQuery, MwaaPort, NewEndpoint};
-use vpcwarden_mwaa_event::Environment;
+use vpcwarden_mwaa_event::{Environment, Origin, Status};
+
+/// MWAA's locked-down SQS endpoint policy: the Celery queues listed, none yet.
+pub const LOCKED: &str = r#"{"Version":"2012-10-17","Statement":[{"Sid":"AllowMwaaCeleryQueues","Effect":"Allow","Principal":"*","Action":["sqs:ChangeMessageVisibility","sqs:DeleteMessage","sqs:GetQueueAttributes","sqs:GetQueueUrl","sqs:ReceiveMessage","sqs:SendMessage"],"Resource":[]}]}"#;
+
+/// The region of the fakes' VPCs.
+pub const REGION: &str = "eu-west-1";
 
 #[derive(Default)]
 struct Ec2State {
@@ -45,6 +54,43 @@ impl FakeEc2 {
             created_ms,
         });
         (subnets, id)
+    }
+
+    /// An interface endpoint made outside this tool (the VPC owner's IaC, or
+    /// an earlier release with `tags`); returns its id.
+    pub fn add_endpoint(&self, vpc: &str, service: &str, tags: &[(&str, &str)]) -> String {
+        let mut s = self.0.lock().unwrap();
+        s.clock += 1;
+        let id = format!("vpce-ext{:05}", s.clock);
+        let created_ms = s.clock;
+        s.endpoints.push(EndpointInfo {
+            id: id.clone(),
+            vpc_id: vpc.to_string(),
+            service_name: service.to_string(),
+            state: "available".into(),
+            policy: None,
+            tags: tags
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+            created_ms,
+        });
+        id
+    }
+
+    /// Sets a tag outside this tool.
+    pub fn set_tag(&self, id: &str, key: &str, value: &str) {
+        let mut s = self.0.lock().unwrap();
+        if let Some(e) = s.endpoints.iter_mut().find(|e| e.id == id) {
+            e.tags.retain(|(k, _)| k != key);
+            e.tags.push((key.to_string(), value.to_string()));
+        }
+    }
+
+    /// One endpoint as it is now (deleted ones included).
+    pub fn endpoint(&self, id: &str) -> Option<EndpointInfo> {
+        let s = self.0.lock().unwrap();
+        s.endpoints.iter().find(|e| e.id == id).cloned()
     }
 
     /// Overwrites an endpoint's policy outside this tool (a person, an IaC run).
@@ -150,15 +196,27 @@ impl Ec2Port for FakeEc2 {
 
     async fn put_tags(&self, id: &str, tags: &[(String, String)]) -> Result<(), AwsError> {
         self.with(|s| {
-            s.writes += 1;
             if let Some(e) = s.endpoints.iter_mut().find(|e| e.id == id) {
+                // EC2's limit: 50 tags per resource, the call refused as a whole.
+                let new = tags.iter().filter(|(k, _)| e.tag(k).is_none()).count();
+                if e.tags.len() + new > 50 {
+                    return Err(AwsError {
+                        operation: "CreateTags",
+                        code: "TagLimitExceeded".into(),
+                        message: "The maximum number of Tags for a resource has been reached."
+                            .into(),
+                        retryable: false,
+                        request_id: None,
+                    });
+                }
                 for (k, v) in tags {
                     e.tags.retain(|(x, _)| x != k);
                     e.tags.push((k.clone(), v.clone()));
                 }
             }
-        });
-        Ok(())
+            s.writes += 1;
+            Ok(())
+        })
     }
 
     async fn delete_tag_if(&self, id: &str, key: &str, value: &str) -> Result<(), AwsError> {
@@ -172,28 +230,138 @@ impl Ec2Port for FakeEc2 {
     }
 }
 
-/// MWAA in memory: one account (the caller's own).
+/// The account the fakes' caller runs in.
+pub const OWN: &str = "123456789012";
+
 #[derive(Default)]
-pub struct FakeMwaa(Mutex<BTreeMap<String, Environment>>);
+struct MwaaState {
+    /// (account, name) → environment.
+    envs: BTreeMap<(String, String), Environment>,
+    /// (account, name) whose GetEnvironment fails (a 500 that outlasts the retries).
+    broken: Vec<(String, String)>,
+}
+
+/// MWAA in memory, per account (`None` is [`OWN`]).
+#[derive(Default)]
+pub struct FakeMwaa(Mutex<MwaaState>);
+
+fn account(a: Option<&str>) -> String {
+    a.unwrap_or(OWN).to_string()
+}
 
 impl FakeMwaa {
-    /// Creates or replaces an environment.
+    /// Creates or replaces an environment in its account (the ARN's, else [`OWN`]).
     pub fn put(&self, env: Environment) {
         let name = env.name.clone().expect("name");
-        self.0.lock().unwrap().insert(name, env);
+        let acct = account(env.account.as_deref());
+        self.0.lock().unwrap().envs.insert((acct, name), env);
+    }
+
+    /// Makes `GetEnvironment` of one environment fail.
+    pub fn break_environment(&self, account: &str, name: &str) {
+        self.0
+            .lock()
+            .unwrap()
+            .broken
+            .push((account.to_string(), name.to_string()));
     }
 }
 
 impl MwaaPort for FakeMwaa {
-    async fn list_environments(&self, _account: Option<&str>) -> Result<Vec<String>, AwsError> {
-        Ok(self.0.lock().unwrap().keys().cloned().collect())
+    async fn own_account(&self) -> Result<String, AwsError> {
+        Ok(OWN.to_string())
+    }
+
+    async fn list_environments(&self, acct: Option<&str>) -> Result<Vec<String>, AwsError> {
+        let a = account(acct);
+        Ok(self
+            .0
+            .lock()
+            .unwrap()
+            .envs
+            .keys()
+            .filter(|(x, _)| *x == a)
+            .map(|(_, n)| n.clone())
+            .collect())
     }
 
     async fn get_environment(
         &self,
-        _account: Option<&str>,
+        acct: Option<&str>,
         name: &str,
     ) -> Result<Option<Environment>, AwsError> {
-        Ok(self.0.lock().unwrap().get(name).cloned())
+        let key = (account(acct), name.to_string());
+        let s = self.0.lock().unwrap();
+        if s.broken.contains(&key) {
+            return Err(AwsError {
+                operation: "GetEnvironment",
+                code: "InternalServerException".into(),
+                message: "the fake's broken environment".into(),
+                retryable: true,
+                request_id: None,
+            });
+        }
+        Ok(s.envs.get(&key).cloned())
     }
+}
+
+/// The participant accounts sharing the VPC.
+pub const ACCOUNTS: [&str; 2] = [OWN, "111122223333"];
+
+pub fn environment(
+    account: &str,
+    name: &str,
+    status: &str,
+    mode: &str,
+    subnets: &[String],
+) -> Environment {
+    Environment {
+        account: Some(account.into()),
+        name: Some(name.into()),
+        arn: Some(format!(
+            "arn:aws:airflow:{REGION}:{account}:environment/{name}"
+        )),
+        status: Some(Status::parse(status)),
+        celery_executor_queue: Some(queue(account, name)),
+        database_vpc_endpoint_service: Some(format!(
+            "com.amazonaws.vpce.{REGION}.vpce-svc-db{name}a{account}"
+        )),
+        webserver_vpc_endpoint_service: Some(format!(
+            "com.amazonaws.vpce.{REGION}.vpce-svc-web{name}a{account}"
+        )),
+        webserver_access_mode: Some(mode.into()),
+        endpoint_management: Some("CUSTOMER".into()),
+        subnet_ids: Some(subnets.to_vec()),
+        security_group_ids: Some(vec!["sg-0a".into()]),
+        created_at: None,
+        ..Environment::new(Origin::GetEnvironment)
+    }
+}
+
+/// Each environment's own queue, in an MWAA-owned account.
+pub fn queue(account: &str, name: &str) -> String {
+    format!("arn:aws:sqs:{REGION}:999988887777:airflow-celery-{name}-{account}")
+}
+
+/// The event MWAA would send for `env` in `status`; `bare` leaves out
+/// everything but name and status (AWS documents no detail schema).
+pub fn event(env: &Environment, status: &str, bare: bool) -> Value {
+    let mut detail = json!({"name": env.name, "status": status});
+    if !bare {
+        detail["endpointManagement"] = json!("CUSTOMER");
+        detail["webserverAccessMode"] = json!(env.webserver_access_mode);
+        detail["celeryExecutorQueue"] = json!(env.celery_executor_queue);
+        detail["databaseVpcEndpointService"] = json!(env.database_vpc_endpoint_service);
+        detail["webserverVpcEndpointService"] = json!(env.webserver_vpc_endpoint_service);
+        detail["networkConfiguration"] =
+            json!({"subnetIds": env.subnet_ids, "securityGroupIds": env.security_group_ids});
+    }
+    json!({
+        "id": format!("{}-{status}", env.name.as_deref().unwrap_or_default()),
+        "source": "aws.airflow",
+        "detail-type": "MWAA Environment Status Change",
+        "account": env.account,
+        "time": chrono::Utc::now().to_rfc3339(),
+        "detail": detail
+    })
 }

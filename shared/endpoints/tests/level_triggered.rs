@@ -3,20 +3,18 @@
 //! what MWAA's state says it needs, and a second reconcile finds nothing to
 //! do and writes nothing. Generated histories over in-memory EC2 and MWAA
 //! (tests/fakes.rs); the environments are written to GetEnvironment's shape.
+//! Two accounts share the VPC and use the same environment names (each its
+//! own queue and services): nothing of one is ever taken for the other's.
 
 mod fakes;
 
 use std::time::Duration;
 
-use fakes::{FakeEc2, FakeMwaa};
+use fakes::{environment, event, queue, FakeEc2, FakeMwaa, ACCOUNTS, LOCKED, REGION};
 use proptest::prelude::*;
-use serde_json::{json, Value};
 use vpcwarden_endpoints::{handle, ledger, reconcile, Envelope, Lookup, Settings};
-use vpcwarden_mwaa_event::{Environment, Origin, Status};
 use vpcwarden_policy::{EditOutcome, Policy};
 
-const REGION: &str = "eu-west-1";
-const LOCKED: &str = r#"{"Version":"2012-10-17","Statement":[{"Sid":"AllowMwaaCeleryQueues","Effect":"Allow","Principal":"*","Action":["sqs:ChangeMessageVisibility","sqs:DeleteMessage","sqs:GetQueueAttributes","sqs:GetQueueUrl","sqs:ReceiveMessage","sqs:SendMessage"],"Resource":[]}]}"#;
 const MODES: [&str; 3] = ["PRIVATE_ONLY", "PUBLIC_ONLY", "PUBLIC_AND_PRIVATE"];
 /// Where each environment ends up: a running status, failed, or deleted (gone from MWAA).
 const FATES: [&str; 6] = [
@@ -28,59 +26,10 @@ const FATES: [&str; 6] = [
     "DELETED",
 ];
 
-fn environment(name: &str, status: &str, mode: &str, subnets: &[String]) -> Environment {
-    Environment {
-        account: None,
-        name: Some(name.into()),
-        arn: None,
-        status: Some(Status::parse(status)),
-        celery_executor_queue: Some(queue(name)),
-        database_vpc_endpoint_service: Some(format!(
-            "com.amazonaws.vpce.{REGION}.vpce-svc-db{name}"
-        )),
-        webserver_vpc_endpoint_service: Some(format!(
-            "com.amazonaws.vpce.{REGION}.vpce-svc-web{name}"
-        )),
-        webserver_access_mode: Some(mode.into()),
-        endpoint_management: Some("CUSTOMER".into()),
-        subnet_ids: Some(subnets.to_vec()),
-        security_group_ids: Some(vec!["sg-0a".into()]),
-        created_at: None,
-        ..Environment::new(Origin::GetEnvironment)
-    }
-}
-
-fn queue(name: &str) -> String {
-    format!("arn:aws:sqs:{REGION}:123456789012:airflow-celery-{name}")
-}
-
-/// The event MWAA would send for `env` in `status`; `bare` leaves out
-/// everything but name and status (AWS documents no detail schema).
-fn event(env: &Environment, status: &str, bare: bool) -> Value {
-    let mut detail = json!({"name": env.name, "status": status});
-    if !bare {
-        detail["endpointManagement"] = json!("CUSTOMER");
-        detail["webserverAccessMode"] = json!(env.webserver_access_mode);
-        detail["celeryExecutorQueue"] = json!(env.celery_executor_queue);
-        detail["databaseVpcEndpointService"] = json!(env.database_vpc_endpoint_service);
-        detail["webserverVpcEndpointService"] = json!(env.webserver_vpc_endpoint_service);
-        detail["networkConfiguration"] =
-            json!({"subnetIds": env.subnet_ids, "securityGroupIds": env.security_group_ids});
-    }
-    json!({
-        "id": format!("{}-{status}", env.name.as_deref().unwrap_or_default()),
-        "source": "aws.airflow",
-        "detail-type": "MWAA Environment Status Change",
-        "account": "123456789012",
-        "time": chrono::Utc::now().to_rfc3339(),
-        "detail": detail
-    })
-}
-
-fn allowed(policy: &str, arn: &str) -> bool {
+fn allowed(policy: &str, arn: &str, account: &str) -> bool {
     let mut p = Policy::parse(policy).unwrap();
     matches!(
-        p.allow_resource(arn, &ledger::spec(None)),
+        p.allow_resource(arn, &ledger::spec(None, account)),
         Ok(EditOutcome::AlreadyCovered { .. })
     )
 }
@@ -100,7 +49,7 @@ struct Story {
 }
 
 fn story() -> impl Strategy<Value = Story> {
-    prop::collection::vec((0..FATES.len(), 0..MODES.len()), 1..5).prop_flat_map(|envs| {
+    prop::collection::vec((0..FATES.len(), 0..MODES.len()), 1..7).prop_flat_map(|envs| {
         // Each environment emits PENDING, AVAILABLE and its fate's last status.
         let emitted = envs.len() * 3;
         (
@@ -127,22 +76,25 @@ async fn play(s: &Story) -> Result<(), TestCaseError> {
     let settings = Settings {
         settle: Duration::ZERO,
         lookup: [Lookup::Missing, Lookup::Always, Lookup::Never][s.lookup],
+        accounts: ACCOUNTS.map(String::from).to_vec(),
         ..Settings::new(REGION)
     };
     let mut emitted = Vec::new();
     let mut finals = Vec::new();
     for (i, (fate, mode)) in s.envs.iter().enumerate() {
-        let name = format!("env{i}");
+        // env0 in both accounts, then env1 in both, …: same names, two owners.
+        let name = format!("env{}", i / 2);
+        let account = ACCOUNTS[i % 2];
         let fate = FATES[*fate];
-        let live = environment(&name, "AVAILABLE", MODES[*mode], &subnets);
+        let live = environment(account, &name, "AVAILABLE", MODES[*mode], &subnets);
         for status in ["PENDING", "AVAILABLE", fate] {
             emitted.push((live.clone(), status));
         }
         match fate {
             "DELETED" => {}
-            f => mwaa.put(environment(&name, f, MODES[*mode], &subnets)),
+            f => mwaa.put(environment(account, &name, f, MODES[*mode], &subnets)),
         }
-        finals.push((name, fate, MODES[*mode]));
+        finals.push((account, name, fate, MODES[*mode]));
     }
     for (n, &k) in s.delivery.iter().enumerate() {
         let (env, status) = &emitted[k];
@@ -169,10 +121,11 @@ async fn play(s: &Story) -> Result<(), TestCaseError> {
         .policy
         .clone()
         .unwrap();
-    for (name, fate, mode) in &finals {
+    for (account, name, fate, mode) in &finals {
         let mut roles: Vec<&str> = live
             .iter()
             .filter(|e| e.tag("vpcwarden:environment") == Some(name.as_str()))
+            .filter(|e| e.tag("vpcwarden:account") == Some(*account))
             .filter_map(|e| e.tag("vpcwarden:role"))
             .collect();
         roles.sort();
@@ -182,20 +135,41 @@ async fn play(s: &Story) -> Result<(), TestCaseError> {
             (true, "PUBLIC_ONLY") => &["database"],
             (true, _) => &["database", "webserver"],
         };
-        prop_assert_eq!(&roles, expected, "{} ({}, {})", name, fate, mode);
         prop_assert_eq!(
-            allowed(&policy, &queue(name)),
+            &roles,
+            expected,
+            "{}/{} ({}, {})",
+            account,
+            name,
+            fate,
+            mode
+        );
+        prop_assert_eq!(
+            allowed(&policy, &queue(account, name), account),
             running,
-            "{} ({}): {}",
+            "{}/{} ({}): {}",
+            account,
             name,
             fate,
             policy
         );
         if !running {
             prop_assert!(
-                !policy.contains(&queue(name)),
-                "{} left in {}",
+                !policy.contains(&queue(account, name)),
+                "{}/{} left in {}",
+                account,
                 name,
+                policy
+            );
+        } else {
+            // Granted to its own account only.
+            let other = ACCOUNTS.iter().find(|a| *a != account).unwrap();
+            prop_assert!(
+                !allowed(&policy, &queue(account, name), other),
+                "{}/{} open to {}: {}",
+                account,
+                name,
+                other,
                 policy
             );
         }

@@ -56,6 +56,9 @@ pub struct Provision {
 pub struct Cleanup {
     /// Environment name.
     pub environment: EnvironmentName,
+    /// Account that owns the environment, when known (names are unique only
+    /// within an account: cleanup touches that account's environment only).
+    pub account: Option<String>,
     /// Why: the status, or "not found".
     pub reason: String,
 }
@@ -78,6 +81,15 @@ pub enum Desired {
 }
 
 impl Desired {
+    /// The account that owns the environment, when known.
+    pub fn account(&self) -> Option<&str> {
+        match self {
+            Desired::Present(p) => p.account.as_deref(),
+            Desired::Absent(c) => c.account.as_deref(),
+            Desired::Unmanaged { .. } => None,
+        }
+    }
+
     /// The environment's name, when known.
     pub fn environment(&self) -> Option<&str> {
         match self {
@@ -108,6 +120,7 @@ impl Environment {
             Need::Endpoints => self.provision(environment),
             Need::Cleanup => Ok(Desired::Absent(Cleanup {
                 environment,
+                account: self.account.clone(),
                 reason: format!("status {}", status.as_str()),
             })),
             Need::Unknown => Ok(Desired::Unmanaged {

@@ -7,7 +7,7 @@ use crate::arn::is_valid_resource;
 use crate::error::EditError;
 use crate::eval::{Caller, Decision, Request};
 use crate::model::{Condition, Effect, OneOrMany, Policy, Principal, Statement};
-use crate::perimeter::{describe, same};
+use crate::perimeter::{describe, is_own_sid, same, scope_to_account};
 use crate::wildcard::{matches, Case};
 
 /// What a statement added by [`Policy::allow_resource`] looks like.
@@ -21,8 +21,24 @@ pub struct AllowSpec<'a> {
     pub sid: &'a str,
     /// Conditions a statement granting the resource must carry. `None`: the
     /// perimeter every existing Allow shares ([`Policy::perimeter`]), so an
-    /// edit never admits callers the policy kept out.
+    /// edit never admits callers the policy kept out. Named conditions may
+    /// narrow that perimeter, never widen it
+    /// ([`Policy::check_named_condition`]).
     pub condition: Option<&'a Condition>,
+    /// `Some(account)`: the grant is for that account's principals only
+    /// (`StringEquals aws:PrincipalAccount` on top of the conditions), in a
+    /// statement of its own with Sid `<sid><account>`; it is never appended
+    /// to a statement of the policy's owner, whose principals would all gain
+    /// the resource. `None`: for everyone inside the perimeter, appended to
+    /// a fitting Allow where there is one.
+    pub account: Option<&'a str>,
+}
+
+impl AllowSpec<'_> {
+    /// The Sid of the statement this spec adds or appends to.
+    pub fn statement_sid(&self) -> String {
+        format!("{}{}", self.sid, self.account.unwrap_or_default())
+    }
 }
 
 /// The result of an edit.
@@ -112,16 +128,30 @@ impl Policy {
         if arn == "*" || !is_valid_resource(arn) {
             return Err(EditError::NotAnArn(arn.to_string()));
         }
-        let perimeter = match spec.condition {
-            Some(c) => c.clone(),
+        let base = match spec.condition {
+            Some(c) => {
+                self.check_named_condition(c, Some(spec.sid))?;
+                c.clone()
+            }
             None => self.perimeter(Some(spec.sid))?,
         };
+        let own_sid = spec.statement_sid();
+        let (perimeter, root) = match spec.account {
+            Some(a) => (
+                scope_to_account(&base, a)?,
+                Some(format!("arn:aws:iam::{a}:root")),
+            ),
+            None => (base, None),
+        };
+        // "Every principal of the account", when scoped: a statement that
+        // names one role of it does not count as covering the account.
+        let caller = root.as_deref().map_or(Caller::Anyone, Caller::Arn);
         // Every action is decided before anything changes: one denied action
         // refuses the whole edit (a half-working grant is worse than none).
         let mut grants = Vec::with_capacity(spec.actions.len());
         for action in spec.actions {
             let req = Request {
-                caller: Caller::Anyone,
+                caller,
                 action,
                 resource: arn,
             };
@@ -132,7 +162,11 @@ impl Policy {
         // release before the perimeter rule), is limited to it now: the grant
         // it made was wider than the policy meant. Inside the perimeter
         // nothing changes, so the coverage found above still holds.
-        let narrowed = self.narrow_own_statement(spec.sid, &perimeter);
+        let narrowed = spec
+            .account
+            .is_none()
+            .then(|| self.narrow_own_statement(spec.sid, &perimeter))
+            .flatten();
         if let Some(i) = narrowed.filter(|_| covering.is_some()) {
             return Ok(EditOutcome::Narrowed {
                 statement: i,
@@ -159,14 +193,13 @@ impl Policy {
         let own = self
             .statements()
             .iter()
-            .position(|s| s.sid.as_deref() == Some(spec.sid) && fits(s, spec, &perimeter));
+            .position(|s| s.sid.as_deref() == Some(own_sid.as_str()) && fits(s, spec, &perimeter));
         let chosen = own
             .map(|i| {
                 (
                     i,
                     format!(
-                        "it is this tool's own statement (Sid {}){}",
-                        spec.sid,
+                        "it is this tool's own statement (Sid {own_sid}){}",
                         if narrowed == Some(i) {
                             ", now limited to the policy's perimeter it lacked"
                         } else {
@@ -176,6 +209,9 @@ impl Policy {
                 )
             })
             .or_else(|| {
+                // A statement of the owner's admits all its principals: only
+                // an unscoped grant may join it.
+                spec.account.is_none().then_some(())?;
                 self.statements()
                     .iter()
                     .position(|s| fits(s, spec, &perimeter))
@@ -210,7 +246,7 @@ impl Policy {
             order.push("Condition".into());
         }
         let new = Statement {
-            sid: Some(spec.sid.to_string()),
+            sid: Some(own_sid.clone()),
             effect: Some(Effect::Allow),
             principal: Some(Principal::Any),
             action: Some(OneOrMany::Many(
@@ -227,22 +263,33 @@ impl Policy {
         statements.push(new);
         Ok(EditOutcome::AddedStatement {
             statement: statements.len() - 1,
-            sid: spec.sid.to_string(),
+            sid: own_sid,
             conditions,
         })
     }
 
     /// Removes exactly `arn` (string equality, never a wildcard that matches it)
-    /// from every Allow statement's `Resource`. A statement with Sid
-    /// `own_sid` left without resources is removed; other statements keep an
-    /// empty array.
+    /// from every Allow statement's `Resource`. A statement of this tool's
+    /// (Sid `own_sid`, or `own_sid` and an account) left without resources
+    /// is removed; other statements keep an empty array.
     pub fn remove_resource(&mut self, arn: &str, own_sid: Option<&str>) -> Vec<EditOutcome> {
+        self.remove_resource_where(arn, own_sid, |_| true)
+    }
+
+    /// [`Policy::remove_resource`] limited to the Allows `only` picks.
+    pub fn remove_resource_where(
+        &mut self,
+        arn: &str,
+        own_sid: Option<&str>,
+        only: impl Fn(&Statement) -> bool,
+    ) -> Vec<EditOutcome> {
         let hits: Vec<usize> = self
             .statements()
             .iter()
             .enumerate()
             .filter(|(_, st)| {
                 st.effect == Some(Effect::Allow)
+                    && only(st)
                     && st
                         .resource
                         .as_ref()
@@ -261,7 +308,7 @@ impl Policy {
             let Some(list) = list else { continue };
             list.retain(|r| r != arn);
             let statement_removed =
-                own_sid.is_some() && st.sid.as_deref() == own_sid && list.is_empty();
+                own_sid.is_some_and(|own| is_own_sid(st.sid.as_deref(), own)) && list.is_empty();
             if statement_removed {
                 drop.push(i);
             }

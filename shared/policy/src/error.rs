@@ -56,6 +56,27 @@ pub enum EditError {
     /// organizations); a new grant could carry either, and choosing is a person's call.
     #[error("the policy's Allow statements draw different perimeters (aws:PrincipalOrgID, aws:SourceVpc, …) with no condition in common; name the conditions the grant must carry (--condition, or VPCWARDEN_STATEMENT_CONDITION)")]
     NoCommonPerimeter,
+    /// Conditions named for the grant are empty: the grant would admit every
+    /// caller the endpoint lets through.
+    #[error("the condition named for the grant is empty ({{}}); name at least the policy's perimeter (VPCWARDEN_STATEMENT_CONDITION / --condition), or leave it unset to carry the perimeter the policy draws")]
+    EmptyCondition,
+    /// Conditions named for the grant are weaker than every perimeter the
+    /// policy's Allows draw: the grant would admit callers the policy keeps out.
+    #[error("the condition named for the grant is wider than the policy: it lacks {} that statement {statement} requires; a named condition may narrow the perimeter, never widen it", lacking.join(", "))]
+    WiderThanPerimeter {
+        /// Sid of the nearest Allow whose perimeter it misses.
+        statement: String,
+        /// The clauses it lacks.
+        lacking: Vec<String>,
+    },
+    /// The grant is scoped to an account the policy's perimeter keeps out.
+    #[error("the policy's perimeter admits only aws:PrincipalAccount {} and not account {account}; a grant to that account would never work (add the account to the perimeter, or name the conditions)", listed.join(", "))]
+    PerimeterExcludesAccount {
+        /// The account the grant is for.
+        account: String,
+        /// The accounts the perimeter admits.
+        listed: Vec<String>,
+    },
     /// The resource to add is not an ARN.
     #[error("{0:?} is not an ARN (expected arn:partition:service:region:account:resource)")]
     NotAnArn(String),

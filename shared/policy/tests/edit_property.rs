@@ -23,6 +23,7 @@ const SPEC: AllowSpec<'static> = AllowSpec {
     actions: ACTIONS,
     sid: "VpcwardenMwaaCeleryQueues",
     condition: None,
+    account: None,
 };
 /// Resources and actions whose decisions the edit must not change.
 const OTHER_RESOURCES: &[&str] = &[

@@ -10,6 +10,7 @@ const SPEC: AllowSpec<'static> = AllowSpec {
     actions: ACTIONS,
     sid: "VpcwardenMwaaQueues",
     condition: None,
+    account: None,
 };
 
 fn allow(text: &str) -> (Policy, EditOutcome) {
