@@ -10,13 +10,22 @@
 - STS: on request (POST /__deny_assume {"role_arns": [...]}) answers AssumeRole
   of those roles with AWS's AccessDenied (moto lets anyone assume any role, and
   switches account by the role's ARN).
+- Another editor of an endpoint policy: on request (POST /__owner_edit
+  {"endpoint_id": "vpce-...", "times": n}) the successful DescribeVpcEndpoints
+  answers that show the endpoint, up to the n-th since that endpoint was first
+  named, are each followed, before the caller gets them, by an edit of the
+  owner's own: a Deny statement "OwnerDeny<k>"
+  (sqs:PurgeQueue) added to the policy in moto. The caller's next write lands
+  after it, as a real concurrent edit between read and write would.
 
 usage: fault_proxy.py LISTEN_PORT UPSTREAM_URL [RATE] [SEED]
 """
+import html
 import http.client
 import json
 import http.server
 import random
+import re
 import sys
 import threading
 import urllib.parse
@@ -36,6 +45,29 @@ def main():
     stats = {"faulted": 0, "ec2_calls": 0}
     athena = {"fail": None, "scanned": 0}
     denied = set()
+    owner_edit = {"endpoint_id": None, "times": 0, "done": 0}
+
+    def upstream_call(body, auth):
+        conn = http.client.HTTPConnection(upstream.hostname, upstream.port, timeout=60)
+        conn.request("POST", "/", body=body, headers={
+            "Authorization": auth or "", "Content-Type": "application/x-www-form-urlencoded"})
+        data = conn.getresponse().read().decode()
+        conn.close()
+        return data
+
+    def edit_as_owner(endpoint_id, k, auth):
+        """Adds the owner's Deny OwnerDeny<k> to the endpoint's policy, in moto."""
+        text = upstream_call(urllib.parse.urlencode({
+            "Action": "DescribeVpcEndpoints", "Version": "2016-11-15", "VpcEndpointId.1": endpoint_id}), auth)
+        m = re.search(r"<policyDocument>(.*?)</policyDocument>", text, re.S)
+        policy = json.loads(html.unescape(m.group(1)))
+        statements = policy["Statement"] if isinstance(policy["Statement"], list) else [policy["Statement"]]
+        statements.append({"Sid": "OwnerDeny%d" % k, "Effect": "Deny", "Principal": "*",
+                           "Action": "sqs:PurgeQueue", "Resource": "*"})
+        policy["Statement"] = statements
+        upstream_call(urllib.parse.urlencode({
+            "Action": "ModifyVpcEndpoint", "Version": "2016-11-15", "VpcEndpointId": endpoint_id,
+            "PolicyDocument": json.dumps(policy, separators=(",", ":"))}), auth)
 
     class Handler(http.server.BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
@@ -63,6 +95,14 @@ def main():
                 length = int(self.headers.get("Content-Length") or 0)
                 with lock:
                     athena.update(json.loads(self.rfile.read(length) or b"{}"))
+                return self._send(200, b"{}", [("Content-Type", "application/json")])
+            if self.path == "/__owner_edit":
+                length = int(self.headers.get("Content-Length") or 0)
+                with lock:
+                    req = json.loads(self.rfile.read(length) or b"{}")
+                    if req.get("endpoint_id") != owner_edit["endpoint_id"]:
+                        owner_edit["done"] = 0
+                    owner_edit.update(req)
                 return self._send(200, b"{}", [("Content-Type", "application/json")])
             if self.path == "/__deny_assume":
                 length = int(self.headers.get("Content-Length") or 0)
@@ -126,6 +166,15 @@ def main():
             data = resp.read()
             if target.startswith("AmazonAthena."):
                 data = self._athena(target, json.loads(body or b"{}"), resp.status, data)
+            if resp.status == 200 and b"Action=DescribeVpcEndpoints" in body:
+                with lock:
+                    ep = owner_edit["endpoint_id"]
+                    k = None
+                    if ep and owner_edit["done"] < owner_edit["times"] and ep.encode() in data:
+                        owner_edit["done"] += 1
+                        k = owner_edit["done"]
+                if k is not None:
+                    edit_as_owner(ep, k, self.headers.get("Authorization"))
             keep = [(k, v) for k, v in resp.getheaders() if k.lower() not in ("content-length", "transfer-encoding", "connection")]
             self._send(resp.status, data, keep)
             conn.close()

@@ -15,6 +15,8 @@ header), so credentials from sts:AssumeRole reach the role's account.
 Test control (not MWAA):
   PUT    /__env/{account}/{region}/{Name}  body: an Environment (PascalCase); CreatedAt defaults to now
   DELETE /__env/{account}/{region}/{Name}
+  PUT    /__fail/{account}/{region}/{Name}  GetEnvironment of it answers InternalServerException (500)
+                                           until DELETE /__fail/... (a failure that outlasts any retry)
   GET    /__calls                          -> {"ListEnvironments": n, "GetEnvironment": n}
   POST   /__calls/reset
 
@@ -37,6 +39,7 @@ def main():
     lock = threading.Lock()
     envs = {}  # (account, region) -> {name: env}
     calls = {"ListEnvironments": 0, "GetEnvironment": 0}
+    failing = set()  # (account, region, name)
     accounts = {}  # access key id -> account
 
     def caller_account(auth):
@@ -110,12 +113,20 @@ def main():
                 with lock:
                     calls["GetEnvironment"] += 1
                     env = envs.get(scope, {}).get(name)
+                    broken = (scope[0], scope[1], name) in failing
+                if broken:
+                    return self.reply(500, {"message": "Internal server error (stand-in fault)"}, "InternalServerException")
                 if env is None:
                     return self.reply(404, {"message": "Environment %s not found" % name}, "ResourceNotFoundException")
                 return self.reply(200, {"Environment": env})
             self.reply(404, {"message": "unknown path " + url.path}, "UnknownOperationException")
 
         def do_PUT(self):
+            f = re.match(r"^/__fail/(\d{12})/([a-z0-9-]+)/([^/]+)$", self.path)
+            if f:
+                with lock:
+                    failing.add(f.groups())
+                return self.reply(200, {})
             m = re.match(r"^/__env/(\d{12})/([a-z0-9-]+)/([^/]+)$", self.path)
             if not m:
                 return self.reply(404, {"message": "unknown path"})
@@ -129,6 +140,11 @@ def main():
             self.reply(200, {"Environment": env})
 
         def do_DELETE(self):
+            f = re.match(r"^/__fail/(\d{12})/([a-z0-9-]+)/([^/]+)$", self.path)
+            if f:
+                with lock:
+                    failing.discard(f.groups())
+                return self.reply(200, {})
             m = re.match(r"^/__env/(\d{12})/([a-z0-9-]+)/([^/]+)$", self.path)
             if not m:
                 return self.reply(404, {"message": "unknown path"})

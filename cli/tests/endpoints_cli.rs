@@ -49,9 +49,12 @@ async fn dry_run_reports_the_plan_and_mutates_nothing_then_apply_does_it() {
     assert_eq!(roles, ["database", "webserver"]);
     assert!(plan["created"][0]["endpoint_id"].is_null());
     assert_eq!(plan["policies"][0]["changes"][0]["op"], "added");
+    let added = &plan["policies"][0]["changes"][0]["value"];
+    assert_eq!(added["Resource"][0], world::queue_arn(&env));
     assert_eq!(
-        plan["policies"][0]["changes"][0]["value"],
-        world::queue_arn(&env)
+        added["Condition"]["StringEquals"]["aws:PrincipalAccount"],
+        world::ACCOUNT,
+        "granted to the environment's account only"
     );
     assert_eq!(
         world::state(&ec2, &vpc.vpc_id).await,
@@ -165,9 +168,12 @@ async fn a_data_perimeter_policy_keeps_its_perimeter() {
     let after = policy_text(&ec2, vpc.sqs_endpoint.as_deref().unwrap()).await;
     let after: Value = serde_json::from_str(&after).unwrap();
     let added = &after["Statement"][2];
-    assert_eq!(added["Sid"], "VpcwardenMwaaCeleryQueues");
+    assert_eq!(
+        added["Sid"],
+        format!("VpcwardenMwaaCeleryQueues{}", world::ACCOUNT)
+    );
     assert_eq!(
         added["Condition"],
-        serde_json::json!({"StringEquals": {"aws:PrincipalOrgID": "o-abcd1234"}})
+        serde_json::json!({"StringEquals": {"aws:PrincipalOrgID": "o-abcd1234", "aws:PrincipalAccount": world::ACCOUNT}})
     );
 }

@@ -65,3 +65,60 @@ pub fn environment(account: &str, name: &str, vpc: &Vpc, status: &str, mode: &st
         "EnvironmentClass": "mw1.small"
     })
 }
+
+/// [`environment`] for `account`, with the environment's own queue and
+/// endpoint services (two accounts' environments of one name have different ones).
+pub fn participant(account: &str, name: &str, vpc: &Vpc, status: &str, mode: &str) -> Value {
+    let mut e = environment(account, name, vpc, status, mode);
+    let tag = &account[8..];
+    for field in ["DatabaseVpcEndpointService", "WebserverVpcEndpointService"] {
+        let svc = format!("{}{tag}", e[field].as_str().unwrap());
+        e[field] = json!(svc);
+    }
+    e["CeleryExecutorQueue"] = json!(format!(
+        "arn:aws:sqs:{}:999988887777:airflow-celery-{name}-{account}",
+        vpc.region
+    ));
+    e
+}
+
+/// The `MWAA Environment Status Change` event MWAA would send for `env` (a
+/// GetEnvironment description) in `status`, from the environment's account.
+pub fn event(env: &Value, status: &str) -> Value {
+    let arn = env["Arn"].as_str().unwrap();
+    let account = arn.split(':').nth(4).unwrap();
+    let region = arn.split(':').nth(3).unwrap();
+    let net = &env["NetworkConfiguration"];
+    json!({
+        "version": "0",
+        "id": format!("{}-{status}-{}", env["Name"].as_str().unwrap(), crate::unique("ev")),
+        "detail-type": "MWAA Environment Status Change",
+        "source": "aws.airflow",
+        "account": account,
+        "time": chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        "region": region,
+        "resources": [arn],
+        "detail": {
+            "name": env["Name"], "arn": arn, "status": status,
+            "endpointManagement": env["EndpointManagement"],
+            "webserverAccessMode": env["WebserverAccessMode"],
+            "celeryExecutorQueue": env["CeleryExecutorQueue"],
+            "databaseVpcEndpointService": env["DatabaseVpcEndpointService"],
+            "webserverVpcEndpointService": env["WebserverVpcEndpointService"],
+            "networkConfiguration": {"subnetIds": net["SubnetIds"], "securityGroupIds": net["SecurityGroupIds"]}
+        }
+    })
+}
+
+/// Makes `GetEnvironment` of one environment fail with a 500 from now on.
+pub async fn break_environment(account: &str, region: &str, name: &str) {
+    let (status, v) = request(
+        &standin("VPCWARDEN_MWAA_URL"),
+        "PUT",
+        &format!("/__fail/{account}/{region}/{name}"),
+        Some(b"{}"),
+    )
+    .await
+    .unwrap();
+    assert_eq!(status, 200, "{v}");
+}

@@ -13,6 +13,21 @@ pub const ACCOUNT: &str = "123456789012";
 /// the allowed Celery queues are listed, and at first there are none.
 pub const LOCKED_DOWN_POLICY: &str = r#"{"Version":"2012-10-17","Statement":[{"Sid":"AllowMwaaCeleryQueues","Effect":"Allow","Principal":"*","Action":["sqs:ChangeMessageVisibility","sqs:DeleteMessage","sqs:GetQueueAttributes","sqs:GetQueueUrl","sqs:ReceiveMessage","sqs:SendMessage"],"Resource":[]}]}"#;
 
+/// `policy` (a JSON object text ending in `]}`) with vpcwarden's statement
+/// for `account` appended: `queues` for that account's principals only.
+pub fn with_grant(policy: &str, account: &str, queues: &[String]) -> String {
+    let statement = json!({
+        "Sid": format!("VpcwardenMwaaCeleryQueues{account}"),
+        "Effect": "Allow",
+        "Principal": "*",
+        "Action": vpcwarden_endpoints::ledger::CELERY_ACTIONS,
+        "Resource": queues,
+        "Condition": {"StringEquals": {"aws:PrincipalAccount": account}}
+    });
+    let head = policy.strip_suffix("]}").expect("a policy ending in ]}");
+    format!("{head},{statement}]}}")
+}
+
 /// A VPC with two private subnets, a security group and (optionally) an SQS interface endpoint.
 #[derive(Debug, Clone)]
 pub struct Vpc {
@@ -80,6 +95,45 @@ pub async fn vpc_in(ec2: &Client, region: &str, sqs_policy: Option<&str>) -> Vpc
         out.sqs_endpoint = Some(sqs_endpoint(ec2, &out, policy).await);
     }
     out
+}
+
+/// Sets one tag on a resource (as a person or an earlier release would).
+pub async fn tag(ec2: &Client, id: &str, key: &str, value: &str) {
+    ec2.create_tags()
+        .resources(id)
+        .tags(
+            aws_sdk_ec2::types::Tag::builder()
+                .key(key)
+                .value(value)
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+}
+
+/// An interface endpoint to `service` in the VPC, made outside vpcwarden
+/// (the network team's IaC, or an earlier release with its `tags`); its id.
+pub async fn endpoint(ec2: &Client, vpc: &Vpc, service: &str, tags: &[(&str, &str)]) -> String {
+    let id = ec2
+        .create_vpc_endpoint()
+        .vpc_id(&vpc.vpc_id)
+        .vpc_endpoint_type(VpcEndpointType::Interface)
+        .service_name(service)
+        .set_subnet_ids(Some(vpc.subnets.clone()))
+        .security_group_ids(&vpc.security_group)
+        .send()
+        .await
+        .unwrap()
+        .vpc_endpoint()
+        .unwrap()
+        .vpc_endpoint_id()
+        .unwrap()
+        .to_string();
+    for (k, v) in tags {
+        tag(ec2, &id, k, v).await;
+    }
+    id
 }
 
 /// Adds an SQS interface endpoint to the VPC.

@@ -8,6 +8,9 @@ use vpcwarden_policy::Policy;
 
 const ACTIONS: &str = r#"["sqs:ChangeMessageVisibility","sqs:DeleteMessage","sqs:GetQueueAttributes","sqs:GetQueueUrl","sqs:ReceiveMessage","sqs:SendMessage"]"#;
 
+/// The statement vpcwarden adds: the queue for the environment's account only.
+const GRANT: &str = r#"{"Sid":"VpcwardenMwaaCeleryQueuesACCOUNT","Effect":"Allow","Principal":"*","Action":ACTIONS,"Resource":["QUEUE"],"Condition":{"StringEquals":{"aws:PrincipalAccount":"ACCOUNT"}}}"#;
+
 /// Runs PENDING then DELETED on a fresh VPC whose SQS endpoint has `original`
 /// (with `QUEUE` standing for the environment's queue ARN); checks the policy
 /// after PENDING equals `expected` and the decision reported.
@@ -16,7 +19,11 @@ async fn check(original: &str, expected: &str, decision: &str) {
     let env = unique("shape");
     let q = queue_arn(&env);
     let original = original.replace("QUEUE", &q);
-    let expected = expected.replace("QUEUE", &q).replace("ACTIONS", ACTIONS);
+    let expected = expected
+        .replace("GRANT", GRANT)
+        .replace("QUEUE", &q)
+        .replace("ACTIONS", ACTIONS)
+        .replace("ACCOUNT", world::ACCOUNT);
     let vpc = world::vpc(&ec2, Some(&original)).await;
     let sqs = vpc.sqs_endpoint.clone().unwrap();
     let lambda = standin("VPCWARDEN_LAMBDA_URL");
@@ -37,9 +44,9 @@ async fn check(original: &str, expected: &str, decision: &str) {
         .unwrap()
         .expect_ok();
     let restored = policy_text(&ec2, &sqs).await;
-    if original.contains(r#""Resource":"arn:"#) {
-        // A single-string Resource had to become an array to take a second ARN;
-        // it comes back as a one-element array: the same grant, not the same text.
+    if original.contains(r#""Statement":{"#) {
+        // A single statement had to become an array to take a second one; it
+        // comes back as a one-element array: the same grant, not the same text.
         let canon = |t: &str| Policy::parse(t).unwrap().canonical();
         assert_eq!(
             canon(&restored),
@@ -55,7 +62,7 @@ async fn check(original: &str, expected: &str, decision: &str) {
 async fn statement_object_with_resource_string() {
     check(
         r#"{"Version":"2012-10-17","Statement":{"Effect":"Allow","Principal":"*","Action":"sqs:*","Resource":"arn:aws:sqs:us-east-1:123456789012:other"}}"#,
-        r#"{"Version":"2012-10-17","Statement":{"Effect":"Allow","Principal":"*","Action":"sqs:*","Resource":["arn:aws:sqs:us-east-1:123456789012:other","QUEUE"]}}"#,
+        r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"sqs:*","Resource":"arn:aws:sqs:us-east-1:123456789012:other"},GRANT]}"#,
         "claimed",
     )
     .await;
@@ -65,7 +72,7 @@ async fn statement_object_with_resource_string() {
 async fn statement_array_with_resource_array_keeps_other_statements() {
     check(
         r#"{"Version":"2012-10-17","Statement":[{"Sid":"Logs","Effect":"Allow","Principal":"*","Action":"logs:*","Resource":"*"},{"Sid":"Queues","Effect":"Allow","Principal":"*","Action":"sqs:*","Resource":["arn:aws:sqs:us-east-1:123456789012:a"]}]}"#,
-        r#"{"Version":"2012-10-17","Statement":[{"Sid":"Logs","Effect":"Allow","Principal":"*","Action":"logs:*","Resource":"*"},{"Sid":"Queues","Effect":"Allow","Principal":"*","Action":"sqs:*","Resource":["arn:aws:sqs:us-east-1:123456789012:a","QUEUE"]}]}"#,
+        r#"{"Version":"2012-10-17","Statement":[{"Sid":"Logs","Effect":"Allow","Principal":"*","Action":"logs:*","Resource":"*"},{"Sid":"Queues","Effect":"Allow","Principal":"*","Action":"sqs:*","Resource":["arn:aws:sqs:us-east-1:123456789012:a"]},GRANT]}"#,
         "claimed",
     )
     .await;
@@ -75,7 +82,7 @@ async fn statement_array_with_resource_array_keeps_other_statements() {
 async fn empty_resource_array() {
     check(
         r#"{"Statement":[{"Effect":"Allow","Principal":"*","Action":"sqs:*","Resource":[]}]}"#,
-        r#"{"Statement":[{"Effect":"Allow","Principal":"*","Action":"sqs:*","Resource":["QUEUE"]}]}"#,
+        r#"{"Statement":[{"Effect":"Allow","Principal":"*","Action":"sqs:*","Resource":[]},GRANT]}"#,
         "claimed",
     )
     .await;
@@ -100,10 +107,12 @@ async fn already_listed_by_its_owner_is_left_to_its_owner() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn no_fitting_statement_gets_a_statement_of_its_own() {
+/// An Allow that names a principal is never diluted: the queue goes to the
+/// environment's account in a statement of its own, never to everyone.
+async fn a_principal_restricted_policy_grants_the_environments_account_only() {
     check(
         r#"{"Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::123456789012:role/app"},"Action":"sqs:*","Resource":"*"}]}"#,
-        r#"{"Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::123456789012:role/app"},"Action":"sqs:*","Resource":"*"},{"Sid":"VpcwardenMwaaCeleryQueues","Effect":"Allow","Principal":"*","Action":ACTIONS,"Resource":["QUEUE"]}]}"#,
+        r#"{"Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::123456789012:role/app"},"Action":"sqs:*","Resource":"*"},GRANT]}"#,
         "claimed",
     )
     .await;

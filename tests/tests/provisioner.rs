@@ -42,11 +42,8 @@ async fn pending_public_environment_gets_a_database_endpoint_and_its_queue_allow
     assert_eq!(arn_count(&policy, &queue_arn(&env)), 1);
     assert_eq!(
         policy,
-        LOCKED_DOWN_POLICY.replace(
-            r#""Resource":[]"#,
-            &format!(r#""Resource":["{}"]"#, queue_arn(&env))
-        ),
-        "only the queue ARN was added"
+        world::with_grant(LOCKED_DOWN_POLICY, world::ACCOUNT, &[queue_arn(&env)]),
+        "only the environment's account's grant was added"
     );
     assert_eq!(report["policies"][0]["decision"], "claimed");
 
@@ -64,6 +61,7 @@ async fn pending_public_environment_gets_a_database_endpoint_and_its_queue_allow
         ("vpcwarden:environment", env.clone()),
         ("vpcwarden:managed-by", "vpcwarden".into()),
         ("vpcwarden:role", "database".into()),
+        ("vpcwarden:account", world::ACCOUNT.into()),
     ] {
         assert!(
             tags.contains(&(k.to_string(), v.clone())),

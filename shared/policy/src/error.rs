@@ -54,7 +54,7 @@ pub enum EditError {
     },
     /// Allow statements limit callers by different perimeters (say two
     /// organizations); a new grant could carry either, and choosing is a person's call.
-    #[error("the policy's Allow statements draw different perimeters (aws:PrincipalOrgID, aws:SourceVpc, …) with no condition in common; name the conditions the grant must carry (--condition, or VPCWARDEN_STATEMENT_CONDITION)")]
+    #[error("the policy's Allow statements draw different perimeters (aws:PrincipalOrgID, aws:SourceVpc, …) and what they share is no one Allow's perimeter, so a grant carrying it would admit callers none of them admits; name the conditions the grant must carry (--condition, or VPCWARDEN_STATEMENT_CONDITION)")]
     NoCommonPerimeter,
     /// Conditions named for the grant are empty: the grant would admit every
     /// caller the endpoint lets through.

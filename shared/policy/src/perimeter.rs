@@ -181,8 +181,9 @@ impl Policy {
     /// without one (an unconditional list of queues, AWS's "requests by AWS
     /// service principals") do not dilute it. This tool's own statements
     /// (Sid `own_sid`, see [`is_own_sid`]) are ignored unless they are the only Allows.
-    /// Empty when no Allow draws a perimeter; an error when Allows draw
-    /// perimeters with nothing in common (which one to carry is a person's call).
+    /// Empty when no Allow draws a perimeter; an error when the clauses the
+    /// Allows share are not, by themselves, the perimeter of one of them
+    /// (which one to carry is a person's call).
     pub fn perimeter(&self, own_sid: Option<&str>) -> Result<Condition, EditError> {
         let drawn = self.drawn(own_sid);
         let Some(((first, _), rest)) = drawn.split_first() else {
@@ -202,7 +203,11 @@ impl Policy {
                 }
             }
         }
-        if out.is_empty() {
+        // The shared clauses admit whoever meets them; unless some Allow draws
+        // exactly those, that is someone no Allow admits (Allows limited to
+        // two VPCs share only the organization: a third VPC meets that).
+        let shared = clauses(&out);
+        if out.is_empty() || !drawn.iter().any(|(_, set)| *set == shared) {
             return Err(EditError::NoCommonPerimeter);
         }
         Ok(out)
