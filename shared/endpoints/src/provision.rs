@@ -1,6 +1,6 @@
 //! An environment that needs endpoints: create what is missing and allow its queue.
 
-use futures::future::try_join_all;
+use futures::future::{join_all, try_join_all};
 use sha2::{Digest, Sha256};
 use tracing::{info, warn};
 use vpcwarden_mwaa_event::{EndpointRole, Provision};
@@ -39,8 +39,6 @@ struct Plan {
     legacy_endpoints: Vec<String>,
     /// The name-only ledger entry an earlier release wrote for its queue: (key, value).
     legacy_entry: Option<(String, String)>,
-    /// True when the ledger gets a key it did not have.
-    new_key: bool,
 }
 
 /// Brings the environment's VPC to what `req` needs. Reads and validates
@@ -83,9 +81,11 @@ pub async fn provision(
         return Ok(report);
     }
 
-    // The ledger's record first when it is a new key: if the endpoint's tags
-    // filled up since the plan read them (a concurrent claim), CreateTags
-    // fails before anything else was done.
+    // Endpoints and the policy are independent: both flows run at once, each
+    // idempotent, so a failure in one leaves nothing a redelivery cannot finish.
+    // Creates and the ledger tag go out together; then one listing of the VPC
+    // serves both the duplicate check and the first policy read (made after our
+    // tag write, as the ledger protocol needs).
     let key = ledger::key(&plan.id);
     let record = async {
         let recorded = plan.sqs.tag(&key).and_then(Entry::parse);
@@ -99,38 +99,29 @@ pub async fn provision(
         if let Some((old, value)) = &plan.legacy_entry {
             ec2.delete_tag_if(&plan.sqs.id, old, value).await?;
         }
+        let account_tag = [(tags::ACCOUNT.to_string(), plan.id.account.clone())];
+        try_join_all(
+            plan.legacy_endpoints
+                .iter()
+                .map(|id| ec2.put_tags(id, &account_tag)),
+        )
+        .await?;
         Ok::<_, ProvisionError>(())
     };
-    let (first, later) = if plan.new_key {
-        (Some(record), None)
-    } else {
-        (None, Some(record))
-    };
-    if let Some(r) = first {
-        r.await?;
-    }
-
-    // Endpoints and the policy are independent: both flows run at once, each
-    // idempotent, so a failure in one leaves nothing a redelivery cannot finish.
-    // Creates and the ledger tag go out together; then one listing of the VPC
-    // serves both the duplicate check and the first policy read (made after our
-    // tag write, as the ledger protocol needs). Each step is idempotent, so a
-    // failure anywhere leaves nothing a redelivery cannot finish.
-    let creates = try_join_all(plan.to_create.iter().map(|new| ec2.create_endpoint(new)));
-    let account_tag = [(tags::ACCOUNT.to_string(), plan.id.account.clone())];
-    let retag = try_join_all(
-        plan.legacy_endpoints
+    let creates = join_all(plan.to_create.iter().map(|new| ec2.create_endpoint(new)));
+    let (created, recorded) = tokio::join!(creates, record);
+    if let Err(e @ ProvisionError::LedgerFull { .. }) = recorded {
+        // The endpoint's tags filled up after the plan read them (concurrent
+        // claims): nothing may stay half-applied, so this run's endpoints go.
+        let ours: Vec<String> = created
             .iter()
-            .map(|id| ec2.put_tags(id, &account_tag)),
-    );
-    let rest = async {
-        if let Some(r) = later {
-            r.await?;
-        }
-        retag.await?;
-        Ok::<_, ProvisionError>(())
-    };
-    let (created, ()) = tokio::try_join!(async { Ok(creates.await?) }, rest)?;
+            .filter_map(|c| c.as_ref().ok().map(|e| e.id.clone()))
+            .collect();
+        ec2.delete_endpoints(&ours).await?;
+        return Err(e);
+    }
+    recorded?;
+    let created = created.into_iter().collect::<Result<Vec<_>, _>>()?;
     let in_vpc = ec2
         .find_endpoints(&EndpointQuery {
             vpc_id: Some(plan.vpc_id.clone()),
@@ -279,6 +270,7 @@ async fn plan(
     };
     let preview_outcome = probe.ok();
     let new_key = claim && sqs.tag(&ledger::key(&id)).is_none();
+    // A claim under a new key needs one more tag; checked here, before any change.
     if new_key && sqs.tags.len() >= ledger::MAX_TAGS {
         return Err(ProvisionError::LedgerFull {
             endpoint_id: sqs.id.clone(),
@@ -327,7 +319,6 @@ async fn plan(
         unneeded,
         legacy_endpoints,
         legacy_entry,
-        new_key,
     })
 }
 

@@ -26,6 +26,8 @@ struct Ec2State {
     endpoints: Vec<EndpointInfo>,
     clock: i64,
     writes: usize,
+    /// An endpoint whose next tag write meets a concurrent claim first.
+    race: Option<String>,
 }
 
 /// EC2 in memory.
@@ -76,6 +78,11 @@ impl FakeEc2 {
             created_ms,
         });
         id
+    }
+
+    /// A concurrent claim lands on `id` right before this tool's next tag write there.
+    pub fn race_next_tag_write(&self, id: &str) {
+        self.0.lock().unwrap().race = Some(id.to_string());
     }
 
     /// Sets a tag outside this tool.
@@ -196,7 +203,14 @@ impl Ec2Port for FakeEc2 {
 
     async fn put_tags(&self, id: &str, tags: &[(String, String)]) -> Result<(), AwsError> {
         self.with(|s| {
+            let race = s.race.take_if(|r| r == id).is_some();
             if let Some(e) = s.endpoints.iter_mut().find(|e| e.id == id) {
+                if race {
+                    e.tags.push((
+                        "vpcwarden:queue:999999999999:eu-west-1:racer".into(),
+                        "active:1:arn:aws:sqs:eu-west-1:999988887777:airflow-celery-racer".into(),
+                    ));
+                }
                 // EC2's limit: 50 tags per resource, the call refused as a whole.
                 let new = tags.iter().filter(|(k, _)| e.tag(k).is_none()).count();
                 if e.tags.len() + new > 50 {

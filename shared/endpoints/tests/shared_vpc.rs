@@ -284,3 +284,27 @@ async fn the_ledger_holds_49_environments_and_the_50th_fails_before_any_change()
     let again = environment(B, "e3", "PENDING", "PUBLIC_ONLY", &subnets);
     deliver(&ec2, &mwaa, &again, "PENDING").await.unwrap();
 }
+
+/// The last free tag taken by a concurrent claim between our read and our
+/// write: the endpoints this run created go again, nothing stays half-applied.
+#[tokio::test]
+async fn a_concurrent_claim_of_the_last_tag_leaves_nothing_half_applied() {
+    let ec2 = FakeEc2::default();
+    let mwaa = FakeMwaa::default();
+    let (subnets, sqs) = ec2.vpc("vpc1", REGION, LOCKED);
+    ec2.set_tag(&sqs, "Name", "shared-sqs");
+    for i in 0..48 {
+        let env = environment(B, &format!("e{i}"), "PENDING", "PUBLIC_ONLY", &subnets);
+        deliver(&ec2, &mwaa, &env, "PENDING").await.unwrap();
+    }
+    let policy_before = policy(&ec2, &sqs);
+    ec2.race_next_tag_write(&sqs);
+    let env = environment(B, "late", "PENDING", "PRIVATE_ONLY", &subnets);
+    let err = deliver(&ec2, &mwaa, &env, "PENDING").await.unwrap_err();
+    assert!(matches!(err, ProvisionError::LedgerFull { .. }), "{err}");
+    assert!(
+        endpoints_of(&ec2, B, "late").is_empty(),
+        "its endpoints were taken back"
+    );
+    assert_eq!(policy(&ec2, &sqs), policy_before);
+}
