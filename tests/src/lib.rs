@@ -4,6 +4,7 @@
 //! write MWAA events, invoke the Lambda over HTTP and snapshot moto's state.
 
 pub mod eip;
+pub mod endpoints;
 pub mod http;
 pub mod mwaa;
 pub mod world;

@@ -115,21 +115,7 @@ pub async fn tag(ec2: &Client, id: &str, key: &str, value: &str) {
 /// An interface endpoint to `service` in the VPC, made outside vpcwarden
 /// (the network team's IaC, or an earlier release with its `tags`); its id.
 pub async fn endpoint(ec2: &Client, vpc: &Vpc, service: &str, tags: &[(&str, &str)]) -> String {
-    let id = ec2
-        .create_vpc_endpoint()
-        .vpc_id(&vpc.vpc_id)
-        .vpc_endpoint_type(VpcEndpointType::Interface)
-        .service_name(service)
-        .set_subnet_ids(Some(vpc.subnets.clone()))
-        .security_group_ids(&vpc.security_group)
-        .send()
-        .await
-        .unwrap()
-        .vpc_endpoint()
-        .unwrap()
-        .vpc_endpoint_id()
-        .unwrap()
-        .to_string();
+    let id = create_endpoint(ec2, vpc, service, None).await;
     for (k, v) in tags {
         tag(ec2, &id, k, v).await;
     }
@@ -138,13 +124,18 @@ pub async fn endpoint(ec2: &Client, vpc: &Vpc, service: &str, tags: &[(&str, &st
 
 /// Adds an SQS interface endpoint to the VPC.
 pub async fn sqs_endpoint(ec2: &Client, vpc: &Vpc, policy: &str) -> String {
+    let service = format!("com.amazonaws.{}.sqs", vpc.region);
+    create_endpoint(ec2, vpc, &service, Some(policy)).await
+}
+
+async fn create_endpoint(ec2: &Client, vpc: &Vpc, service: &str, policy: Option<&str>) -> String {
     ec2.create_vpc_endpoint()
         .vpc_id(&vpc.vpc_id)
         .vpc_endpoint_type(VpcEndpointType::Interface)
-        .service_name(format!("com.amazonaws.{}.sqs", vpc.region))
+        .service_name(service)
         .set_subnet_ids(Some(vpc.subnets.clone()))
         .security_group_ids(&vpc.security_group)
-        .policy_document(policy)
+        .set_policy_document(policy.map(str::to_string))
         .send()
         .await
         .unwrap()

@@ -7,30 +7,13 @@ use std::time::Duration;
 
 use serde_json::{json, Value};
 use tokio::task::JoinSet;
+use vpcwarden_e2e::endpoints::{region, Region};
 use vpcwarden_e2e::http::invoke;
 use vpcwarden_e2e::world::{self, arn_count, policy_text, Vpc, LOCKED_DOWN_POLICY};
-use vpcwarden_e2e::{config_at, moto_ec2_in, mwaa, standin, unique};
+use vpcwarden_e2e::{config_at, mwaa, standin, unique};
 use vpcwarden_endpoints::{
     handle, reconcile, Ec2Endpoints, Envelope, Lookup, MwaaApi, ReconcileReport, Settings,
 };
-
-struct Region {
-    name: &'static str,
-    ec2: aws_sdk_ec2::Client,
-    ports: Ec2Endpoints,
-    mwaa: MwaaApi,
-}
-
-async fn region(name: &'static str, role: Option<&str>) -> Region {
-    let conf = config_at(&standin("VPCWARDEN_MOTO_URL"), name).await;
-    let ec2 = moto_ec2_in(name).await;
-    Region {
-        name,
-        ports: Ec2Endpoints::new(ec2.clone()),
-        ec2,
-        mwaa: MwaaApi::new(&conf, role.map(str::to_string)),
-    }
-}
 
 fn settings(region: &str) -> Settings {
     Settings {

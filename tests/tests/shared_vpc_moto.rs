@@ -10,36 +10,19 @@
 use std::time::Duration;
 
 use serde_json::{json, Value};
+use vpcwarden_e2e::endpoints::{region, Region};
 use vpcwarden_e2e::http::post;
 use vpcwarden_e2e::world::{self, policy_text, Vpc, LOCKED_DOWN_POLICY};
-use vpcwarden_e2e::{config_at, moto_ec2_in, mwaa, standin, unique};
+use vpcwarden_e2e::{config_at, mwaa, standin, unique};
 use vpcwarden_endpoints::{
-    handle, ledger, reconcile, Ec2Endpoints, Envelope, MwaaApi, ProvisionError, ReconcileReport,
-    Report, Settings,
+    handle, ledger, reconcile, Ec2Endpoints, Envelope, ProvisionError, ReconcileReport, Report,
+    Settings,
 };
-use vpcwarden_policy::{EditOutcome, Policy};
+use vpcwarden_policy::Policy;
 
 const A: &str = "111111111111";
 const B: &str = "222222222222";
 const ROLE: &str = "arn:aws:iam::{account}:role/vpcwarden-mwaa-read";
-
-struct Region {
-    name: &'static str,
-    ec2: aws_sdk_ec2::Client,
-    ports: Ec2Endpoints,
-    mwaa: MwaaApi,
-}
-
-async fn region(name: &'static str) -> Region {
-    let conf = config_at(&standin("VPCWARDEN_MOTO_URL"), name).await;
-    let ec2 = moto_ec2_in(name).await;
-    Region {
-        name,
-        ports: Ec2Endpoints::new(ec2.clone()),
-        ec2,
-        mwaa: MwaaApi::new(&conf, Some(ROLE.into())),
-    }
-}
 
 fn settings(region: &str) -> Settings {
     Settings {
@@ -102,14 +85,8 @@ fn queue(env: &Value) -> String {
     env["CeleryExecutorQueue"].as_str().unwrap().to_string()
 }
 
-/// Every Celery action on `arn` allowed to `account`'s principals.
 fn granted(policy: &str, arn: &str, account: &str) -> bool {
-    matches!(
-        Policy::parse(policy)
-            .unwrap()
-            .allow_resource(arn, &ledger::spec(None, account)),
-        Ok(EditOutcome::AlreadyCovered { .. })
-    )
+    ledger::granted(&Policy::parse(policy).unwrap(), arn, account, None)
 }
 
 async fn put(env: &Value) {
@@ -126,7 +103,7 @@ async fn shared_vpc(r: &Region) -> (Vpc, String) {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn two_accounts_prod_each_get_their_own_and_one_deletion_leaves_the_other_whole() {
-    let r = region("us-west-2").await;
+    let r = region("us-west-2", Some(ROLE)).await;
     let (vpc, sqs) = shared_vpc(&r).await;
     let name = unique("prod");
     let a = mwaa::participant(A, &name, &vpc, "PENDING", "PRIVATE_ONLY");
@@ -171,7 +148,7 @@ async fn two_accounts_prod_each_get_their_own_and_one_deletion_leaves_the_other_
 
 #[tokio::test(flavor = "multi_thread")]
 async fn name_only_records_are_migrated_and_an_ambiguous_one_is_refused_untouched() {
-    let r = region("ap-northeast-2").await;
+    let r = region("ap-northeast-2", Some(ROLE)).await;
     let (vpc, sqs) = shared_vpc(&r).await;
     let name = unique("old");
     let a = mwaa::participant(A, &name, &vpc, "AVAILABLE", "PUBLIC_ONLY");
@@ -278,7 +255,7 @@ async fn name_only_records_are_migrated_and_an_ambiguous_one_is_refused_untouche
 
 #[tokio::test(flavor = "multi_thread")]
 async fn an_unreadable_environment_is_reported_and_its_neighbour_is_served() {
-    let r = region("ap-south-1").await;
+    let r = region("ap-south-1", Some(ROLE)).await;
     let (vpc, _) = shared_vpc(&r).await;
     let broken = mwaa::participant(B, &unique("broken"), &vpc, "AVAILABLE", "PUBLIC_ONLY");
     put(&broken).await;
@@ -316,7 +293,7 @@ async fn an_unreadable_environment_is_reported_and_its_neighbour_is_served() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn endpoints_the_vpc_owner_made_are_used_never_duplicated_never_touched() {
-    let r = region("af-south-1").await;
+    let r = region("af-south-1", Some(ROLE)).await;
     let (vpc, _) = shared_vpc(&r).await;
     let env = mwaa::participant(A, &unique("iac"), &vpc, "PENDING", "PRIVATE_ONLY");
     put(&env).await;
@@ -377,7 +354,7 @@ async fn endpoints_the_vpc_owner_made_are_used_never_duplicated_never_touched() 
 /// limit); the 50th fails before any change, naming the endpoint and itself.
 #[tokio::test(flavor = "multi_thread")]
 async fn the_ledger_holds_49_environments_and_the_next_fails_before_any_change() {
-    let r = region("eu-south-2").await;
+    let r = region("eu-south-2", Some(ROLE)).await;
     let (vpc, sqs) = shared_vpc(&r).await;
     world::tag(&r.ec2, &sqs, "Name", "shared-sqs").await;
     let envs: Vec<Value> = (0..50)
@@ -422,7 +399,7 @@ async fn the_ledger_holds_49_environments_and_the_next_fails_before_any_change()
 /// owner's Denies is still there after our provisioning and our cleanup.
 #[tokio::test(flavor = "multi_thread")]
 async fn an_owners_edit_between_our_read_and_our_write_is_kept() {
-    let r = region("us-east-2").await;
+    let r = region("us-east-2", Some(ROLE)).await;
     let (vpc, sqs) = shared_vpc(&r).await;
     let proxy = standin("VPCWARDEN_PROXY_URL");
     let via = Ec2Endpoints::new(aws_sdk_ec2::Client::new(&config_at(&proxy, r.name).await));

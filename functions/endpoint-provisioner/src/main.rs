@@ -7,8 +7,10 @@ use aws_lambda_events::eventbridge::EventBridgeEvent;
 use lambda_runtime::{run, service_fn, Error, LambdaEvent};
 use serde_json::Value;
 use tracing::{error, info, info_span, Instrument};
-use vpcwarden_aws_setup::{init_tracing, load, LogFormat};
-use vpcwarden_endpoints::{handle, Ec2Endpoints, Envelope, MwaaApi, Report, Settings};
+use vpcwarden_aws_setup::{emf_document, init_tracing, load, LogFormat};
+use vpcwarden_endpoints::{
+    handle, Ec2Endpoints, Envelope, MwaaApi, ProvisionError, Report, Settings,
+};
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
@@ -56,6 +58,17 @@ async fn handler(
                 Ok(report)
             }
             Err(err) => {
+                if matches!(err, ProvisionError::LedgerFull { .. }) {
+                    // Embedded metric format: the LedgerFull alarm reads this stdout line.
+                    println!(
+                        "{}",
+                        emf_document(
+                            "endpoint-provisioner",
+                            chrono::Utc::now(),
+                            &[("LedgerFull", "Count", 1.into())]
+                        )
+                    );
+                }
                 // Failing the invocation lets Lambda retry and then dead-letter the event.
                 error!(retryable = err.retryable(), error = %err, "failed");
                 Err(err.into())

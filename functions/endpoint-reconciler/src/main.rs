@@ -1,6 +1,7 @@
 //! Lambda entrypoint (scheduled, every 30 minutes by default): every MWAA
 //! environment in the configured accounts and regions → its VPC converged →
-//! the report, and EMF metrics (`Drifts`, `PendingTooLong`, `ReconcileErrors`).
+//! the report, and EMF metrics (`Drifts`, `PendingTooLong`, `ReconcileErrors`,
+//! `LedgerTagsUsed`).
 //! Clients are built once per container.
 
 #![recursion_limit = "256"]
@@ -33,6 +34,12 @@ async fn handler(clients: &[Regional], settings: &Settings) -> Result<Vec<Reconc
     let drifts: usize = reports.iter().map(|r| r.drifts.len()).sum();
     let pending: usize = reports.iter().map(|r| r.pending_too_long.len()).sum();
     let errors: usize = reports.iter().map(|r| r.errors.len()).sum();
+    // The fullest SQS endpoint ledger: a claim past 50 tags fails.
+    let ledger: usize = reports
+        .iter()
+        .flat_map(|r| r.ledgers.iter().map(|l| l.tags))
+        .max()
+        .unwrap_or(0);
     // Embedded metric format: CloudWatch reads metrics from this stdout line.
     println!(
         "{}",
@@ -43,6 +50,7 @@ async fn handler(clients: &[Regional], settings: &Settings) -> Result<Vec<Reconc
                 ("Drifts", "Count", drifts.into()),
                 ("PendingTooLong", "Count", pending.into()),
                 ("ReconcileErrors", "Count", errors.into()),
+                ("LedgerTagsUsed", "Count", ledger.into()),
             ],
         )
     );

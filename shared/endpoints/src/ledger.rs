@@ -65,6 +65,18 @@ pub fn spec<'a>(condition: Option<&'a Condition>, account: &'a str) -> AllowSpec
     }
 }
 
+/// True when `policy` already lets `account`'s principals use `arn` for
+/// every Celery action, inside the perimeter (or under `condition`): the
+/// grant is there, whoever wrote it.
+pub fn granted(policy: &Policy, arn: &str, account: &str, condition: Option<&Condition>) -> bool {
+    matches!(
+        policy
+            .clone()
+            .allow_resource(arn, &spec(condition, account)),
+        Ok(EditOutcome::AlreadyCovered { .. })
+    )
+}
+
 /// Whose a ledger entry is.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Owner {

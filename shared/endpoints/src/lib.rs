@@ -48,7 +48,7 @@ pub use identity::EnvKey;
 pub use mwaa::{from_sdk, MwaaApi};
 pub use port::{Ec2Port, EndpointInfo, EndpointQuery, MwaaPort, NewEndpoint};
 pub use provision::provision;
-pub use reconcile::{reconcile, Drift, External, LongPending, ReconcileReport};
+pub use reconcile::{reconcile, Drift, External, LedgerUse, LongPending, ReconcileReport};
 pub use regional::{reconcile_regions, Regional};
 pub use report::{EndpointRecord, PolicyReport, Report};
 pub use settings::{Lookup, Settings};

@@ -21,7 +21,7 @@ use futures::stream::{self, StreamExt};
 use serde::Serialize;
 use tracing::{info, warn};
 use vpcwarden_mwaa_event::{Desired, EndpointRole, EnvironmentName, Status};
-use vpcwarden_policy::{EditOutcome, Policy};
+use vpcwarden_policy::Policy;
 
 use crate::converge::converge;
 use crate::error::{AwsError, ProvisionError};
@@ -58,6 +58,21 @@ pub struct Drift {
     pub detail: String,
     /// `healed`, `would_heal` (dry run), `skipped: …` or `failed: …`.
     pub action: String,
+}
+
+/// How full one SQS endpoint's ledger is (EC2 allows 50 tags per resource).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LedgerUse {
+    /// The SQS endpoint.
+    pub endpoint_id: String,
+    /// Its VPC.
+    pub vpc_id: String,
+    /// Tags on it, the ledger's and the owner's.
+    pub tags: usize,
+    /// Ledger entries among them (environments and tombstones).
+    pub entries: usize,
+    /// EC2's limit.
+    pub max: usize,
 }
 
 /// An endpoint someone else made that serves an environment.
@@ -98,6 +113,9 @@ pub struct ReconcileReport {
     /// Endpoints to environments' services that someone else made (they
     /// serve the environment; this tool never changes or deletes them).
     pub external: Vec<External>,
+    /// Each SQS endpoint's ledger: how many of its 50 tags are used (a claim
+    /// past the last fails; the `LedgerTagsUsed` metric's alarm warns first).
+    pub ledgers: Vec<LedgerUse>,
     /// Environments whose VPC matches what they need.
     pub in_sync: usize,
     /// Differences found, and what was done about each.
@@ -227,6 +245,16 @@ pub async fn reconcile(
     let sqs: Vec<&EndpointInfo> = all
         .iter()
         .filter(|e| e.service_name == sqs_service)
+        .collect();
+    report.ledgers = sqs
+        .iter()
+        .map(|s| LedgerUse {
+            endpoint_id: s.id.clone(),
+            vpc_id: s.vpc_id.clone(),
+            tags: s.tags.len(),
+            entries: ledger::entries(&s.tags).len(),
+            max: ledger::MAX_TAGS,
+        })
         .collect();
     // Each SQS endpoint's policy read once (an unreadable one grants nothing
     // here; the heal then reports why), and the ARNs whose grant the policy
@@ -615,15 +643,16 @@ fn present_drift(
     // the queue to the environment's account (through this tool's claim or
     // its owner's own statement). A claim the policy does not show yet is a
     // drift too: the policy is a view of the ledger.
-    let spec = ledger::spec(settings.statement_condition.as_ref(), &id.account);
     let granted = vpc.as_deref().is_some_and(|vpc| {
         policies
             .iter()
             .filter(|(s, _)| s.vpc_id == vpc)
             .any(|(_, policy)| {
-                matches!(
-                    policy.clone().allow_resource(p.queue.as_str(), &spec),
-                    Ok(EditOutcome::AlreadyCovered { .. })
+                ledger::granted(
+                    policy,
+                    p.queue.as_str(),
+                    &id.account,
+                    settings.statement_condition.as_ref(),
                 )
             })
     });

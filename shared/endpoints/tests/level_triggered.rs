@@ -13,7 +13,7 @@ use std::time::Duration;
 use fakes::{environment, event, queue, FakeEc2, FakeMwaa, ACCOUNTS, LOCKED, REGION};
 use proptest::prelude::*;
 use vpcwarden_endpoints::{handle, ledger, reconcile, Envelope, Lookup, Settings};
-use vpcwarden_policy::{EditOutcome, Policy};
+use vpcwarden_policy::Policy;
 
 const MODES: [&str; 3] = ["PRIVATE_ONLY", "PUBLIC_ONLY", "PUBLIC_AND_PRIVATE"];
 /// Where each environment ends up: a running status, failed, or deleted (gone from MWAA).
@@ -27,11 +27,7 @@ const FATES: [&str; 6] = [
 ];
 
 fn allowed(policy: &str, arn: &str, account: &str) -> bool {
-    let mut p = Policy::parse(policy).unwrap();
-    matches!(
-        p.allow_resource(arn, &ledger::spec(None, account)),
-        Ok(EditOutcome::AlreadyCovered { .. })
-    )
+    ledger::granted(&Policy::parse(policy).unwrap(), arn, account, None)
 }
 
 #[derive(Debug, Clone)]

@@ -14,7 +14,7 @@ use std::time::Duration;
 
 use fakes::{environment, event, queue, FakeEc2, FakeMwaa, LOCKED, OWN, REGION};
 use vpcwarden_endpoints::{handle, ledger, reconcile, Envelope, ProvisionError, Report, Settings};
-use vpcwarden_policy::{EditOutcome, Policy};
+use vpcwarden_policy::Policy;
 
 const B: &str = "111122223333";
 
@@ -58,14 +58,8 @@ fn policy(ec2: &FakeEc2, sqs: &str) -> String {
     ec2.endpoint(sqs).unwrap().policy.unwrap()
 }
 
-/// Every Celery action on `arn` allowed to `account`'s principals.
 fn granted(policy: &str, arn: &str, account: &str) -> bool {
-    matches!(
-        Policy::parse(policy)
-            .unwrap()
-            .allow_resource(arn, &ledger::spec(None, account)),
-        Ok(EditOutcome::AlreadyCovered { .. })
-    )
+    ledger::granted(&Policy::parse(policy).unwrap(), arn, account, None)
 }
 
 #[tokio::test]
@@ -261,9 +255,18 @@ async fn the_ledger_holds_49_environments_and_the_50th_fails_before_any_change()
     ec2.set_tag(&sqs, "Name", "shared-sqs");
     for i in 0..49 {
         let env = environment(B, &format!("e{i}"), "PENDING", "PUBLIC_ONLY", &subnets);
+        mwaa.put(env.clone());
         deliver(&ec2, &mwaa, &env, "PENDING").await.unwrap();
     }
     assert_eq!(ec2.endpoint(&sqs).unwrap().tags.len(), ledger::MAX_TAGS);
+    // The reconciler reports how full the ledger is (its metric's alarm warns at 45).
+    let report = reconcile(&ec2, &mwaa, &settings()).await.unwrap();
+    assert!(report.drifts.is_empty(), "{:#?}", report.drifts);
+    assert_eq!(report.ledgers.len(), 1);
+    assert_eq!(
+        (report.ledgers[0].tags, report.ledgers[0].entries),
+        (50, 49)
+    );
     let before = (ec2.live(), ec2.writes());
     let env = environment(B, "e49", "PENDING", "PUBLIC_ONLY", &subnets);
     let err = deliver(&ec2, &mwaa, &env, "PENDING").await.unwrap_err();

@@ -142,6 +142,19 @@ fn clause() -> impl Strategy<Value = (String, String, Value)> {
     ]
 }
 
+/// Clauses as one Condition block (operator → key → values).
+fn block(clauses: Vec<(String, String, Value)>) -> Value {
+    let mut c = serde_json::Map::new();
+    for (op, key, v) in clauses {
+        c.entry(op)
+            .or_insert_with(|| json!({}))
+            .as_object_mut()
+            .unwrap()
+            .insert(key, v);
+    }
+    Value::Object(c)
+}
+
 fn statement() -> impl Strategy<Value = Value> {
     let effect = prop_oneof![4 => Just("Allow"), 1 => Just("Deny")];
     let who = prop_oneof![
@@ -187,16 +200,8 @@ fn statement() -> impl Strategy<Value = Value> {
         st.insert(who.0.into(), who.1);
         st.insert(what.0.into(), what.1);
         st.insert(on.0.into(), on.1);
-        let mut c = serde_json::Map::new();
-        for (op, key, v) in conds {
-            c.entry(op)
-                .or_insert_with(|| json!({}))
-                .as_object_mut()
-                .unwrap()
-                .insert(key, v);
-        }
-        if !c.is_empty() {
-            st.insert("Condition".into(), Value::Object(c));
+        if !conds.is_empty() {
+            st.insert("Condition".into(), block(conds));
         }
         Value::Object(st)
     })
@@ -316,11 +321,7 @@ proptest! {
     #[test]
     fn a_named_condition_is_refused_or_no_wider(doc in policy(), named in prop::collection::vec(clause(), 0..3)) {
         let ctxs = contexts();
-        let mut block = serde_json::Map::new();
-        for (op, key, v) in named {
-            block.entry(op).or_insert_with(|| json!({})).as_object_mut().unwrap().insert(key, v);
-        }
-        let cond = Policy::parse_condition(&Value::Object(block).to_string()).unwrap();
+        let cond = Policy::parse_condition(&block(named).to_string()).unwrap();
         let spec = AllowSpec { condition: Some(&cond), ..SPEC };
         let before = Policy::parse(&doc.to_string()).unwrap();
         let mut after = before.clone();
