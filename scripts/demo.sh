@@ -88,6 +88,38 @@ assert roles == ["database", "webserver"], roles
 print("  healed: database and webserver endpoints (PUBLIC_AND_PRIVATE needs both); the second run found nothing to do")
 PYEOF
 
+step "6. Two accounts, one name: participant 222222222222 also runs analytics-prod in this shared VPC (its own queue and services); both are PENDING"
+world render "$ROOT/tests/fixtures/mwaa-pending-private.json" "$OUT/pending-a.json" "$OUT/world.json"
+"$PY" - "$OUT/pending-a.json" "$OUT/pending-b.json" <<'PYEOF'
+import json, sys
+a = json.load(open(sys.argv[1]))
+b = json.loads(json.dumps(a).replace("123456789012", "222222222222"))
+d = b["detail"]
+d["celeryExecutorQueue"] = "arn:aws:sqs:us-east-1:999988887777:airflow-celery-5e6f7a8b-participant-b"
+d["databaseVpcEndpointService"] = "com.amazonaws.vpce.us-east-1.vpce-svc-0db9b8b7b6b5b4b30"
+d["webserverVpcEndpointService"] = "com.amazonaws.vpce.us-east-1.vpce-svc-0we9b8b7b6b5b4b30"
+b["id"] = "participant-b-pending"
+json.dump(b, open(sys.argv[2], "w"))
+PYEOF
+invoke "$OUT/pending-a.json" "$OUT/report-pending-a.json"
+invoke "$OUT/pending-b.json" "$OUT/report-pending-b.json"
+world show "$OUT/world.json"
+
+step "7. 123456789012's analytics-prod is DELETED: the other account's analytics-prod keeps its endpoints and its queue"
+world render "$ROOT/tests/fixtures/mwaa-deleted.json" "$OUT/deleted-a.json" "$OUT/world.json"
+invoke "$OUT/deleted-a.json" "$OUT/report-deleted-a.json"
+world show "$OUT/world.json"
+"$PY" - "$OUT/world.json" <<'PYEOF'
+import json, sys, boto3
+w = json.load(open(sys.argv[1]))
+eps = [e for e in boto3.client("ec2").describe_vpc_endpoints(Filters=[{"Name": "vpc-id", "Values": [w["vpc"]]}])["VpcEndpoints"] if e["State"] != "deleted"]
+prod = [e for e in eps if {"Key": "vpcwarden:environment", "Value": "analytics-prod"} in e.get("Tags", [])]
+assert len(prod) == 2 and all({"Key": "vpcwarden:account", "Value": "222222222222"} in e["Tags"] for e in prod), prod
+policy = [e for e in eps if e["VpcEndpointId"] == w["sqs"]][0]["PolicyDocument"]
+assert "participant-b" in policy and "0a1b2c3d" not in policy, policy
+print("  222222222222's analytics-prod: 2 endpoints and its queue, granted to its account only; 123456789012's: gone")
+PYEOF
+
 echo
 echo "Reports: $OUT/report-*.json, $OUT/reconcile*.json"
 

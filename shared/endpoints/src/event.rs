@@ -5,7 +5,8 @@
 
 use tracing::{info, warn};
 use vpcwarden_mwaa_event::{
-    Cleanup, Desired, EnvironmentName, EventError, MwaaStatusChange, Origin, DETAIL_TYPE, SOURCE,
+    Cleanup, Desired, EnvironmentName, EventError, MwaaStatusChange, Origin, Provision,
+    DETAIL_TYPE, SOURCE,
 };
 
 use crate::converge::converge;
@@ -13,6 +14,7 @@ use crate::error::ProvisionError;
 use crate::identity::EnvKey;
 use crate::ledger::{self, Entry};
 use crate::port::{Ec2Port, EndpointQuery, MwaaPort};
+use crate::provision::provision_unless_stale;
 use crate::report::Report;
 use crate::settings::{Lookup, Settings};
 use crate::tags;
@@ -61,8 +63,13 @@ enum Basis {
     Api(String),
     /// The event itself.
     Event(Desired),
+    /// The event itself, unless the plan finds it stale (it reads the
+    /// environment's ledger record anyway: no extra listing).
+    EventUnlessStale(Provision),
     /// Nothing: the event is stale and the API is off.
     Skip,
+    /// Carried out already.
+    Done(Report),
 }
 
 /// Parses, checks and carries out one event.
@@ -107,16 +114,31 @@ pub async fn handle(
     // The event decides only when it is complete and not stale (or the API is off).
     let (basis, stale) = match ask {
         Some(why) => (Basis::Api(why), None),
-        None => {
-            let d = seen.desired()?;
-            match staleness(ec2, &d, event.time, settings).await? {
+        None => match seen.desired()? {
+            Desired::Present(p) => (Basis::EventUnlessStale(p), None),
+            d => match staleness(ec2, &d, event.time, settings).await? {
                 None => (Basis::Event(d), None),
                 Some(why) if settings.lookup == Lookup::Never => (Basis::Skip, Some(why)),
                 Some(why) => (Basis::Api("the event is stale".into()), Some(why)),
+            },
+        },
+    };
+    let (basis, stale) = match basis {
+        Basis::EventUnlessStale(p) => {
+            match provision_unless_stale(ec2, &p, settings, event.time).await? {
+                Ok(mut r) => {
+                    r.decided_from = "event".into();
+                    (Basis::Done(r), stale)
+                }
+                Err(why) if settings.lookup == Lookup::Never => (Basis::Skip, Some(why)),
+                Err(why) => (Basis::Api("the event is stale".into()), Some(why)),
             }
         }
+        other => (other, stale),
     };
     let mut report = match basis {
+        Basis::Done(r) => r,
+        Basis::EventUnlessStale(_) => unreachable!("decided above"),
         Basis::Api(why) => {
             info!(%why, "reading the environment from GetEnvironment");
             let desired = from_api(mwaa, seen.account.as_deref(), &name).await?;
@@ -148,6 +170,24 @@ pub async fn handle(
         report.status = seen.status.as_ref().map(|s| s.as_str().to_string());
     }
     Ok(report)
+}
+
+/// Why an event asking for the endpoints (time `t`) is older than this
+/// tool's removal of the environment's queue, if it is: `recorded` are the
+/// environment's ledger entries. A claim in force means nothing is stale.
+pub(crate) fn stale_claim(recorded: &[Entry], t: i64) -> Option<String> {
+    let removed = recorded
+        .iter()
+        .filter(|e| e.active_arn().is_none())
+        .filter_map(Entry::at)
+        .max();
+    let claimed = recorded.iter().any(|e| e.active_arn().is_some());
+    (!claimed && removed.is_some_and(|a| a as i64 > t)).then(|| {
+        format!(
+            "the event (time {t}) is older than this tool's removal of the environment's queue (time {})",
+            removed.unwrap_or_default()
+        )
+    })
 }
 
 /// What `GetEnvironment` says the environment needs; not found means deleted.
@@ -203,20 +243,7 @@ async fn staleness(
         .collect();
     let after = |at: Option<u64>| at.is_some_and(|a| a as i64 > t);
     match desired {
-        Desired::Present(_) => {
-            let removed = recorded
-                .iter()
-                .filter(|e| e.active_arn().is_none())
-                .filter_map(Entry::at)
-                .max();
-            let claimed = recorded.iter().any(|e| e.active_arn().is_some());
-            Ok((!claimed && after(removed)).then(|| {
-                format!(
-                    "the event (time {t}) is older than this tool's removal of the environment's queue (time {})",
-                    removed.unwrap_or_default()
-                )
-            }))
-        }
+        Desired::Present(_) => Ok(stale_claim(&recorded, t)),
         Desired::Absent(_) => {
             if let Some(at) = recorded
                 .iter()

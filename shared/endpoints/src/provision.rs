@@ -7,6 +7,7 @@ use vpcwarden_mwaa_event::{EndpointRole, Provision};
 use vpcwarden_policy::{diff, EditOutcome, Policy};
 
 use crate::error::{AwsError, ProvisionError};
+use crate::event::stale_claim;
 use crate::identity::EnvKey;
 use crate::ledger::{self, Entry, Owner};
 use crate::policy_sync::{derive, now_secs, parse_policy, sync_policy, Derived};
@@ -48,7 +49,40 @@ pub async fn provision(
     req: &Provision,
     settings: &Settings,
 ) -> Result<Report, ProvisionError> {
-    let plan = plan(ec2, req, settings).await?;
+    let read = read_vpc(ec2, req, settings).await?;
+    let plan = plan(req, settings, read)?;
+    carry_out(ec2, req, settings, plan).await
+}
+
+/// [`provision`] for an event emitted at `event_time`: `Err(why)`, with
+/// nothing changed, when the event is older than this tool's removal of the
+/// environment's queue (read from the same listing the plan makes).
+pub(crate) async fn provision_unless_stale(
+    ec2: &impl Ec2Port,
+    req: &Provision,
+    settings: &Settings,
+    event_time: Option<i64>,
+) -> Result<Result<Report, String>, ProvisionError> {
+    let read = read_vpc(ec2, req, settings).await?;
+    if let Some(t) = event_time {
+        let recorded: Vec<Entry> = [ledger::key(&read.id), ledger::legacy_key(read.id.name())]
+            .iter()
+            .filter_map(|k| read.sqs.tag(k).and_then(Entry::parse))
+            .collect();
+        if let Some(why) = stale_claim(&recorded, t) {
+            return Ok(Err(why));
+        }
+    }
+    let plan = plan(req, settings, read)?;
+    carry_out(ec2, req, settings, plan).await.map(Ok)
+}
+
+async fn carry_out(
+    ec2: &impl Ec2Port,
+    req: &Provision,
+    settings: &Settings,
+    plan: Plan,
+) -> Result<Report, ProvisionError> {
     let mut report = Report {
         environment: Some(req.environment.to_string()),
         account: Some(plan.id.account.clone()),
@@ -176,11 +210,23 @@ pub async fn provision(
     Ok(report)
 }
 
-async fn plan(
+/// What one look at the environment's VPC found.
+struct VpcRead {
+    id: EnvKey,
+    subnet_ids: Vec<String>,
+    vpc_id: String,
+    /// Its live endpoints, the SQS endpoint's among them.
+    in_vpc: Vec<EndpointInfo>,
+    /// The VPC's one SQS endpoint.
+    sqs: EndpointInfo,
+}
+
+/// The environment's VPC (from its subnets) and one listing of its endpoints.
+async fn read_vpc(
     ec2: &impl Ec2Port,
     req: &Provision,
     settings: &Settings,
-) -> Result<Plan, ProvisionError> {
+) -> Result<VpcRead, ProvisionError> {
     let id = EnvKey::new(req.account.as_deref(), &settings.region, &req.environment)?;
     let subnet_ids: Vec<String> = req.subnets.iter().map(|s| s.to_string()).collect();
     let found = ec2.subnet_vpcs(&subnet_ids).await?;
@@ -211,18 +257,10 @@ async fn plan(
             ..EndpointQuery::default()
         })
         .await?;
-    let own = group_own(req, &id, &in_vpc);
-    let unneeded = unneeded(req, &id, &in_vpc);
-    let external = external(req, &id, &in_vpc);
-    let legacy_endpoints: Vec<String> = own
-        .iter()
-        .flat_map(|(_, found)| found)
-        .filter(|e| tags::is_legacy_for(e, id.name()))
-        .map(|e| e.id.clone())
-        .collect();
     let mut sqs: Vec<EndpointInfo> = in_vpc
-        .into_iter()
+        .iter()
         .filter(|e| e.service_name == sqs_service)
+        .cloned()
         .collect();
     let sqs = match sqs.len() {
         0 => {
@@ -240,6 +278,33 @@ async fn plan(
             });
         }
     };
+    Ok(VpcRead {
+        id,
+        subnet_ids,
+        vpc_id,
+        in_vpc,
+        sqs,
+    })
+}
+
+/// Everything checked and decided from the read, before the first mutation.
+fn plan(req: &Provision, settings: &Settings, read: VpcRead) -> Result<Plan, ProvisionError> {
+    let VpcRead {
+        id,
+        subnet_ids,
+        vpc_id,
+        in_vpc,
+        sqs,
+    } = read;
+    let own = group_own(req, &id, &in_vpc);
+    let unneeded = unneeded(req, &id, &in_vpc);
+    let external = external(req, &id, &in_vpc);
+    let legacy_endpoints: Vec<String> = own
+        .iter()
+        .flat_map(|(_, found)| found)
+        .filter(|e| tags::is_legacy_for(e, id.name()))
+        .map(|e| e.id.clone())
+        .collect();
     let policy = parse_policy(&sqs)?;
     let queue = req.queue.as_str();
     let mut entries = ledger::entries(&sqs.tags);
