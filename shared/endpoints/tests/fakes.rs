@@ -94,6 +94,14 @@ impl FakeEc2 {
         }
     }
 
+    /// Sets an endpoint's state (`pending`: still being made).
+    pub fn set_state(&self, id: &str, state: &str) {
+        let mut s = self.0.lock().unwrap();
+        if let Some(e) = s.endpoints.iter_mut().find(|e| e.id == id) {
+            e.state = state.to_string();
+        }
+    }
+
     /// One endpoint as it is now (deleted ones included).
     pub fn endpoint(&self, id: &str) -> Option<EndpointInfo> {
         let s = self.0.lock().unwrap();

@@ -163,6 +163,7 @@ async fn endpoints_the_vpc_owner_made_serve_the_environment_and_are_never_touche
         &[],
     );
     ec2.set_tag(&web, "owner", "network-team");
+    ec2.set_state(&web, "pending");
 
     let r = deliver(&ec2, &mwaa, &env, "PENDING").await.unwrap();
     assert!(r.created.is_empty(), "no second endpoint: {r:#?}");
