@@ -13,9 +13,12 @@ fuzz_target!(|data: &[u8]| {
     assert_eq!(again, policy);
     let canonical = policy.canonical();
     assert_eq!(canonical.canonical(), canonical);
-    let mut edited = policy.clone();
-    let spec = AllowSpec { actions: &["sqs:SendMessage"], sid: "Fuzz", condition: None };
-    if edited.allow_resource("arn:aws:sqs:us-east-1:123456789012:q", &spec).is_ok() {
-        edited.remove_resource("arn:aws:sqs:us-east-1:123456789012:q", Some("Fuzz"));
+    // Unscoped, and scoped to one account's principals (the provisioner's edit).
+    for account in [None, Some("111122223333")] {
+        let mut edited = policy.clone();
+        let spec = AllowSpec { actions: &["sqs:SendMessage"], sid: "Fuzz", condition: None, account };
+        if edited.allow_resource("arn:aws:sqs:us-east-1:123456789012:q", &spec).is_ok() {
+            edited.remove_resource("arn:aws:sqs:us-east-1:123456789012:q", Some("Fuzz"));
+        }
     }
 });
