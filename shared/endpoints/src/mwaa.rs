@@ -17,7 +17,9 @@ use crate::port::MwaaPort;
 #[derive(Debug)]
 pub struct MwaaApi {
     config: SdkConfig,
-    own: Client,
+    /// Built on first use: most events are decided without MWAA, and the
+    /// client's configuration costs start-up time and memory.
+    own: std::sync::OnceLock<Client>,
     /// `arn:aws:iam::{account}:role/…`: the role to read another account's environments.
     role_template: Option<String>,
     own_account: OnceCell<String>,
@@ -30,7 +32,7 @@ impl MwaaApi {
     pub fn new(config: &SdkConfig, role_template: Option<String>) -> Self {
         MwaaApi {
             config: config.clone(),
-            own: Client::new(config),
+            own: std::sync::OnceLock::new(),
             role_template,
             own_account: OnceCell::new(),
             assumed: Mutex::new(HashMap::new()),
@@ -57,14 +59,18 @@ impl MwaaApi {
             .map(String::as_str)
     }
 
+    fn own_client(&self) -> Client {
+        self.own.get_or_init(|| Client::new(&self.config)).clone()
+    }
+
     /// The client that reads `account`'s environments.
     async fn client(&self, account: Option<&str>, op: &'static str) -> Result<Client, AwsError> {
         let Some(account) = account else {
-            return Ok(self.own.clone());
+            return Ok(self.own_client());
         };
         let own = self.caller_account(op).await?;
         if account == own {
-            return Ok(self.own.clone());
+            return Ok(self.own_client());
         }
         // Asking the wrong account would answer "not found", which reads as
         // "deleted": refuse rather than clean up a live environment.
