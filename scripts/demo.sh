@@ -88,7 +88,7 @@ assert roles == ["database", "webserver"], roles
 print("  healed: database and webserver endpoints (PUBLIC_AND_PRIVATE needs both); the second run found nothing to do")
 PYEOF
 
-step "6. Two accounts, one name: participant 222222222222 also runs analytics-prod in this shared VPC (its own queue and services); both are PENDING"
+step "5b. Two accounts, one name: participant 222222222222 also runs analytics-prod in this shared VPC (its own queue and services); both are PENDING"
 world render "$ROOT/tests/fixtures/mwaa-pending-private.json" "$OUT/pending-a.json" "$OUT/world.json"
 "$PY" - "$OUT/pending-a.json" "$OUT/pending-b.json" <<'PYEOF'
 import json, sys
@@ -105,7 +105,7 @@ invoke "$OUT/pending-a.json" "$OUT/report-pending-a.json"
 invoke "$OUT/pending-b.json" "$OUT/report-pending-b.json"
 world show "$OUT/world.json"
 
-step "7. 123456789012's analytics-prod is DELETED: the other account's analytics-prod keeps its endpoints and its queue"
+step "5c. 123456789012's analytics-prod is DELETED: the other account's analytics-prod keeps its endpoints and its queue"
 world render "$ROOT/tests/fixtures/mwaa-deleted.json" "$OUT/deleted-a.json" "$OUT/world.json"
 invoke "$OUT/deleted-a.json" "$OUT/report-deleted-a.json"
 world show "$OUT/world.json"
