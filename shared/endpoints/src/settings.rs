@@ -102,6 +102,13 @@ impl Settings {
             let c = Policy::parse_condition(&text).map_err(|e| {
                 format!("VPCWARDEN_STATEMENT_CONDITION: expected an IAM Condition block: {e}")
             })?;
+            // An empty block would grant the queue with no condition at all: wider
+            // than any perimeter. Unset it to carry the policy's own perimeter.
+            if c.values().all(|keys| keys.is_empty()) {
+                return Err(format!(
+                    "VPCWARDEN_STATEMENT_CONDITION={text:?} names no condition; a grant under it would admit everyone the endpoint lets through. Name at least the policy's perimeter, or leave it unset"
+                ));
+            }
             self.statement_condition = Some(c);
         }
         if let Some(v) = get("VPCWARDEN_MWAA_LOOKUP").filter(|t| !t.trim().is_empty()) {
@@ -184,6 +191,8 @@ mod tests {
             ("VPCWARDEN_MWAA_ROLE_ARN", "vpcwarden-mwaa-read"),
             ("VPCWARDEN_MWAA_ACCOUNTS", "1111-2222-3333"),
             ("VPCWARDEN_PENDING_ALERT_SECS", "an hour"),
+            ("VPCWARDEN_STATEMENT_CONDITION", "{}"),
+            ("VPCWARDEN_STATEMENT_CONDITION", r#"{"StringEquals":{}}"#),
         ] {
             let err = with(&[(var, value)]).unwrap_err();
             assert!(err.contains(var), "{err}");
