@@ -5,8 +5,7 @@
 
 use tracing::{info, warn};
 use vpcwarden_mwaa_event::{
-    Cleanup, Desired, EnvironmentName, EventError, MwaaStatusChange, Origin, Provision,
-    DETAIL_TYPE, SOURCE,
+    Cleanup, Desired, EnvironmentName, EventError, MwaaStatusChange, Origin, DETAIL_TYPE, SOURCE,
 };
 
 use crate::converge::converge;
@@ -63,12 +62,9 @@ enum Basis {
     Api(String),
     /// The event itself.
     Event(Desired),
-    /// The event itself, unless the plan finds it stale (it reads the
-    /// environment's ledger record anyway: no extra listing).
-    EventUnlessStale(Provision),
     /// Nothing: the event is stale and the API is off.
     Skip,
-    /// Carried out already.
+    /// Carried out already (from the event: it was not stale).
     Done(Report),
 }
 
@@ -114,8 +110,19 @@ pub async fn handle(
     // The event decides only when it is complete and not stale (or the API is off).
     let (basis, stale) = match ask {
         Some(why) => (Basis::Api(why), None),
+        // Endpoints: the plan reads the environment's ledger record anyway,
+        // so staleness is checked on that read (no listing of its own).
         None => match seen.desired()? {
-            Desired::Present(p) => (Basis::EventUnlessStale(p), None),
+            Desired::Present(p) => {
+                match provision_unless_stale(ec2, &p, settings, event.time).await? {
+                    Ok(mut r) => {
+                        r.decided_from = "event".into();
+                        (Basis::Done(r), None)
+                    }
+                    Err(why) if settings.lookup == Lookup::Never => (Basis::Skip, Some(why)),
+                    Err(why) => (Basis::Api("the event is stale".into()), Some(why)),
+                }
+            }
             d => match staleness(ec2, &d, event.time, settings).await? {
                 None => (Basis::Event(d), None),
                 Some(why) if settings.lookup == Lookup::Never => (Basis::Skip, Some(why)),
@@ -123,22 +130,8 @@ pub async fn handle(
             },
         },
     };
-    let (basis, stale) = match basis {
-        Basis::EventUnlessStale(p) => {
-            match provision_unless_stale(ec2, &p, settings, event.time).await? {
-                Ok(mut r) => {
-                    r.decided_from = "event".into();
-                    (Basis::Done(r), stale)
-                }
-                Err(why) if settings.lookup == Lookup::Never => (Basis::Skip, Some(why)),
-                Err(why) => (Basis::Api("the event is stale".into()), Some(why)),
-            }
-        }
-        other => (other, stale),
-    };
     let mut report = match basis {
         Basis::Done(r) => r,
-        Basis::EventUnlessStale(_) => unreachable!("decided above"),
         Basis::Api(why) => {
             info!(%why, "reading the environment from GetEnvironment");
             let desired = from_api(mwaa, seen.account.as_deref(), &name).await?;
