@@ -196,3 +196,42 @@ fn every_subcommand_help_has_an_example_and_the_exit_codes() {
         assert!(out.contains("Exit codes:"), "{cmd:?}");
     }
 }
+
+#[test]
+fn allow_resource_for_one_account_adds_that_accounts_statement_and_refuses_a_bad_account() {
+    let p = file("account.json", GOOD);
+    let q = "arn:aws:sqs:us-east-1:999988887777:airflow-celery-x";
+    let (code, out, err) = run(&[
+        "policy",
+        "allow-resource",
+        p.to_str().unwrap(),
+        q,
+        "--account",
+        "111122223333",
+        "--json",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let v: Value = serde_json::from_str(&out).unwrap();
+    let added = &v["policy"]["Statement"][1];
+    assert_eq!(added["Sid"], "VpcwardenMwaaCeleryQueues111122223333");
+    assert_eq!(
+        added["Condition"]["StringEquals"]["aws:PrincipalAccount"],
+        "111122223333"
+    );
+    assert_eq!(
+        v["policy"]["Statement"][0]["Resource"],
+        serde_json::json!([]),
+        "the owner's list is left as it was"
+    );
+
+    let (code, _, err) = run(&[
+        "policy",
+        "allow-resource",
+        p.to_str().unwrap(),
+        q,
+        "--account",
+        "1111",
+    ]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("--account"), "{err}");
+}
