@@ -130,10 +130,12 @@ pub async fn cleanup(
     if settings.dry_run {
         for r in &sqs {
             let policy = parse_policy(r.ep)?;
+            // The ledger as the cleanup leaves it: the environment's record (and
+            // an earlier release's that is its) replaced by one removal.
+            let (mine, old) = (Owner::Env(id.clone()), Owner::Legacy(name.clone()));
             let mut entries = ledger::entries(&r.ep.tags);
-            entries.retain(|(o, _)| *o != Owner::Legacy(name.clone()) || r.legacy.is_none());
+            entries.retain(|(o, _)| *o != mine && !(r.legacy.is_some() && *o == old));
             let queue = r.active();
-            entries.retain(|(o, _)| *o != Owner::Env(id.clone()));
             if let Some(arn) = &queue {
                 entries.push((
                     Owner::Env(id.clone()),

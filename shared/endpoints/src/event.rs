@@ -123,11 +123,12 @@ pub async fn handle(
                     Err(why) => (Basis::Api("the event is stale".into()), Some(why)),
                 }
             }
-            d => match staleness(ec2, &d, event.time, settings).await? {
-                None => (Basis::Event(d), None),
+            Desired::Absent(c) => match cleanup_staleness(ec2, &c, event.time, settings).await? {
+                None => (Basis::Event(Desired::Absent(c)), None),
                 Some(why) if settings.lookup == Lookup::Never => (Basis::Skip, Some(why)),
                 Some(why) => (Basis::Api("the event is stale".into()), Some(why)),
             },
+            d => (Basis::Event(d), None),
         },
     };
     let mut report = match basis {
@@ -199,32 +200,24 @@ pub(crate) async fn from_api(
     }
 }
 
-/// Why an event is older than this tool's last recorded action of the
-/// opposite kind for its environment (a claim for a cleanup, a removal for a
-/// provisioning), if it is. Same-kind actions never make an event stale: a
-/// redelivery must be able to finish what its first delivery started.
-async fn staleness(
+/// Why an event asking for a cleanup (time `event_time`) is older than this
+/// tool's last claim of the environment's queue or an endpoint it made for
+/// it, if it is. A removal never makes it stale: a redelivery must be able
+/// to finish what its first delivery started. (An event asking for the
+/// endpoints is checked on the plan's own read: see [`stale_claim`].)
+async fn cleanup_staleness(
     ec2: &impl Ec2Port,
-    desired: &Desired,
+    c: &Cleanup,
     event_time: Option<i64>,
     settings: &Settings,
 ) -> Result<Option<String>, ProvisionError> {
-    let (Some(t), Some(env)) = (event_time, desired.environment()) else {
+    let Some(t) = event_time else {
         return Ok(None);
     };
-    if matches!(desired, Desired::Unmanaged { .. }) {
-        return Ok(None);
-    }
-    let Ok(name) = EnvironmentName::parse("name", env) else {
+    // Without the account there is no identity: the cleanup says so.
+    let Ok(id) = EnvKey::new(c.account.as_deref(), &settings.region, &c.environment) else {
         return Ok(None);
     };
-    // Without the account there is no identity: the converge step says so.
-    let Ok(id) = EnvKey::new(desired.account(), &settings.region, &name) else {
-        return Ok(None);
-    };
-    // The environment's own record, and a name-only one of an earlier
-    // release (reading it as this environment's at worst asks GetEnvironment).
-    let keys = [ledger::key(&id), ledger::legacy_key(id.name())];
     let recorded: Vec<Entry> = ec2
         .find_endpoints(&EndpointQuery {
             service_name: Some(format!("com.amazonaws.{}.sqs", settings.region)),
@@ -232,38 +225,31 @@ async fn staleness(
         })
         .await?
         .iter()
-        .flat_map(|e| keys.iter().filter_map(|k| e.tag(k).and_then(Entry::parse)))
+        .flat_map(|e| ledger::recorded(e, &id))
         .collect();
-    let after = |at: Option<u64>| at.is_some_and(|a| a as i64 > t);
-    match desired {
-        Desired::Present(_) => Ok(stale_claim(&recorded, t)),
-        Desired::Absent(_) => {
-            if let Some(at) = recorded
-                .iter()
-                .filter(|e| e.active_arn().is_some())
-                .filter_map(Entry::at)
-                .find(|a| after(Some(*a)))
-            {
-                return Ok(Some(format!(
-                    "the event (time {t}) is older than this tool's claim of the environment's queue (time {at})"
-                )));
-            }
-            let newer = ec2
-                .find_endpoints(&EndpointQuery {
-                    tags: tags::selector(&id, None),
-                    ..EndpointQuery::default()
-                })
-                .await?
-                .into_iter()
-                .find(|e| e.created_ms / 1000 > t);
-            Ok(newer.map(|e| {
-                format!(
-                    "the event (time {t}) is older than endpoint {} this tool made for the environment (time {})",
-                    e.id,
-                    e.created_ms / 1000
-                )
-            }))
-        }
-        Desired::Unmanaged { .. } => Ok(None),
+    if let Some(at) = recorded
+        .iter()
+        .filter(|e| e.active_arn().is_some())
+        .filter_map(Entry::at)
+        .find(|a| *a as i64 > t)
+    {
+        return Ok(Some(format!(
+            "the event (time {t}) is older than this tool's claim of the environment's queue (time {at})"
+        )));
     }
+    let newer = ec2
+        .find_endpoints(&EndpointQuery {
+            tags: tags::selector(&id, None),
+            ..EndpointQuery::default()
+        })
+        .await?
+        .into_iter()
+        .find(|e| e.created_ms / 1000 > t);
+    Ok(newer.map(|e| {
+            format!(
+                "the event (time {t}) is older than endpoint {} this tool made for the environment (time {})",
+                e.id,
+                e.created_ms / 1000
+            )
+        }))
 }

@@ -31,6 +31,7 @@ use vpcwarden_policy::perimeter::{is_own_sid, PERIMETER_KEYS};
 use vpcwarden_policy::{AllowSpec, Condition, EditError, EditOutcome, Effect, Policy, Statement};
 
 use crate::identity::{is_account_id, EnvKey};
+use crate::port::EndpointInfo;
 
 /// Tag key prefix of ledger entries.
 pub const PREFIX: &str = "vpcwarden:queue:";
@@ -214,6 +215,16 @@ pub fn owner_of(key: &str) -> Option<Owner> {
         }
         _ => None,
     }
+}
+
+/// The entries an SQS endpoint holds for `id`: under its key, and under the
+/// name-only key of an earlier release (for staleness, reading that one as
+/// the environment's at worst asks `GetEnvironment`).
+pub fn recorded(ep: &EndpointInfo, id: &EnvKey) -> Vec<Entry> {
+    [key(id), legacy_key(id.name())]
+        .iter()
+        .filter_map(|k| ep.tag(k).and_then(Entry::parse))
+        .collect()
 }
 
 /// All entries found in a tag list, by owner, sorted for determinism.

@@ -6,11 +6,34 @@
 
 use std::collections::BTreeSet;
 
+use vpcwarden_mwaa_event::Provision;
+
 use crate::error::ProvisionError;
 use crate::identity::EnvKey;
 use crate::ledger::{self, Owner};
 use crate::port::EndpointInfo;
 use crate::tags;
+
+/// An endpoint an earlier release made for `p`'s name, to one of `p`'s
+/// services (`service`, or any when `None`): provably `p`'s, since every
+/// environment has services of its own.
+pub(crate) fn endpoint_is(e: &EndpointInfo, p: &Provision, service: Option<&str>) -> bool {
+    tags::is_legacy_for(e, p.environment.as_str())
+        && match service {
+            Some(s) => e.service_name == s,
+            None => p.services.iter().any(|(_, s)| s.as_str() == e.service_name),
+        }
+}
+
+/// The name-only ledger entry on `sqs` that records `p`'s queue (every
+/// environment has its own), as (key, value): provably `p`'s.
+pub(crate) fn entry_of(sqs: &EndpointInfo, p: &Provision) -> Option<(String, String)> {
+    let key = ledger::legacy_key(p.environment.as_str());
+    let value = sqs
+        .tag(&key)
+        .filter(|v| ledger::Entry::parse(v).is_some_and(|e| e.arn() == p.queue.as_str()))?;
+    Some((key.clone(), value.to_string()))
+}
 
 /// Accounts that, by this tool's own records in the region (endpoint tags,
 /// ledger keys), run an environment named `name`.

@@ -10,6 +10,7 @@ use crate::error::{AwsError, ProvisionError};
 use crate::event::stale_claim;
 use crate::identity::EnvKey;
 use crate::ledger::{self, Entry, Owner};
+use crate::legacy;
 use crate::policy_sync::{derive, now_secs, parse_policy, sync_policy, Derived};
 use crate::port::{Ec2Port, EndpointInfo, EndpointQuery, NewEndpoint};
 use crate::report::{EndpointRecord, PolicyReport, Report};
@@ -65,11 +66,7 @@ pub(crate) async fn provision_unless_stale(
 ) -> Result<Result<Report, String>, ProvisionError> {
     let read = read_vpc(ec2, req, settings).await?;
     if let Some(t) = event_time {
-        let recorded: Vec<Entry> = [ledger::key(&read.id), ledger::legacy_key(read.id.name())]
-            .iter()
-            .filter_map(|k| read.sqs.tag(k).and_then(Entry::parse))
-            .collect();
-        if let Some(why) = stale_claim(&recorded, t) {
+        if let Some(why) = stale_claim(&ledger::recorded(&read.sqs, &read.id), t) {
             return Ok(Err(why));
         }
     }
@@ -310,10 +307,7 @@ fn plan(req: &Provision, settings: &Settings, read: VpcRead) -> Result<Plan, Pro
     let mut entries = ledger::entries(&sqs.tags);
     // A name-only entry of an earlier release is this environment's when it
     // records this environment's queue (each environment has its own).
-    let legacy_entry = sqs
-        .tag(&ledger::legacy_key(id.name()))
-        .filter(|v| Entry::parse(v).is_some_and(|e| e.arn() == queue))
-        .map(|v| (ledger::legacy_key(id.name()), v.to_string()));
+    let legacy_entry = legacy::entry_of(&sqs, req);
     let me = Owner::Env(id.clone());
     let owned = legacy_entry.is_some() || entries.iter().any(|(o, _)| *o == me);
     // Ours if we recorded it before (redelivery, or a removal not yet settled);
@@ -445,7 +439,7 @@ fn group_own(
                 .iter()
                 .filter(|e| {
                     (tags::is_for(e, id) && e.tag(tags::ROLE) == Some(role.as_str()))
-                        || (tags::is_legacy_for(e, id.name()) && e.service_name == service.as_str())
+                        || legacy::endpoint_is(e, req, Some(service.as_str()))
                 })
                 .cloned()
                 .collect();
@@ -464,7 +458,7 @@ fn external(req: &Provision, id: &EnvKey, endpoints: &[EndpointInfo]) -> Vec<End
                 .iter()
                 .any(|(_, s)| e.service_name == s.as_str())
         })
-        .filter(|e| !tags::is_for(e, id) && !tags::is_legacy_for(e, id.name()))
+        .filter(|e| !tags::is_for(e, id) && !legacy::endpoint_is(e, req, None))
         .cloned()
         .collect()
 }

@@ -28,6 +28,7 @@ use crate::error::{AwsError, ProvisionError};
 use crate::event::from_api;
 use crate::identity::EnvKey;
 use crate::ledger::{self, Entry, Owner};
+use crate::legacy;
 use crate::policy_sync::{now_secs, parse_policy};
 use crate::port::{Ec2Port, EndpointInfo, EndpointQuery, MwaaPort};
 use crate::report::Report;
@@ -542,22 +543,14 @@ fn legacy_of(
     ours: &[&EndpointInfo],
     sqs: &[&EndpointInfo],
 ) -> Vec<String> {
-    let name = p.environment.as_str();
     let mut out: Vec<String> = ours
         .iter()
-        .filter(|e| tags::is_legacy_for(e, name))
-        .filter(|e| p.services.iter().any(|(_, s)| s.as_str() == e.service_name))
+        .filter(|e| legacy::endpoint_is(e, p, None))
         .map(|e| e.id.clone())
         .collect();
-    let key = ledger::legacy_key(name);
     out.extend(
         sqs.iter()
-            .filter(|ep| {
-                ep.tag(&key)
-                    .and_then(Entry::parse)
-                    .is_some_and(|e| e.arn() == p.queue.as_str())
-            })
-            .map(|ep| format!("{key} on {}", ep.id)),
+            .filter_map(|ep| Some(format!("{} on {}", legacy::entry_of(ep, p)?.0, ep.id))),
     );
     out
 }

@@ -57,15 +57,18 @@ fn value_text(v: &ConditionValue) -> String {
     }
 }
 
+fn describe_clause(op: &str, key: &str, values: &OneOrMany<ConditionValue>) -> String {
+    let v: Vec<String> = values.iter().map(value_text).collect();
+    format!("{op} {key} = {}", v.join(" | "))
+}
+
 /// One line per clause, e.g. `StringEquals aws:PrincipalOrgID = o-abc`, for
 /// plans and reports.
 pub fn describe(c: &Condition) -> Vec<String> {
     c.iter()
         .flat_map(|(op, keys)| {
-            keys.iter().map(move |(key, values)| {
-                let v: Vec<String> = values.iter().map(value_text).collect();
-                format!("{op} {key} = {}", v.join(" | "))
-            })
+            keys.iter()
+                .map(move |(key, values)| describe_clause(op, key, values))
         })
         .collect()
 }
@@ -165,10 +168,16 @@ impl Policy {
         if drawn.is_empty() || drawn.iter().any(|(_, d)| d.is_subset(&have)) {
             return Ok(());
         }
-        let (first, d) = &drawn[0];
-        let lacking = d
-            .difference(&have)
-            .map(|(op, key, v)| format!("{op} {key} = {}", v.join(" | ")))
+        let (first, _) = &drawn[0];
+        let lacking = first
+            .condition
+            .iter()
+            .flatten()
+            .flat_map(|(op, keys)| keys.iter().map(move |(key, values)| (op, key, values)))
+            .filter(|(op, key, values)| {
+                is_perimeter_key(key) && !have.contains(&clause(op, key, values))
+            })
+            .map(|(op, key, values)| describe_clause(op, key, values))
             .collect();
         Err(EditError::WiderThanPerimeter {
             statement: first.sid.clone().unwrap_or_else(|| "(no Sid)".into()),

@@ -431,3 +431,31 @@ fn the_tools_own_statement_written_without_the_perimeter_is_narrowed() {
     );
     assert_eq!(again.statements().len(), 2);
 }
+
+#[test]
+fn a_named_condition_wider_than_the_perimeter_names_the_clauses_it_lacks() {
+    let p = Policy::parse(
+        r#"{"Statement":[{"Sid":"Org","Effect":"Allow","Principal":"*","Action":"sqs:*","Resource":[],
+        "Condition":{"StringEquals":{"aws:PrincipalOrgID":"o-abcd1234","aws:SourceVpc":"vpc-1"}}}]}"#,
+    )
+    .unwrap();
+    let named =
+        Policy::parse_condition(r#"{"StringEquals":{"aws:PrincipalOrgID":"o-abcd1234"}}"#).unwrap();
+    let err = p
+        .clone()
+        .allow_resource(
+            Q,
+            &AllowSpec {
+                condition: Some(&named),
+                ..SPEC
+            },
+        )
+        .unwrap_err();
+    assert_eq!(
+        err,
+        EditError::WiderThanPerimeter {
+            statement: "Org".into(),
+            lacking: vec!["StringEquals aws:SourceVpc = vpc-1".into()],
+        }
+    );
+}
