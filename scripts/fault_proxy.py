@@ -18,6 +18,19 @@
   (sqs:PurgeQueue) added to the policy in moto. The caller's next write lands
   after it, as a real concurrent edit between read and write would.
 
+- Reverse DNS, which moto cannot set (no ModifyAddressAttribute): on request
+  (POST /__ptr {"ptr": {"eipalloc-...": "mail.example.com."}, "visible": true})
+  DescribeAddressesAttribute shows that PtrRecord for those allocations
+  (unless "visible" is false: a PTR set after the check), and ReleaseAddress
+  of them answers AWS's InvalidAddress.PtrSet.
+- An address another account took: on request (POST /__taken {"addresses":
+  ["203.0.113.5"]}) AllocateAddress with Address= one of them fails with
+  InvalidAddress.NotFound. (AWS documents that such a recovery fails, not the
+  code: this one is chosen by hand.)
+- A data bucket that refuses writes: on request (POST /__fail_put {"prefix":
+  "releases/dt="} or {"prefix": null}) S3 PutObject of keys under that prefix
+  answers AccessDenied (403, not retried).
+
 usage: fault_proxy.py LISTEN_PORT UPSTREAM_URL [RATE] [SEED]
 """
 import html
@@ -46,6 +59,9 @@ def main():
     athena = {"fail": None, "scanned": 0}
     denied = set()
     owner_edit = {"endpoint_id": None, "times": 0, "done": 0}
+    ptr = {"ptr": {}, "visible": True}
+    taken = set()
+    fail_put = {"prefix": None}
 
     def upstream_call(body, auth):
         conn = http.client.HTTPConnection(upstream.hostname, upstream.port, timeout=60)
@@ -83,6 +99,26 @@ def main():
             self.end_headers()
             self.wfile.write(body)
 
+        def do_PUT(self):
+            with lock:
+                prefix = fail_put["prefix"]
+            # Path-style S3: /<bucket>/<key>.
+            key = urllib.parse.unquote(self.path.split("?")[0]).split("/", 2)[-1]
+            if prefix is not None and key.startswith(prefix):
+                length = int(self.headers.get("Content-Length") or 0)
+                if length:
+                    self.rfile.read(length)
+                xml = (b'<?xml version="1.0" encoding="UTF-8"?><Error><Code>AccessDenied</Code>'
+                       b'<Message>Access Denied</Message><RequestId>0</RequestId></Error>')
+                return self._send(403, xml, [("Content-Type", "application/xml")])
+            self._forward()
+
+        def _ec2_error(self, status, code, message):
+            xml = ('<?xml version="1.0" encoding="UTF-8"?>\n<Response><Errors><Error>'
+                   f'<Code>{code}</Code><Message>{html.escape(message)}</Message>'
+                   '</Error></Errors><RequestID>00000000-0000-0000-0000-000000000000</RequestID></Response>').encode()
+            return self._send(status, xml, [("Content-Type", "text/xml")])
+
         def do_GET(self):
             if self.path == "/__faults":
                 with lock:
@@ -103,6 +139,19 @@ def main():
                     if req.get("endpoint_id") != owner_edit["endpoint_id"]:
                         owner_edit["done"] = 0
                     owner_edit.update(req)
+                return self._send(200, b"{}", [("Content-Type", "application/json")])
+            if self.path in ("/__ptr", "/__taken", "/__fail_put"):
+                length = int(self.headers.get("Content-Length") or 0)
+                req = json.loads(self.rfile.read(length) or b"{}")
+                with lock:
+                    if self.path == "/__ptr":
+                        ptr["ptr"] = req.get("ptr", {})
+                        ptr["visible"] = req.get("visible", True)
+                    elif self.path == "/__taken":
+                        taken.clear()
+                        taken.update(req.get("addresses", []))
+                    else:
+                        fail_put["prefix"] = req.get("prefix")
                 return self._send(200, b"{}", [("Content-Type", "application/json")])
             if self.path == "/__deny_assume":
                 length = int(self.headers.get("Content-Length") or 0)
@@ -148,6 +197,19 @@ def main():
                         stats["faulted"] += 1
                 if fault:
                     return self._send(503, THROTTLE, [("Content-Type", "text/xml")])
+            if b"Version=2016-11-15" in body and (b"Action=ReleaseAddress" in body or b"Action=AllocateAddress" in body):
+                form = urllib.parse.parse_qs(body.decode())
+                action = form.get("Action", [""])[0]
+                with lock:
+                    ptr_name = ptr["ptr"].get((form.get("AllocationId") or [""])[0])
+                    gone = (form.get("Address") or [""])[0] in taken
+                dry = (form.get("DryRun") or ["false"])[0] == "true"
+                if action == "ReleaseAddress" and ptr_name:
+                    return self._ec2_error(400, "InvalidAddress.PtrSet",
+                                           "The address has a reverse DNS record (PTR) set; reset it before releasing")
+                if action == "AllocateAddress" and gone and not dry:
+                    return self._ec2_error(400, "InvalidAddress.NotFound",
+                                           "Address %s not found." % form["Address"][0])
             if b"Action=AssumeRole" in body:
                 form = urllib.parse.parse_qs(body.decode())
                 arn = (form.get("RoleArn") or [""])[0]
@@ -166,6 +228,12 @@ def main():
             data = resp.read()
             if target.startswith("AmazonAthena."):
                 data = self._athena(target, json.loads(body or b"{}"), resp.status, data)
+            if resp.status == 200 and b"Action=DescribeAddressesAttribute" in body:
+                with lock:
+                    names = dict(ptr["ptr"]) if ptr["visible"] else {}
+                for alloc, name in names.items():
+                    item = ("<allocationId>%s</allocationId>" % alloc).encode()
+                    data = data.replace(item, item + ("<ptrRecord>%s</ptrRecord>" % html.escape(name)).encode())
             if resp.status == 200 and b"Action=DescribeVpcEndpoints" in body:
                 with lock:
                     ep = owner_edit["endpoint_id"]

@@ -412,7 +412,17 @@ fn scheduled_report() -> Result<ExitCode> {
             .map(|spec| vpcwarden_idle_report::build_store(spec, &engine, &config))
             .transpose()?;
         let sns = aws_sdk_sns::Client::new(&config);
-        let release = vpcwarden_idle_report::SdkRelease::new(config.clone());
+        // One STS call, only when releasing is on.
+        let own_account = if env.job.release == vpcwarden_idle_report::ReleaseMode::Off {
+            String::new()
+        } else {
+            vpcwarden_inventory::caller_account(&config).await?
+        };
+        let release = vpcwarden_eip_release::sdk::SdkAccounts::new(
+            config.clone(),
+            own_account,
+            env.release_role_name.clone(),
+        );
         let deps = vpcwarden_idle_report::Deps {
             bucket: &bucket,
             engine: &engine,

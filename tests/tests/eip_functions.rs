@@ -1,10 +1,9 @@
 //! The two scheduled EIP functions, invoked through `cargo lambda watch`
 //! against moto, configured as `scripts/with-standins.sh` starts them (local
 //! engine over s3://vpcwarden-standin-trail/, data bucket
-//! vpcwarden-standin-data, release dry-run, an SNS topic); and the opt-in
-//! release, through the SDK adapter, against moto's addresses.
+//! vpcwarden-standin-data, release dry-run, an SNS topic). The release
+//! step itself: tests/tests/release_moto.rs.
 
-use aws_sdk_ec2::types::Tag;
 use chrono::{Duration, Utc};
 use serde_json::{json, Value};
 use vpcwarden_cloudtrail_gen::{read_truth, Options};
@@ -13,10 +12,7 @@ use vpcwarden_e2e::eip::{
 };
 use vpcwarden_e2e::http::invoke;
 use vpcwarden_e2e::{config_at, moto_s3, standin};
-use vpcwarden_eip::{analyse, AddressReport, Settings};
-use vpcwarden_eip::{required_days, Coverage, CoverageReport};
-use vpcwarden_idle_report::{release_flagged, ReleaseMode, SdkRelease};
-use vpcwarden_inventory::{take, SdkAddresses};
+use vpcwarden_eip::AddressReport;
 use vpcwarden_store::snapshot_key;
 
 const DATA: &str = "vpcwarden-standin-data";
@@ -244,156 +240,4 @@ async fn snapshot_then_report_through_lambda() {
         "{out}"
     );
     std::fs::remove_dir_all(&root).unwrap();
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn release_is_dry_run_first_and_never_touches_kept_or_reattached_addresses() {
-    let region = "ap-southeast-1";
-    let ec2 = ec2(region).await;
-    let conf = config_at(&standin("VPCWARDEN_MOTO_URL"), region).await;
-    let (gone, kept, back) = (
-        allocate_named(&ec2, "gone").await.0,
-        allocate_named(&ec2, "kept").await.0,
-        allocate_named(&ec2, "back").await.0,
-    );
-    // On an instance stopped (as its snapshot line will say) 30 days ago: idle and flagged, yet attached.
-    let parked = allocate_named(&ec2, "parked").await.0;
-    let p = instance(&ec2).await;
-    ec2.associate_address()
-        .allocation_id(&parked)
-        .instance_id(&p)
-        .send()
-        .await
-        .unwrap();
-    ec2.stop_instances().instance_ids(&p).send().await.unwrap();
-    let now = Utc::now();
-    let mut inv = take(
-        &SdkAddresses::new(conf.clone()),
-        "123456789012",
-        Some(&[region.to_string()]),
-        now,
-    )
-    .await
-    .unwrap();
-    for a in inv
-        .addresses
-        .iter_mut()
-        .filter(|a| a.allocation_id.as_str() == parked)
-    {
-        assert_eq!(a.instance_state.as_deref(), Some("stopped"));
-        a.instance_state_since = Some(now - Duration::days(30));
-    }
-    // A trail that covered every day of the window and holds no event for
-    // these addresses: every one idle since before it, flagged.
-    let settings = Settings::new(now);
-    let required = required_days(settings.window_start, now);
-    let mut covered = Coverage::default();
-    covered.add_days(
-        "123456789012",
-        region,
-        required[0],
-        *required.last().unwrap(),
-    );
-    let coverage = CoverageReport::new(&covered, [("123456789012", region)], &required);
-    let rows = analyse(&inv.addresses, &[], &[], &coverage, &settings);
-    let ours = |id: &str| {
-        rows.iter()
-            .any(|r| r.allocation_id.as_str() == id && r.flagged)
-    };
-    assert!(ours(&gone) && ours(&kept) && ours(&back) && ours(&parked));
-    let rows: Vec<AddressReport> = rows
-        .into_iter()
-        .filter(|r| [&gone, &kept, &back, &parked].contains(&&r.allocation_id.as_str().to_string()))
-        .collect();
-
-    // After the snapshot: one gets the keep tag, one is attached again.
-    ec2.create_tags()
-        .resources(&kept)
-        .tags(Tag::builder().key("vpcwarden:keep").value("dr").build())
-        .send()
-        .await
-        .unwrap();
-    let i = instance(&ec2).await;
-    ec2.associate_address()
-        .allocation_id(&back)
-        .instance_id(&i)
-        .send()
-        .await
-        .unwrap();
-
-    let port = SdkRelease::new(conf);
-    let threshold = Duration::days(7);
-    let action = |res: &[vpcwarden_idle_report::ReleaseResult], id: &str| {
-        res.iter().find(|r| r.allocation_id == id).map(|r| r.action)
-    };
-    let dry = release_flagged(
-        &port,
-        &rows,
-        ReleaseMode::DryRun,
-        "vpcwarden:keep",
-        now,
-        threshold,
-    )
-    .await;
-    assert_eq!(action(&dry, &gone), Some("would_release"), "{dry:?}");
-    assert_eq!(action(&dry, &kept), Some("skipped"));
-    assert_eq!(action(&dry, &back), Some("skipped"));
-    let present = |ids: Vec<String>| async {
-        ec2.describe_addresses()
-            .set_allocation_ids(Some(ids))
-            .send()
-            .await
-            .map(|o| o.addresses().len())
-            .unwrap_or(0)
-    };
-    assert_eq!(
-        present(vec![gone.clone()]).await,
-        1,
-        "a dry run releases nothing"
-    );
-
-    let real = release_flagged(
-        &port,
-        &rows,
-        ReleaseMode::Release,
-        "vpcwarden:keep",
-        now,
-        threshold,
-    )
-    .await;
-    assert_eq!(action(&real, &gone), Some("released"), "{real:?}");
-    assert_eq!(action(&real, &kept), Some("skipped"));
-    assert_eq!(action(&real, &back), Some("skipped"));
-    // Idle on a stopped instance, but attached: never released, and the result says why.
-    let on_stopped = real.iter().find(|r| r.allocation_id == parked).unwrap();
-    assert_eq!(on_stopped.action, "skipped");
-    assert!(
-        on_stopped
-            .reason
-            .as_deref()
-            .is_some_and(|w| w.contains(&p) && w.contains("never released")),
-        "{on_stopped:?}"
-    );
-    assert_eq!(present(vec![gone.clone()]).await, 0);
-    assert_eq!(
-        present(vec![kept.clone(), back.clone(), parked.clone()]).await,
-        3
-    );
-
-    // Redelivery of the same run: nothing left to do, nothing fails.
-    let again = release_flagged(
-        &port,
-        &rows,
-        ReleaseMode::Release,
-        "vpcwarden:keep",
-        now,
-        threshold,
-    )
-    .await;
-    let r = again.iter().find(|r| r.allocation_id == gone).unwrap();
-    assert_eq!(
-        (r.action, r.reason.as_deref()),
-        ("skipped", Some("already released")),
-        "{again:?}"
-    );
 }

@@ -8,9 +8,10 @@ use lambda_runtime::{run, service_fn, Error, LambdaEvent};
 use serde_json::Value;
 use tracing::info;
 use vpcwarden_aws_setup::{init_tracing, load, LogFormat};
+use vpcwarden_eip_release::sdk::SdkAccounts;
 use vpcwarden_idle_report::{
     build_engine, build_store, from_env, run as report, Deps, Engine, EnvConfig, EventStore,
-    Outcome, SdkRelease,
+    Outcome,
 };
 use vpcwarden_store::Bucket;
 
@@ -27,7 +28,15 @@ async fn main() -> Result<(), Error> {
         .map(|spec| build_store(spec, &engine, &config))
         .transpose()?;
     let sns = aws_sdk_sns::Client::new(&config);
-    let release = SdkRelease::new(config.clone());
+    // Releases act in each address's own account: this one with the function's
+    // credentials, the others through their release role (infra/member.yaml).
+    // One STS call, only when releasing is on.
+    let own_account = if env.job.release == vpcwarden_idle_report::ReleaseMode::Off {
+        String::new()
+    } else {
+        vpcwarden_inventory::caller_account(&config).await?
+    };
+    let release = SdkAccounts::new(config.clone(), own_account, env.release_role_name.clone());
     run(service_fn(|_: LambdaEvent<Value>| {
         handler(&env, &bucket, &engine, store.as_ref(), &sns, &release)
     }))
@@ -40,7 +49,7 @@ async fn handler(
     engine: &Engine,
     store: Option<&EventStore>,
     sns: &aws_sdk_sns::Client,
-    release: &SdkRelease,
+    release: &SdkAccounts,
 ) -> Result<Outcome, Error> {
     let deps = Deps {
         bucket,

@@ -6,7 +6,7 @@ use thiserror::Error;
 use vpcwarden_athena::TrailTable;
 
 use crate::job::JobConfig;
-use crate::release::ReleaseMode;
+use vpcwarden_eip_release::ReleaseMode;
 
 /// A variable that is missing or malformed.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
@@ -44,6 +44,8 @@ pub struct EnvConfig {
     pub bucket: String,
     /// Job settings.
     pub job: JobConfig,
+    /// The member-account role releases act through (`VPCWARDEN_RELEASE_ROLE_NAME`).
+    pub release_role_name: String,
     /// Engine.
     pub engine: EngineSpec,
     /// The event store (`None`: every run reads the whole window).
@@ -103,7 +105,31 @@ pub fn from_env(get: &dyn Fn(&str) -> Option<String>) -> Result<EnvConfig, EnvEr
         release,
         sns_topic: opt("VPCWARDEN_SNS_TOPIC_ARN"),
         earlier_snapshots: number("VPCWARDEN_EARLIER_SNAPSHOTS", 400, 0)? as usize,
+        grace_days: number("VPCWARDEN_RELEASE_GRACE_DAYS", 7, 1)?,
+        release_max_per_run: number("VPCWARDEN_RELEASE_MAX_PER_RUN", 10, 1)? as usize,
+        release_max_percent: number("VPCWARDEN_RELEASE_MAX_PERCENT", 25, 1)?.min(u32::MAX as i64)
+            as u32,
+        owner_tag: opt("VPCWARDEN_OWNER_TAG"),
+        snapshot_max_age_hours: number("VPCWARDEN_SNAPSHOT_MAX_AGE_HOURS", 12, 1)?,
     };
+    // Checked here so an unsafe combination fails before any call is made.
+    job.release_settings().validate().map_err(|e| EnvError {
+        variable: match e {
+            vpcwarden_eip_release::SettingsError::ThresholdTooShort { .. } => {
+                "VPCWARDEN_IDLE_THRESHOLD_DAYS"
+            }
+            vpcwarden_eip_release::SettingsError::Percent(_) => "VPCWARDEN_RELEASE_MAX_PERCENT",
+        },
+        message: e.to_string(),
+    })?;
+    let release_role_name =
+        opt("VPCWARDEN_RELEASE_ROLE_NAME").unwrap_or_else(|| "vpcwarden-release".into());
+    if !is_role_name(&release_role_name) {
+        return Err(EnvError {
+            variable: "VPCWARDEN_RELEASE_ROLE_NAME",
+            message: format!("{release_role_name:?} is not an IAM role name"),
+        });
+    }
     let engine = match opt("VPCWARDEN_ENGINE").as_deref().unwrap_or("athena") {
         "athena" => {
             let first_day = match opt("VPCWARDEN_PROJECTION_START") {
@@ -175,6 +201,7 @@ pub fn from_env(get: &dyn Fn(&str) -> Option<String>) -> Result<EnvConfig, EnvEr
     Ok(EnvConfig {
         bucket,
         job,
+        release_role_name,
         engine,
         store,
     })
@@ -216,11 +243,7 @@ pub fn snapshot_from_env(
                 })?;
             let role_name = opt("VPCWARDEN_SNAPSHOT_ROLE_NAME")
                 .unwrap_or_else(|| "vpcwarden-snapshot-read".into());
-            if !role_name
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b"+=,.@_-".contains(&b))
-                || role_name.len() > 64
-            {
+            if !is_role_name(&role_name) {
                 return Err(EnvError {
                     variable: "VPCWARDEN_SNAPSHOT_ROLE_NAME",
                     message: format!("{role_name:?} is not an IAM role name"),
@@ -250,6 +273,14 @@ pub fn snapshot_from_env(
         regions,
         accounts,
     })
+}
+
+fn is_role_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= 64
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"+=,.@_-".contains(&b))
 }
 
 fn env_of(field: &str) -> &'static str {
@@ -343,6 +374,21 @@ mod tests {
             ),
             ("VPCWARDEN_EVENT_STORE", "/tmp/x", "VPCWARDEN_EVENT_STORE"),
             (
+                "VPCWARDEN_RELEASE_MAX_PERCENT",
+                "101",
+                "VPCWARDEN_RELEASE_MAX_PERCENT",
+            ),
+            (
+                "VPCWARDEN_RELEASE_GRACE_DAYS",
+                "0",
+                "VPCWARDEN_RELEASE_GRACE_DAYS",
+            ),
+            (
+                "VPCWARDEN_RELEASE_ROLE_NAME",
+                "no spaces",
+                "VPCWARDEN_RELEASE_ROLE_NAME",
+            ),
+            (
                 "VPCWARDEN_STORE_REFRESH_DAYS",
                 "0",
                 "VPCWARDEN_STORE_REFRESH_DAYS",
@@ -356,6 +402,14 @@ mod tests {
             assert_eq!(err.variable, *named, "{k}={v}: {err}");
         }
         assert_eq!(cfg(&[]).unwrap_err().variable, "VPCWARDEN_BUCKET");
+        // Releasing what was attached a moment ago: refused, naming the threshold.
+        let mut zero = ATHENA.to_vec();
+        zero.push(("VPCWARDEN_IDLE_THRESHOLD_DAYS", "0"));
+        assert!(cfg(&zero).is_ok(), "a report alone may use 0");
+        zero.push(("VPCWARDEN_RELEASE", "release"));
+        let err = cfg(&zero).unwrap_err();
+        assert_eq!(err.variable, "VPCWARDEN_IDLE_THRESHOLD_DAYS", "{err}");
+        assert!(err.message.contains("at least 1 day"), "{err}");
         assert_eq!(
             cfg(&[("VPCWARDEN_BUCKET", "b"), ("VPCWARDEN_ENGINE", "local")])
                 .unwrap_err()

@@ -14,9 +14,13 @@ use vpcwarden_event_store::EventStore;
 
 use crate::engine::{Engine, EngineOutput};
 use crate::metrics::emf;
-use crate::release::{release_flagged, ReleaseMode, ReleasePort, ReleaseResult};
 use crate::stored::events_through_store;
 use crate::unread::{carry_unread, mark_unread};
+use vpcwarden_eip_release::sdk::BucketRecords;
+use vpcwarden_eip_release::{
+    notice, release, snapshot_age_block, Accounts, ReleaseMode, ReleaseOutcome, ReleaseResult,
+    ReleaseSettings,
+};
 use vpcwarden_inventory::ScopeFailure;
 
 /// Why a run failed. Nothing is written when it fails before the report.
@@ -107,6 +111,16 @@ pub struct JobConfig {
     /// At most this many earlier snapshots (one per day of the window, plus the
     /// last before it) map association ids of attachments made before the window.
     pub earlier_snapshots: usize,
+    /// Days between the mark (and its notice) and the earliest release.
+    pub grace_days: i64,
+    /// At most this many releases per run.
+    pub release_max_per_run: usize,
+    /// At most this share (percent, rounded up) of the idle addresses per run.
+    pub release_max_percent: u32,
+    /// The tag whose value groups the release notice by owner.
+    pub owner_tag: Option<String>,
+    /// No release when the newest snapshot is older (twice its schedule).
+    pub snapshot_max_age_hours: i64,
 }
 
 impl Default for JobConfig {
@@ -118,6 +132,12 @@ impl Default for JobConfig {
             release: ReleaseMode::Off,
             sns_topic: None,
             earlier_snapshots: 400,
+            grace_days: 7,
+            release_max_per_run: 10,
+            release_max_percent: 25,
+            owner_tag: None,
+            // Twice the default snapshot schedule, rate(6 hours).
+            snapshot_max_age_hours: 12,
         }
     }
 }
@@ -132,8 +152,9 @@ pub struct Deps<'a> {
     pub store: Option<&'a EventStore>,
     /// For the summary (when a topic is configured).
     pub sns: Option<&'a aws_sdk_sns::Client>,
-    /// For releases (when enabled).
-    pub release: Option<&'a dyn ReleasePort>,
+    /// The accounts releases act in (when enabled): the hub's own, and the
+    /// others through their release role.
+    pub release: Option<&'a dyn Accounts>,
 }
 
 /// What a run did.
@@ -149,10 +170,12 @@ pub struct Outcome {
     pub engine: EngineOutput,
     /// Which accounts, regions and days the trail covered.
     pub coverage: CoverageReport,
-    /// Release results (empty when off).
+    /// Release results (empty when off): marks, pending, releases, skips.
     pub released: Vec<ReleaseResult>,
-    /// Why releasing was skipped although enabled (coverage gaps).
+    /// Why the release step did not run although enabled (coverage gaps, an old snapshot).
     pub release_skipped: Option<String>,
+    /// Why nothing was released although some were due (a cap).
+    pub release_held: Option<String>,
     /// Accounts and regions the latest snapshot could not read.
     pub snapshot_failures: Vec<ScopeFailure>,
     /// The public-IPv4 report (every public IPv4 address), when a
@@ -177,6 +200,19 @@ fn read_snapshot(key: &str, bytes: &[u8]) -> Result<Vec<SnapshotAddress>, JobErr
 }
 
 impl JobConfig {
+    /// The release step's settings.
+    pub fn release_settings(&self) -> ReleaseSettings {
+        ReleaseSettings {
+            mode: self.release,
+            idle_threshold: Duration::days(self.threshold_days),
+            grace: Duration::days(self.grace_days),
+            max_per_run: self.release_max_per_run,
+            max_percent: self.release_max_percent,
+            owner_tag: self.owner_tag.clone(),
+            keep_tag: self.exclude_tag.clone(),
+        }
+    }
+
     /// The analysis settings for a report at `now`.
     pub fn settings(&self, now: DateTime<Utc>) -> Settings {
         Settings {
@@ -251,6 +287,15 @@ pub async fn analyse_window(
     })
 }
 
+/// The time a snapshot key (`snapshots/dt=YYYY-MM-DD/HHMMSS.jsonl`) names.
+fn snapshot_time(key: &str) -> Option<DateTime<Utc>> {
+    let day = key.split('/').find_map(|p| p.strip_prefix("dt="))?;
+    let time = key.rsplit('/').next()?.strip_suffix(".jsonl")?;
+    chrono::NaiveDateTime::parse_from_str(&format!("{day} {time}"), "%Y-%m-%d %H%M%S")
+        .ok()
+        .map(|t| t.and_utc())
+}
+
 /// `$id` of the JSON report's schema (`docs/report.schema.json`).
 pub const REPORT_SCHEMA_ID: &str = "https://vpcwarden.dev/schemas/idle-eip-report.v2.json";
 
@@ -319,29 +364,33 @@ pub async fn run(
     let coverage = &analysis.coverage;
     let summary = render::summary(rows);
 
-    // Releasing is for good: it waits until the whole answer rests on data.
-    let release_skipped = (cfg.release != ReleaseMode::Off && !coverage.complete).then(|| {
-        format!(
+    // Releasing is for good: it waits until the whole answer rests on data,
+    // and on a snapshot recent enough to have seen every attachment.
+    let release_skipped = if cfg.release == ReleaseMode::Off {
+        None
+    } else if !coverage.complete {
+        Some(format!(
             "release {} skipped: the trail misses days of {} account/region(s); see coverage",
             cfg.release.as_str(),
             coverage.incomplete_scopes
+        ))
+    } else {
+        snapshot_age_block(
+            snapshot_time(&latest_key),
+            now,
+            Duration::hours(cfg.snapshot_max_age_hours),
         )
-    });
-    let released = match (cfg.release, deps.release) {
-        (ReleaseMode::Off, _) | (_, None) => Vec::new(),
-        _ if release_skipped.is_some() => Vec::new(),
-        (mode, Some(port)) => {
-            release_flagged(
-                port,
-                rows,
-                mode,
-                &cfg.exclude_tag,
-                now,
-                settings.idle_threshold,
-            )
-            .await
-        }
+        .map(|why| format!("release {} skipped: {why}", cfg.release.as_str()))
     };
+    let release_settings = cfg.release_settings();
+    let outcome = match deps.release {
+        Some(accounts) if cfg.release != ReleaseMode::Off && release_skipped.is_none() => {
+            let records = BucketRecords::new(deps.bucket.clone());
+            release(accounts, &records, rows, &release_settings, now).await
+        }
+        _ => ReleaseOutcome::default(),
+    };
+    let released = outcome.results.clone();
 
     let mut markdown = render::markdown(rows, coverage);
     if let Some(p) = crate::unread::paragraph(&snapshot_failures) {
@@ -351,6 +400,10 @@ pub async fn run(
     }
     if let Some(why) = &release_skipped {
         markdown.push_str(&format!("\n**{why}.**\n"));
+    }
+    let release_notice = notice(&outcome, &release_settings);
+    if let Some(text) = &release_notice {
+        markdown.push_str(&format!("\n## Release\n\n```\n{text}```\n"));
     }
     let documents = [
         (
@@ -383,6 +436,12 @@ pub async fn run(
                 deps.bucket.name(),
                 report_keys[2]
             );
+            if let Some(why) = &release_skipped {
+                message.push_str(&format!("\n{why}.\n"));
+            }
+            if let Some(text) = &release_notice {
+                message.push_str(&format!("\n{text}"));
+            }
             if let Some(p) = &public_ipv4 {
                 message.push_str(&format!(
                     "\nPublic IPv4: {} addresses, ${:.2}/month (ways out: ${:.2} certain, up to ${:.2} more): s3://{}/{}\n",
@@ -416,6 +475,7 @@ pub async fn run(
         coverage.incomplete_scopes,
         &analysis.engine,
         public_ipv4.as_ref().map(|p| &p.totals),
+        &outcome,
     );
     Ok(Outcome {
         snapshot_key: latest_key,
@@ -425,6 +485,7 @@ pub async fn run(
         coverage: analysis.coverage.clone(),
         released,
         release_skipped,
+        release_held: outcome.held.clone(),
         snapshot_failures,
         public_ipv4,
         metrics,

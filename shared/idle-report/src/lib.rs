@@ -3,7 +3,8 @@
 //! `vpcwarden eip run`: latest snapshots from the bucket → lifecycle events
 //! from an engine (Athena or local) → analysis → JSON, CSV and Markdown under
 //! dated keys → optional SNS summary → metrics (embedded metric format) →
-//! optional release of flagged addresses (off by default; dry run first).
+//! optional release of flagged addresses (off by default; marked, announced
+//! and released after a grace period: `vpcwarden-eip-release`).
 #![deny(missing_docs)]
 
 mod config;
@@ -11,7 +12,6 @@ mod engine;
 mod ipv4;
 mod job;
 mod metrics;
-mod release;
 mod snapshot;
 mod stored;
 mod unread;
@@ -25,10 +25,8 @@ pub use job::{
     analyse_window, json_document, report_now, run, Analysis, Deps, JobConfig, JobError, Outcome,
 };
 pub use metrics::emf;
-pub use release::{
-    candidates, release_flagged, Live, ReleaseMode, ReleasePort, ReleaseResult, SdkRelease,
-};
 pub use snapshot::{coverage_key, snapshot, snapshot_accounts, AccountsSpec, SnapshotOutcome};
 pub use stored::{build_store, events_through_store, StoreFigures};
 pub use unread::{carry_unread, mark_unread};
+pub use vpcwarden_eip_release::{Action, ReleaseMode, ReleaseOutcome, ReleaseResult};
 pub use vpcwarden_event_store::EventStore;

@@ -15,7 +15,9 @@ pub fn emf(
     coverage_gaps: usize,
     engine: &crate::EngineOutput,
     public_ipv4: Option<&vpcwarden_ipv4::report::Total>,
+    release: &vpcwarden_eip_release::ReleaseOutcome,
 ) -> Value {
+    use vpcwarden_eip_release::Action;
     let store = engine.store.clone().unwrap_or_default();
     let ipv4 = public_ipv4.cloned().unwrap_or_default();
     emf_document(
@@ -26,6 +28,27 @@ pub fn emf(
             ("FlaggedAddresses", "Count", summary.flagged.into()),
             ("UnknownAddresses", "Count", summary.unknown.into()),
             ("CoverageGaps", "Count", coverage_gaps.into()),
+            // 1 when the caps stopped every release of the run (alarmed on).
+            (
+                "ReleaseCapExceeded",
+                "Count",
+                usize::from(release.held.is_some()).into(),
+            ),
+            (
+                "AddressesMarked",
+                "Count",
+                release.with(Action::Marked).count().into(),
+            ),
+            (
+                "AddressesReleased",
+                "Count",
+                release.with(Action::Released).count().into(),
+            ),
+            (
+                "AddressesNotReleasable",
+                "Count",
+                release.with(Action::NotReleasable).count().into(),
+            ),
             (
                 "MonthlyWasteUSD",
                 "None",
