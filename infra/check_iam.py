@@ -15,6 +15,10 @@ naming each offending statement or parameter:
 - an event bus policy open to a principal "*" limits events:source;
 - a statement for a service principal never names a wildcard aws:SourceArn;
 - kms:Decrypt carries kms:ViaService;
+- ec2:ReleaseAddress (which cannot be undone) carries "Null":
+  {"aws:ResourceTag/vpcwarden:keep": "true"} and an aws:RequestedRegion limit
+  (in a branch of an Fn::If when the regions are a parameter that may be empty);
+- ec2:CreateTags/DeleteTags on Elastic IPs is limited by aws:TagKeys;
 - a parameter that takes an ARN (named *Arn or *Arns) has an AllowedPattern.
 usage: check_iam.py TEMPLATE"""
 import sys
@@ -83,6 +87,19 @@ def check_statement(path, st, problems):
         for block in blocks:
             if not any(k in RESOURCE_SCOPE for _, k, _ in keys(block)):
                 problems.append(f"{path}: sts:AssumeRole on a role in any account without aws:ResourceOrgID (or aws:ResourceAccount)")
+    if "ec2:ReleaseAddress" in actions(st):
+        for block in blocks:
+            null = {k: str(v).lower() for op, k, v in keys(block) if op == "Null"}
+            if null.get("aws:ResourceTag/vpcwarden:keep") != "true":
+                problems.append(f'{path}: ec2:ReleaseAddress without "Null": {{"aws:ResourceTag/vpcwarden:keep": "true"}}: a kept address could be released')
+        if "aws:RequestedRegion" not in str(st.get("Condition")):
+            problems.append(f"{path}: ec2:ReleaseAddress without an aws:RequestedRegion limit")
+    if any(a in ("ec2:CreateTags", "ec2:DeleteTags") for a in actions(st)) and any(
+        "elastic-ip/" in str(r) for r in as_list(st.get("Resource", []))
+    ):
+        for block in blocks:
+            if not any(k == "aws:TagKeys" for _, k, _ in keys(block)):
+                problems.append(f"{path}: tags on Elastic IPs without an aws:TagKeys limit")
     if "kms:Decrypt" in actions(st):
         for block in blocks:
             if not any(k == "kms:ViaService" for _, k, _ in keys(block)):

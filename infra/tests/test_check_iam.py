@@ -77,6 +77,25 @@ class CheckIam(unittest.TestCase):
         self.assert_fails(policy(either), "without aws:ResourceOrgID")
         self.assert_passes(policy(either.replace("!Ref AWS::NoValue", "StringEquals:\n        aws:ResourceAccount: '111122223333'")))
 
+    def test_release_spares_kept_addresses_and_stays_in_its_regions(self):
+        release = """- Effect: Allow
+  Action: ec2:ReleaseAddress
+  Resource: arn:aws:ec2:*:111122223333:elastic-ip/*
+"""
+        # The form the hub template had before issue 22: the keep guard, but any region.
+        keep = release + '  Condition:\n    "Null":\n      aws:ResourceTag/vpcwarden:keep: "true"\n'
+        self.assert_fails(policy(release), "a kept address could be released")
+        self.assert_fails(policy(keep), "without an aws:RequestedRegion limit")
+        self.assert_passes(policy(keep + "    StringEquals:\n      aws:RequestedRegion: [eu-west-1]\n"))
+
+    def test_tags_on_addresses_are_limited_to_named_keys(self):
+        mark = """- Effect: Allow
+  Action: [ec2:CreateTags, ec2:DeleteTags]
+  Resource: arn:aws:ec2:*:111122223333:elastic-ip/*
+"""
+        self.assert_fails(policy(mark), "without an aws:TagKeys limit")
+        self.assert_passes(policy(mark + '  Condition:\n    ForAllValues:StringEquals:\n      aws:TagKeys: [vpcwarden:release-after]\n    "Null":\n      aws:TagKeys: "false"\n'))
+
     def test_decrypt_needs_via_service(self):
         self.assert_fails(policy(DECRYPT), "kms:Decrypt without kms:ViaService")
         self.assert_passes(policy(DECRYPT + "  Condition:\n    StringLike:\n      kms:ViaService: s3.*.amazonaws.com\n"))
