@@ -126,6 +126,23 @@ pub enum Cmd {
         exit_help!()
     ))]
     Run,
+    /// Ask AWS for a released address back, from its release record (the
+    /// evidence eip-report wrote before releasing it), and re-apply its tags.
+    /// AWS gives it back only if no other account has been given it since and
+    /// the account is within its Elastic IP quota: the answer says which.
+    #[command(after_help = concat!(
+        "Example:\n  vpcwarden eip restore s3://my-data-bucket/releases/dt=2026-12-04/060000-111122223333-eu-west-1-eipalloc-0abc.json\n\n",
+        "Exit 1 when AWS did not give the address back.\n\n",
+        exit_help!()
+    ))]
+    Restore {
+        /// The release record: a file, or s3://bucket/key.
+        record: String,
+        /// Act through this role (in the record's account); default: the credentials' own account,
+        /// which must be the record's.
+        #[arg(long, env = "VPCWARDEN_RESTORE_ROLE_ARN")]
+        role_arn: Option<String>,
+    },
 }
 
 /// Longest window and threshold accepted (ten years): beyond it date
@@ -194,6 +211,9 @@ pub fn run(cmd: Cmd) -> Result<ExitCode> {
             return snapshot(bucket, regions, spec);
         }
         Cmd::Run => return scheduled_report(),
+        Cmd::Restore { record, role_arn } => {
+            return multi_thread()?.block_on(crate::restore::run(record, role_arn))
+        }
         Cmd::Report { .. } => {}
     }
     let Cmd::Report {
@@ -359,7 +379,7 @@ pub fn run(cmd: Cmd) -> Result<ExitCode> {
     })
 }
 
-fn multi_thread() -> Result<tokio::runtime::Runtime> {
+pub(crate) fn multi_thread() -> Result<tokio::runtime::Runtime> {
     Ok(tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?)

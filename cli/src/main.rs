@@ -16,6 +16,7 @@ mod exit;
 mod gen;
 mod ipv4;
 mod policy;
+mod restore;
 
 use std::process::ExitCode;
 
