@@ -74,6 +74,11 @@ pub enum Cmd {
         /// Write here instead of stdout.
         #[arg(long)]
         output: Option<PathBuf>,
+        /// A CloudTrail file larger than this once inflated is refused (a coverage gap for its
+        /// day), so a decompression bomb cannot take the memory.
+        #[arg(long, env = "VPCWARDEN_MAX_FILE_MIB", default_value_t = vpcwarden_trail::DEFAULT_MAX_FILE_BYTES >> 20,
+              value_parser = clap::value_parser!(u64).range(1..=1 << 20))]
+        max_file_mib: u64,
         /// Files read in parallel (0: one per core).
         #[arg(long, default_value_t = 0)]
         threads: usize,
@@ -229,6 +234,7 @@ pub fn run(cmd: Cmd) -> Result<ExitCode> {
         format,
         output,
         threads,
+        max_file_mib,
         fail_on_flagged,
         fail_on_gaps,
         store,
@@ -283,6 +289,7 @@ pub fn run(cmd: Cmd) -> Result<ExitCode> {
     let engine = Engine::Local {
         source,
         threads,
+        max_file_bytes: max_file_mib << 20,
         progress,
     };
     let store = match &store {

@@ -177,6 +177,7 @@ async fn an_account_whose_role_cannot_be_assumed_is_reported_and_never_flagged()
     let engine = Engine::Local {
         source: Arc::new(vpcwarden_trail::Dir(trail.clone())),
         threads: 2,
+        max_file_bytes: vpcwarden_trail::DEFAULT_MAX_FILE_BYTES,
         progress: None,
     };
     let deps = Deps {

@@ -101,6 +101,7 @@ async fn athena_lifecycle_failures_and_deadline_against_moto() {
             from,
             to,
             threads: 2,
+            max_file_bytes: vpcwarden_trail::DEFAULT_MAX_FILE_BYTES,
         },
         &(),
     )

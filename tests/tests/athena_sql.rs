@@ -26,6 +26,7 @@ fn same_rows(opts: &Options, org: Option<&str>, windows: &[(DateTime<Utc>, DateT
                 from: *from,
                 to: *to,
                 threads: 2,
+                max_file_bytes: vpcwarden_trail::DEFAULT_MAX_FILE_BYTES,
             },
             &(),
         )
@@ -117,7 +118,14 @@ fn extraction_sql_returns_each_day_folders_events() {
     let (header, rows) = duckdb(&tree, &t.database, &t.table, &q).unwrap();
     let by_day = rows_to_day_events(&header, &rows).unwrap();
     let days = first.iter_days().take_while(|d| *d <= last).collect();
-    let local = scan_days(&Dir(tree.clone()), &days, 2, &()).unwrap();
+    let local = scan_days(
+        &Dir(tree.clone()),
+        &days,
+        2,
+        vpcwarden_trail::DEFAULT_MAX_FILE_BYTES,
+        &(),
+    )
+    .unwrap();
     assert!(
         by_day.keys().all(|d| days.contains(d)),
         "only the range's days"

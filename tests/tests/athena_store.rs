@@ -81,6 +81,7 @@ async fn athena_queries_only_the_days_the_store_lacks() {
     let local = Engine::Local {
         source: Arc::new(Dir(tree.clone())),
         threads: 2,
+        max_file_bytes: vpcwarden_trail::DEFAULT_MAX_FILE_BYTES,
         progress: None,
     };
     let dir = root.join("store");

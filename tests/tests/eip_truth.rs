@@ -46,6 +46,7 @@ fn scan_with(source: &dyn Source, truth: &Truth) -> Scan {
             from: s.window_start,
             to: truth.now,
             threads: 2,
+            max_file_bytes: vpcwarden_trail::DEFAULT_MAX_FILE_BYTES,
         },
         &(),
     )

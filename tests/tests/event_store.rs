@@ -57,6 +57,7 @@ fn engine(tree: &Path) -> Engine {
     Engine::Local {
         source: Arc::new(Dir(tree.to_path_buf())),
         threads: 2,
+        max_file_bytes: vpcwarden_trail::DEFAULT_MAX_FILE_BYTES,
         progress: None,
     }
 }

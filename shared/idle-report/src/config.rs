@@ -34,6 +34,8 @@ pub enum EngineSpec {
     Local {
         /// Where the trail's files are.
         location: String,
+        /// A file inflating past this is refused (`VPCWARDEN_MAX_FILE_MIB`, default 256).
+        max_file_bytes: u64,
     },
 }
 
@@ -171,6 +173,13 @@ pub fn from_env(get: &dyn Fn(&str) -> Option<String>) -> Result<EnvConfig, EnvEr
         }
         "local" => EngineSpec::Local {
             location: need("VPCWARDEN_CLOUDTRAIL_URI")?,
+            max_file_bytes: (number(
+                "VPCWARDEN_MAX_FILE_MIB",
+                (vpcwarden_trail::DEFAULT_MAX_FILE_BYTES >> 20) as i64,
+                1,
+            )?
+            .min(1 << 20) as u64)
+                << 20,
         },
         other => {
             return Err(EnvError {

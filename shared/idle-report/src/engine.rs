@@ -35,6 +35,8 @@ pub enum Engine {
         source: Arc<dyn Source + Send>,
         /// Files read at once (0: one per core).
         threads: usize,
+        /// A file inflating past this is refused (a coverage gap), memory bounded.
+        max_file_bytes: u64,
         /// Told about each file read (the CLI's progress line).
         progress: Option<Arc<dyn Progress + Send>>,
     },
@@ -113,6 +115,7 @@ impl Engine {
             Engine::Local {
                 source,
                 threads,
+                max_file_bytes,
                 progress,
             } => {
                 let source = Arc::clone(source);
@@ -121,6 +124,7 @@ impl Engine {
                     from,
                     to,
                     threads: *threads,
+                    max_file_bytes: *max_file_bytes,
                 };
                 // The scan blocks (file I/O, or S3 reads through the runtime handle).
                 let s = tokio::task::spawn_blocking(move || match progress {
@@ -278,15 +282,17 @@ impl Engine {
             Engine::Local {
                 source,
                 threads,
+                max_file_bytes,
                 progress,
             } => {
                 let source = Arc::clone(source);
                 let progress = progress.clone();
                 let threads = *threads;
+                let max = *max_file_bytes;
                 let wanted: BTreeSet<NaiveDate> = days.iter().copied().collect();
                 let s = tokio::task::spawn_blocking(move || match progress {
-                    Some(p) => scan_days(source.as_ref(), &wanted, threads, p.as_ref()),
-                    None => scan_days(source.as_ref(), &wanted, threads, &()),
+                    Some(p) => scan_days(source.as_ref(), &wanted, threads, max, p.as_ref()),
+                    None => scan_days(source.as_ref(), &wanted, threads, max, &()),
                 })
                 .await
                 .map_err(|e| JobError::ScanStopped(e.to_string()))??;
@@ -394,7 +400,10 @@ pub fn build_engine(
                 table.bucket.clone(),
             )),
         },
-        EngineSpec::Local { location } if location.starts_with("s3://") => {
+        EngineSpec::Local {
+            location,
+            max_file_bytes,
+        } if location.starts_with("s3://") => {
             let uri = vpcwarden_store::S3Uri::parse(location)?;
             let s3 = aws_sdk_s3::Client::new(config);
             Engine::Local {
@@ -404,12 +413,17 @@ pub fn build_engine(
                     tokio::runtime::Handle::current(),
                 )),
                 threads,
+                max_file_bytes: *max_file_bytes,
                 progress: None,
             }
         }
-        EngineSpec::Local { location } => Engine::Local {
+        EngineSpec::Local {
+            location,
+            max_file_bytes,
+        } => Engine::Local {
             source: Arc::new(vpcwarden_trail::Dir(location.into())),
             threads,
+            max_file_bytes: *max_file_bytes,
             progress: None,
         },
     })

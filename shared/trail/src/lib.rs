@@ -23,7 +23,7 @@ mod locate;
 mod source;
 mod walk;
 
-pub use local::{scan, scan_days, DayScans, Progress, Scan, ScanOptions};
+pub use local::{scan, scan_days, DayScans, Progress, Scan, ScanOptions, DEFAULT_MAX_FILE_BYTES};
 pub use locate::records_naming_events;
 pub use source::{keep_key, Dir, Item, Source};
 pub use walk::{day_of_key, day_of_path, list_files, location_of_key};

@@ -25,7 +25,16 @@ pub struct ScanOptions {
     pub to: DateTime<Utc>,
     /// Worker threads (files in parallel); 0 means one per core.
     pub threads: usize,
+    /// A file larger than this once inflated (or stored, when plain JSON) is
+    /// refused as unreadable — a coverage gap, as any unreadable file is — and
+    /// memory stays bounded: each worker holds at most this much text.
+    pub max_file_bytes: u64,
 }
+
+/// The default [`ScanOptions::max_file_bytes`]: 256 MiB. CloudTrail log files
+/// are a few MB inflated (a file per account, region and ~5 minutes); this
+/// leaves a wide margin and still bounds a decompression bomb.
+pub const DEFAULT_MAX_FILE_BYTES: u64 = 256 << 20;
 
 /// Told about each file as it is finished (the CLI draws a progress bar).
 pub trait Progress: Sync {
@@ -147,6 +156,7 @@ pub fn scan_days(
     source: &dyn Source,
     days: &BTreeSet<NaiveDate>,
     threads: usize,
+    max_file_bytes: u64,
     progress: &dyn Progress,
 ) -> std::io::Result<DayScans> {
     let listed = source.list(&|d| days.contains(&d))?;
@@ -157,6 +167,7 @@ pub fn scan_days(
         from: DateTime::<Utc>::MIN_UTC,
         to: DateTime::<Utc>::MAX_UTC,
         threads,
+        max_file_bytes,
     };
     let mut out = DayScans {
         days: days.iter().map(|d| (*d, Scan::default())).collect(),
@@ -218,7 +229,14 @@ fn worker(
         let i = next.fetch_add(1, Ordering::Relaxed);
         let Some(item) = files.get(i) else { break };
         let out = parts.entry(day_of_key(&item.key)).or_default();
-        match read_file(source, item, &mut raw, &mut text, &mut inflater) {
+        match read_file(
+            source,
+            item,
+            &mut raw,
+            &mut text,
+            &mut inflater,
+            opts.max_file_bytes,
+        ) {
             Ok(stored) => {
                 out.files += 1;
                 out.input_bytes += stored;
@@ -259,12 +277,19 @@ fn read_file(
     raw: &mut Vec<u8>,
     text: &mut Vec<u8>,
     inflater: &mut libdeflater::Decompressor,
+    max: u64,
 ) -> std::io::Result<u64> {
     text.clear();
+    if let Some(size) = item.size.filter(|s| *s > max) {
+        return Err(too_big(format!("{size} bytes as stored"), max));
+    }
     source.read(item, raw)?;
     let stored = raw.len() as u64;
+    if stored > max {
+        return Err(too_big(format!("{stored} bytes as stored"), max));
+    }
     if item.is_gzip() {
-        inflate(raw, text, inflater)?;
+        inflate(raw, text, inflater, max)?;
     } else {
         // Plain JSON is already the text: hand the buffer over instead of copying it.
         std::mem::swap(raw, text);
@@ -281,25 +306,55 @@ const GZIP_MEMBER: [u8; 3] = [0x1f, 0x8b, 0x08];
 /// member, so a file that may hold another (the header bytes appear again
 /// anywhere after the first header) goes through the streaming decoder, as
 /// does anything libdeflate refuses; its error is then the decoder's.
+///
+/// At most `max` bytes are ever inflated: a trailer claiming more is refused
+/// before any allocation, and the streaming decoder stops one byte past `max`
+/// (the trailer's length is modulo 4 GiB, so it cannot be trusted to be small).
 fn inflate(
     raw: &[u8],
     text: &mut Vec<u8>,
     inflater: &mut libdeflater::Decompressor,
+    max: u64,
 ) -> std::io::Result<()> {
     let single = raw.len() >= 18
         && raw.starts_with(&GZIP_MEMBER)
         && memchr::memmem::find(&raw[3..], &GZIP_MEMBER).is_none();
     if single {
-        let len = u32::from_le_bytes(raw[raw.len() - 4..].try_into().expect("4 bytes")) as usize;
-        text.resize(len, 0);
+        let len = u32::from_le_bytes(raw[raw.len() - 4..].try_into().expect("4 bytes")) as u64;
+        if len > max {
+            return Err(too_big(
+                format!("its gzip trailer claims {len} bytes inflated"),
+                max,
+            ));
+        }
+        text.resize(len as usize, 0);
         if let Ok(n) = inflater.gzip_decompress(raw, text) {
             text.truncate(n);
             return Ok(());
         }
         text.clear();
     }
-    MultiGzDecoder::new(raw).read_to_end(text)?;
+    MultiGzDecoder::new(raw).take(max + 1).read_to_end(text)?;
+    if text.len() as u64 > max {
+        text.clear();
+        text.shrink_to(0);
+        return Err(too_big("it inflates to more".into(), max));
+    }
     Ok(())
+}
+
+fn too_big(what: String, max: u64) -> std::io::Error {
+    std::io::Error::new(
+        std::io::ErrorKind::InvalidData,
+        format!(
+            "refused: {what}, over the limit of {} per file (VPCWARDEN_MAX_FILE_MIB)",
+            if max >= 1 << 20 {
+                format!("{} MiB", max >> 20)
+            } else {
+                format!("{max} bytes")
+            }
+        ),
+    )
 }
 
 fn records(text: &[u8], opts: &ScanOptions, out: &mut Scan) -> serde_json::Result<()> {

@@ -118,6 +118,7 @@ fn scans_both_layouts_in_the_window_and_reports_bad_files() {
         from: Utc.with_ymd_and_hms(2026, 11, 1, 0, 0, 0).unwrap(),
         to: Utc.with_ymd_and_hms(2026, 11, 20, 0, 0, 0).unwrap(),
         threads: 2,
+        max_file_bytes: vpcwarden_trail::DEFAULT_MAX_FILE_BYTES,
     };
     let progress = Count(Default::default());
     let out = scan(&Dir(root.clone()), &opts, &progress).unwrap();
@@ -179,6 +180,7 @@ fn events_outside_the_window_are_dropped_even_in_a_kept_folder() {
         from: Utc.with_ymd_and_hms(2026, 11, 1, 0, 0, 0).unwrap(),
         to: Utc.with_ymd_and_hms(2026, 11, 2, 0, 0, 0).unwrap(),
         threads: 0,
+        max_file_bytes: vpcwarden_trail::DEFAULT_MAX_FILE_BYTES,
     };
     let out = scan(&Dir(root.clone()), &opts, &()).unwrap();
     assert_eq!(
@@ -257,6 +259,7 @@ fn every_path_through_a_file_finds_the_same_events() {
         from: Utc.with_ymd_and_hms(2026, 11, 1, 0, 0, 0).unwrap(),
         to: Utc.with_ymd_and_hms(2026, 11, 20, 0, 0, 0).unwrap(),
         threads: 1,
+        max_file_bytes: vpcwarden_trail::DEFAULT_MAX_FILE_BYTES,
     };
     let events_of = |dir: &str, recs: &[Value], gzip: bool| {
         let r = root.join(dir);
@@ -303,5 +306,101 @@ fn every_path_through_a_file_finds_the_same_events() {
     let s = scan(&Dir(cut), &opts, &()).unwrap();
     assert_eq!(s.unreadable.len(), 1, "{s:?}");
     assert!(s.coverage.is_empty());
+    std::fs::remove_dir_all(&root).unwrap();
+}
+
+/// Gzip of `body` with its trailer's length field (ISIZE) set to `claimed`.
+fn gzip_claiming(body: &[u8], claimed: u32) -> Vec<u8> {
+    let mut enc = GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    enc.write_all(body).unwrap();
+    let mut gz = enc.finish().unwrap();
+    let n = gz.len();
+    gz[n - 4..].copy_from_slice(&claimed.to_le_bytes());
+    gz
+}
+
+/// Issue 22: what the scan inflates is bounded by a setting. A trailer that
+/// claims 4 GiB, a bomb (16 MiB of spaces in ~16 KB), and a file whose trailer
+/// lies small each fail on their own as unreadable — a gap for their day, as
+/// any unreadable file is — while the other files are read.
+#[test]
+fn files_that_would_inflate_past_the_limit_are_refused_and_the_rest_read() {
+    let root = tree("bombs");
+    let day = |d: u32| format!("AWSLogs/123456789012/CloudTrail/us-east-1/2026/11/{d:02}");
+    let good = rec(
+        "ok1",
+        "2026-11-12T00:00:00Z",
+        "ec2.amazonaws.com",
+        "AllocateAddress",
+        json!({"domain": "vpc"}),
+        json!({"allocationId": "eipalloc-0abc", "publicIp": "203.0.113.9"}),
+    );
+    write(&root, &format!("{}/good.json.gz", day(12)), &[good], true);
+    let claims_huge = gzip_claiming(br#"{"Records":[]}"#, u32::MAX);
+    let zeros = vec![b' '; 16 << 20];
+    let bomb = gzip_claiming(&zeros, zeros.len() as u32);
+    let lies_small = gzip_claiming(&zeros, 100);
+    for (d, name, bytes) in [
+        (13, "huge", &claims_huge),
+        (14, "bomb", &bomb),
+        (15, "liar", &lies_small),
+    ] {
+        let p = root.join(format!("{}/{name}.json.gz", day(d)));
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(&p, bytes).unwrap();
+    }
+    assert!(bomb.len() < 1 << 20, "a bomb: {} bytes stored", bomb.len());
+    let opts = ScanOptions {
+        from: Utc.with_ymd_and_hms(2026, 11, 1, 0, 0, 0).unwrap(),
+        to: Utc.with_ymd_and_hms(2026, 11, 20, 0, 0, 0).unwrap(),
+        threads: 2,
+        max_file_bytes: 1 << 20,
+    };
+    let out = scan(&Dir(root.clone()), &opts, &()).unwrap();
+    assert_eq!(out.events.len(), 1, "the good file is read");
+    assert_eq!(out.unreadable.len(), 3, "{:?}", out.unreadable);
+    for (name, why) in [
+        ("huge", "its gzip trailer claims 4294967295 bytes inflated"),
+        ("bomb", "its gzip trailer claims 16777216 bytes inflated"),
+        ("liar", "it inflates to more"),
+    ] {
+        assert!(
+            out.unreadable.iter().any(|u| u.contains(&format!(
+                "{name}.json.gz: refused: {why}, over the limit of 1 MiB per file"
+            ))),
+            "{name}: {:?}",
+            out.unreadable
+        );
+    }
+    let mut days: Vec<u32> = out
+        .damaged
+        .iter()
+        .map(|(_, _, d)| chrono::Datelike::day(d))
+        .collect();
+    days.sort();
+    assert_eq!(days, [13, 14, 15], "each refused file is a gap for its day");
+    assert!(
+        out.inflated_bytes < 1 << 20,
+        "nothing past the limit was kept: {}",
+        out.inflated_bytes
+    );
+
+    // The default limit reads the 16 MiB file (it is no CloudTrail file, so it is unreadable as that, not refused).
+    let out = scan(
+        &Dir(root.clone()),
+        &ScanOptions {
+            max_file_bytes: vpcwarden_trail::DEFAULT_MAX_FILE_BYTES,
+            ..opts
+        },
+        &(),
+    )
+    .unwrap();
+    assert!(
+        out.unreadable
+            .iter()
+            .any(|u| u.contains("bomb.json.gz: not a CloudTrail log file")),
+        "{:?}",
+        out.unreadable
+    );
     std::fs::remove_dir_all(&root).unwrap();
 }
