@@ -686,3 +686,144 @@ async fn when_the_evidence_cannot_be_written_nothing_is_released() {
     );
     assert!(exists(&ec2, &id).await, "no evidence, no release");
 }
+
+/// The whole report job with release on: the snapshot and the trail are real
+/// (moto's addresses, a trail tree covering the window with no lifecycle
+/// event), the summary message carries the notice and SNS takes it; then a
+/// snapshot older than twice its schedule stops every release.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_report_job_marks_and_announces_and_never_releases_on_an_old_snapshot() {
+    use std::sync::Arc;
+    use vpcwarden_idle_report::{run, snapshot, Deps, Engine, JobConfig};
+
+    let region = "eu-west-2";
+    let conf = config_at(&moto(), region).await;
+    let ec2 = aws_sdk_ec2::Client::new(&conf);
+    let (a, _) = allocate_named(&ec2, "job-a").await;
+    let (b, _) = allocate_named(&ec2, "job-b").await;
+    tag(&ec2, &a, "team", "search").await;
+    let data = data_bucket("release-job").await;
+    let t = vpcwarden_e2e::eip::whole_seconds(Utc::now());
+    let source = SdkAddresses::new(conf.clone());
+    snapshot(
+        &source,
+        Some(&source),
+        &data,
+        HUB,
+        Some(&[region.to_string()]),
+        t,
+    )
+    .await
+    .unwrap();
+    let trail = vpcwarden_e2e::eip::scratch("release-job-trail");
+    // Delivered through the second run's day too: its only reason to wait is the snapshot's age.
+    let last = (t + Duration::days(8)).date_naive();
+    for day in (t - Duration::days(92))
+        .date_naive()
+        .iter_days()
+        .take_while(|d| *d <= last)
+    {
+        let dir = trail.join(format!(
+            "AWSLogs/{HUB}/CloudTrail/{region}/{}",
+            day.format("%Y/%m/%d")
+        ));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("f.json"), r#"{"Records":[]}"#).unwrap();
+    }
+    let engine = Engine::Local {
+        source: Arc::new(vpcwarden_trail::Dir(trail.clone())),
+        threads: 2,
+        max_file_bytes: vpcwarden_trail::DEFAULT_MAX_FILE_BYTES,
+        progress: None,
+    };
+    let sns = aws_sdk_sns::Client::new(&conf);
+    let topic = sns
+        .create_topic()
+        .name(vpcwarden_e2e::unique("release"))
+        .send()
+        .await
+        .unwrap();
+    let accounts = SdkAccounts::new(conf.clone(), HUB.into(), ROLE.into());
+    let deps = Deps {
+        bucket: &data,
+        engine: &engine,
+        store: None,
+        sns: Some(&sns),
+        release: Some(&accounts),
+    };
+    let cfg = JobConfig {
+        release: ReleaseMode::Release,
+        owner_tag: Some("team".into()),
+        release_max_percent: 100,
+        sns_topic: topic.topic_arn().map(str::to_string),
+        ..JobConfig::default()
+    };
+
+    let out = run(&deps, &cfg, t + Duration::hours(1)).await.unwrap();
+    assert_eq!(
+        out.release_skipped,
+        None,
+        "{}",
+        serde_json::to_string(&out.coverage).unwrap()
+    );
+    let marked: Vec<&str> = out
+        .released
+        .iter()
+        .filter(|r| r.action == Action::Marked)
+        .map(|r| r.allocation_id.as_str())
+        .collect();
+    assert!(
+        marked.contains(&a.as_str()) && marked.contains(&b.as_str()),
+        "{:#?}",
+        out.released
+    );
+    println!("{}", out.message);
+    assert!(
+        out.message
+            .contains("Marked for release after a 7-day grace period"),
+        "{}",
+        out.message
+    );
+    assert!(
+        out.message.contains(" team=search:\n  127."),
+        "{}",
+        out.message
+    );
+    assert!(
+        out.message.contains(&format!(
+            "{a}, account {HUB}, {region}, $3.65/month, release after"
+        )),
+        "{}",
+        out.message
+    );
+    assert!(out.sns_message_id.is_some(), "published");
+    assert!(
+        out.markdown.contains("## Release"),
+        "the report shows the marks too"
+    );
+    let doc: serde_json::Value =
+        serde_json::from_slice(&data.get(&out.report_keys[0]).await.unwrap()).unwrap();
+    let row = doc["released"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["allocation_id"] == a.as_str())
+        .unwrap()
+        .clone();
+    assert_eq!(row["action"], "marked");
+    assert!(row["release_after"].is_string(), "{row}");
+
+    // Eight days on, both are due — but the newest snapshot is 8 days old
+    // (more than twice its 6-hour schedule): nothing is released.
+    let later = t + Duration::days(8);
+    let out = run(&deps, &cfg, later).await.unwrap();
+    let why = out.release_skipped.clone().expect("skipped");
+    assert!(
+        why.contains("older than twice its schedule (12 h)"),
+        "{why}"
+    );
+    assert!(out.released.is_empty());
+    assert!(out.message.contains(&why), "the message says why");
+    assert!(exists(&ec2, &a).await && exists(&ec2, &b).await);
+    std::fs::remove_dir_all(&trail).unwrap();
+}

@@ -186,6 +186,9 @@ pub struct Outcome {
     /// The Markdown report.
     #[serde(skip)]
     pub markdown: String,
+    /// The summary message (published to the topic when one is configured).
+    #[serde(skip)]
+    pub message: String,
     /// SNS message id, when published.
     pub sns_message_id: Option<String>,
 }
@@ -370,7 +373,7 @@ pub async fn run(
         None
     } else if !coverage.complete {
         Some(format!(
-            "release {} skipped: the trail misses days of {} account/region(s); see coverage",
+            "release step ({}) skipped: the trail misses days of {} account/region(s); see coverage",
             cfg.release.as_str(),
             coverage.incomplete_scopes
         ))
@@ -380,7 +383,7 @@ pub async fn run(
             now,
             Duration::hours(cfg.snapshot_max_age_hours),
         )
-        .map(|why| format!("release {} skipped: {why}", cfg.release.as_str()))
+        .map(|why| format!("release step ({}) skipped: {why}", cfg.release.as_str()))
     };
     let release_settings = cfg.release_settings();
     let outcome = match deps.release {
@@ -424,40 +427,41 @@ pub async fn run(
 
     let public_ipv4 = crate::ipv4::public_ipv4(deps.bucket, &cfg.exclude_tag, now).await?;
 
+    // The summary message: what the SNS topic carries (owners read the release notice here).
+    let first_line = markdown.lines().next().unwrap_or_default();
+    let mut message = format!(
+        "{first_line}\n\nReport: s3://{}/{}\n",
+        deps.bucket.name(),
+        report_keys[2]
+    );
+    if let Some(why) = &release_skipped {
+        message.push_str(&format!("\n{why}.\n"));
+    }
+    if let Some(text) = &release_notice {
+        message.push_str(&format!("\n{text}"));
+    }
+    if let Some(p) = &public_ipv4 {
+        message.push_str(&format!(
+            "\nPublic IPv4: {} addresses, ${:.2}/month (ways out: ${:.2} certain, up to ${:.2} more): s3://{}/{}\n",
+            p.totals.addresses,
+            p.totals.monthly_usd,
+            p.totals.certain_savings_monthly_usd,
+            p.totals.possible_savings_monthly_usd,
+            deps.bucket.name(),
+            p.report_keys[2]
+        ));
+    }
     let sns_message_id = match (&cfg.sns_topic, deps.sns) {
         (Some(topic), Some(sns)) => {
             let subject = format!(
                 "vpcwarden: {} idle Elastic IPs, {} flagged (${:.2}/month)",
                 summary.idle, summary.flagged, summary.flagged_monthly_usd
             );
-            let first_line = markdown.lines().next().unwrap_or_default();
-            let mut message = format!(
-                "{first_line}\n\nReport: s3://{}/{}\n",
-                deps.bucket.name(),
-                report_keys[2]
-            );
-            if let Some(why) = &release_skipped {
-                message.push_str(&format!("\n{why}.\n"));
-            }
-            if let Some(text) = &release_notice {
-                message.push_str(&format!("\n{text}"));
-            }
-            if let Some(p) = &public_ipv4 {
-                message.push_str(&format!(
-                    "\nPublic IPv4: {} addresses, ${:.2}/month (ways out: ${:.2} certain, up to ${:.2} more): s3://{}/{}\n",
-                    p.totals.addresses,
-                    p.totals.monthly_usd,
-                    p.totals.certain_savings_monthly_usd,
-                    p.totals.possible_savings_monthly_usd,
-                    deps.bucket.name(),
-                    p.report_keys[2]
-                ));
-            }
             let out = sns
                 .publish()
                 .topic_arn(topic)
                 .subject(subject.chars().take(100).collect::<String>())
-                .message(message)
+                .message(message.clone())
                 .send()
                 .await
                 .map_err(|e| JobError::Notify {
@@ -490,6 +494,7 @@ pub async fn run(
         public_ipv4,
         metrics,
         markdown,
+        message,
         sns_message_id,
     })
 }
