@@ -209,5 +209,7 @@ deploy-member: tools
 	$(VENV)/bin/python infra/deploy.py member --organization-id "$(ORGANIZATION_ID)" \
 		--snapshot-role-arn "$(SNAPSHOT_ROLE_ARN)" --mwaa-reader-role-arns "$(MWAA_READER_ROLE_ARNS)" \
 		--event-bus-arn "$(EVENT_BUS_ARN)" --snapshot-role-name "$(SNAPSHOT_ROLE_NAME)" \
-		--mwaa-read-role-name "$(MWAA_READ_ROLE_NAME)" --ous "$(MEMBER_OUS)" --call-as "$(MEMBER_CALL_AS)" \
+		--mwaa-read-role-name "$(MWAA_READ_ROLE_NAME)" --release-role-arn "$(RELEASE_ROLE_ARN)" \
+		--release-role-name "$(RELEASE_ROLE_NAME)" --release-regions "$(RELEASE_REGIONS)" \
+		--ous "$(MEMBER_OUS)" --call-as "$(MEMBER_CALL_AS)" \
 		--stack-name "$(MEMBER_STACK)" --region "$(REGION)"

@@ -77,12 +77,22 @@ def member_parameters(args):
         params["ForwardToEventBusArn"] = check("--event-bus-arn", args.event_bus_arn, "event-bus-arn")
     if args.snapshot_role_name:
         params["SnapshotRoleName"] = check("--snapshot-role-name", args.snapshot_role_name, "role-name")
+    if getattr(args, "release_role_arn", ""):
+        params["ReleaseFunctionRoleArn"] = check("--release-role-arn", args.release_role_arn, "role-arn")
+    if getattr(args, "release_role_name", ""):
+        params["ReleaseRoleName"] = check("--release-role-name", args.release_role_name, "role-name")
+    regions = split_list(getattr(args, "release_regions", ""))
+    for r in regions:
+        if not re.match(r"^[a-z]{2}(-[a-z]+)+-[0-9]$", r):
+            raise InputError(f"--release-regions: {r!r} is not a region name")
+    if regions:
+        params["ReleaseRegions"] = ",".join(regions)
     if args.mwaa_read_role_name:
         params["MwaaReadRoleName"] = check("--mwaa-read-role-name", args.mwaa_read_role_name, "role-name")
-    if len(params) == 1:
+    if not any(k in params for k in ("SnapshotFunctionRoleArn", "MwaaReaderRoleArns", "ForwardToEventBusArn", "ReleaseFunctionRoleArn")):
         raise InputError(
             "nothing to deploy: give at least one of --snapshot-role-arn, --mwaa-reader-role-arns, "
-            "--event-bus-arn (`make deploy` prints them from the hub stack)"
+            "--event-bus-arn, --release-role-arn (`make deploy` prints them from the hub stack)"
         )
     return params
 
@@ -242,6 +252,11 @@ def hub_next(args):
         line.append(f"EVENT_BUS_ARN={outputs['EventBusArn']}")
     if params.get("SnapshotRoleName"):
         line.append(f"SNAPSHOT_ROLE_NAME={params['SnapshotRoleName']}")
+    # Opt-in: members that allow releases add this (docs/releasing.md).
+    if outputs.get("ReleaseFunctionRoleArn"):
+        line.append(f"RELEASE_ROLE_ARN={outputs['ReleaseFunctionRoleArn']}")
+        if params.get("ReleaseRoleName"):
+            line.append(f"RELEASE_ROLE_NAME={params['ReleaseRoleName']}")
     line.append("MEMBER_OUS=ou-…  # or leave out for a stack in the current account")
     print("Member accounts: with the management account's (or a StackSet delegated administrator's) credentials, run")
     print("  " + " ".join(line))
@@ -314,6 +329,9 @@ def main(argv):
     mem.add_argument("--event-bus-arn", default="")
     mem.add_argument("--snapshot-role-name", default="")
     mem.add_argument("--mwaa-read-role-name", default="")
+    mem.add_argument("--release-role-arn", default="")
+    mem.add_argument("--release-role-name", default="")
+    mem.add_argument("--release-regions", default="")
     mem.add_argument("--ous", default="")
     mem.add_argument("--call-as", default="SELF")
     mem.add_argument("--stack-name", default="vpcwarden-member")

@@ -31,6 +31,7 @@ HUB_READERS = (
     f"arn:aws:iam::{HUB}:role/vpcwarden-hub-EndpointReconcilerFunctionRole-B"
 )
 HUB_BUS = f"arn:aws:events:{REGION}:{HUB}:event-bus/default"
+HUB_REPORT_ROLE = f"arn:aws:iam::{HUB}:role/vpcwarden-hub-EipReportFunctionRole-DEF"
 
 
 def session_in(account):
@@ -50,6 +51,18 @@ def client(service, creds):
                         aws_access_key_id=creds["AWS_ACCESS_KEY_ID"],
                         aws_secret_access_key=creds["AWS_SECRET_ACCESS_KEY"],
                         aws_session_token=creds["AWS_SESSION_TOKEN"])
+
+
+def as_doc(doc):
+    """A policy document as moto hands it back: a dict, JSON text, or (inline policies of a
+    stack's role) the Python form of the dict."""
+    if not isinstance(doc, str):
+        return doc
+    try:
+        return json.loads(doc)
+    except json.JSONDecodeError:
+        import ast
+        return ast.literal_eval(doc)
 
 
 def new_account(first_digit):
@@ -155,6 +168,39 @@ class DeployMember(unittest.TestCase):
             self.assertIn(field, run.stderr, bad)
             with self.assertRaises(ClientError):
                 cf.describe_stack_set(StackSetName=name)
+
+    def test_the_release_role_is_opt_in_and_limited_to_its_regions(self):
+        account = new_account("7")
+        creds = session_in(account)
+        iam = client("iam", creds)
+        name = "vpcwarden-member-" + uuid.uuid4().hex[:6]
+        # Off by default: no release role.
+        run = make_member(creds, **self.member_params(MEMBER_STACK=name, MWAA_READER_ROLE_ARNS="", EVENT_BUS_ARN=""))
+        self.assertEqual(run.returncode, 0, run.stdout + run.stderr)
+        self.assertNotIn("vpcwarden-release", {r["RoleName"] for r in iam.list_roles()["Roles"]})
+        bad = make_member(creds, **self.member_params(MEMBER_STACK=name + "b", MWAA_READER_ROLE_ARNS="", EVENT_BUS_ARN="",
+                                                      RELEASE_ROLE_ARN=HUB_REPORT_ROLE, RELEASE_REGIONS="eu-west-1,mars"))
+        self.assertNotEqual(bad.returncode, 0)
+        self.assertIn("--release-regions", bad.stderr)
+        # Opted in: the role trusts the hub's report function within the organization, and
+        # releases only unkept addresses in the listed regions.
+        name2 = name + "r"
+        # (A second stack in the same account: the snapshot role is the first one's.)
+        run = make_member(creds, **self.member_params(MEMBER_STACK=name2, MWAA_READER_ROLE_ARNS="", EVENT_BUS_ARN="",
+                                                      SNAPSHOT_ROLE_ARN="", RELEASE_ROLE_ARN=HUB_REPORT_ROLE,
+                                                      RELEASE_REGIONS="eu-west-1,us-east-1"))
+        self.assertEqual(run.returncode, 0, run.stdout + run.stderr)
+        role = iam.get_role(RoleName="vpcwarden-release")["Role"]
+        trust = role["AssumeRolePolicyDocument"]
+        trust = as_doc(trust)
+        st = trust["Statement"][0]
+        self.assertEqual(st["Principal"]["AWS"], HUB_REPORT_ROLE)
+        self.assertEqual(st["Condition"]["StringEquals"]["aws:PrincipalOrgID"], self.org_id)
+        doc = iam.get_role_policy(RoleName="vpcwarden-release", PolicyName="release-idle-addresses")["PolicyDocument"]
+        doc = as_doc(doc)
+        release = next(s for s in doc["Statement"] if s["Action"] == "ec2:ReleaseAddress")
+        self.assertEqual(release["Condition"]["Null"], {"aws:ResourceTag/vpcwarden:keep": "true"})
+        self.assertEqual(release["Condition"]["StringEquals"]["aws:RequestedRegion"], ["eu-west-1", "us-east-1"])
 
     def test_one_stack_in_the_hub_account_itself_creates_roles_but_no_forwarding_loop(self):
         # An account outside the StackSet's OUs (role names are per account), deploying with
