@@ -33,22 +33,26 @@ pub enum Cmd {
     #[command(after_help = concat!(
         "Examples:\n",
         "  vpcwarden eip report --cloudtrail ./trail --snapshot latest.jsonl --output idle.md\n",
-        "  vpcwarden eip report --cloudtrail s3://my-trail/AWSLogs/ --snapshot latest.jsonl --output idle.csv --fail-on-flagged\n",
+        "  vpcwarden eip snapshot --output mine.jsonl && vpcwarden eip report --cloudtrail s3://my-trail/ --snapshot mine.jsonl\n",
+        "  vpcwarden eip report --cloudtrail s3://my-trail/AWSLogs/ --snapshot s3://my-data-bucket/ --output idle.csv --fail-on-flagged\n",
         "  vpcwarden eip report --cloudtrail ./trail --store ./events --snapshot latest.jsonl   # later runs read only new days\n\n",
         exit_help!()
     ))]
     Report {
-        /// CloudTrail files: a directory, or s3://bucket/prefix (AWSLogs/… trees, .json.gz or .json).
+        /// CloudTrail files: a directory, or s3://bucket/[prefix/] — the trail's prefix (before
+        /// AWSLogs/), or AWSLogs/, AWSLogs/<org-id>/, AWSLogs/<account>/ below it (.json.gz or .json).
         #[arg(long)]
         cloudtrail: String,
-        /// Latest snapshot: JSON Lines, one address per line (as eip-snapshot writes),
-        /// or `aws ec2 describe-addresses` output ({"Addresses": [...]}, with --account).
+        /// Latest snapshot: a file, `-` (stdin), s3://bucket/key, or s3://data-bucket/ (the newest
+        /// under its snapshots/). JSON Lines, one address per line (as eip-snapshot and
+        /// `eip snapshot --output` write), or `aws ec2 describe-addresses` output
+        /// ({"Addresses": [...]}, with --account).
         #[arg(long)]
-        snapshot: PathBuf,
-        /// Older snapshots: they map association ids of attachments made before the window,
-        /// and bound when an address was freed without a record of it.
+        snapshot: String,
+        /// Older snapshots (files or s3://bucket/key): they map association ids of attachments
+        /// made before the window, and bound when an address was freed without a record of it.
         #[arg(long)]
-        earlier: Vec<PathBuf>,
+        earlier: Vec<String>,
         /// Account of the addresses in a describe-addresses file (it does not say).
         #[arg(long)]
         account: Option<String>,
@@ -96,15 +100,22 @@ pub enum Cmd {
         #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(i64).range(1..=MAX_DAYS))]
         refresh_days: i64,
     },
-    /// Record every Elastic IP of every enabled region into the data bucket (what eip-snapshot does).
+    /// Record every Elastic IP of every enabled region: into a local file (`--output`, no
+    /// deployment needed) or into the data bucket (`--bucket`, what eip-snapshot does).
     #[command(after_help = concat!(
-        "Example:\n  VPCWARDEN_BUCKET=my-data-bucket vpcwarden eip snapshot --regions us-east-1,eu-west-1\n\n",
+        "Examples:\n",
+        "  vpcwarden eip snapshot --output mine.jsonl          # your account, every enabled region\n",
+        "  VPCWARDEN_BUCKET=my-data-bucket vpcwarden eip snapshot --regions us-east-1,eu-west-1\n\n",
         exit_help!()
     ))]
+    #[command(group(clap::ArgGroup::new("to").required(true).args(["bucket", "output"])))]
     Snapshot {
-        /// Data bucket.
+        /// Data bucket (writes snapshots/dt=…/HHMMSS.jsonl and the public-IPv4 snapshot there).
         #[arg(long, env = "VPCWARDEN_BUCKET")]
-        bucket: String,
+        bucket: Option<String>,
+        /// Write the snapshot (JSON Lines, what `eip report --snapshot` reads) to this file, or `-` for stdout.
+        #[arg(long)]
+        output: Option<String>,
         /// Only these regions (comma-separated); default: every enabled region.
         #[arg(long, env = "VPCWARDEN_SNAPSHOT_REGIONS", value_delimiter = ',')]
         regions: Vec<String>,
@@ -193,16 +204,71 @@ impl Progress for Bar {
     }
 }
 
-fn read_snapshot(path: &Path, defaults: &FileDefaults) -> Result<Vec<SnapshotAddress>> {
-    let text =
-        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
-    parse_snapshot(&text, defaults).map_err(|e| bad_input(format!("{}: {e}", path.display())))
+/// A snapshot's text from a file, stdin (`-`), an S3 object, or the newest
+/// snapshot under an S3 data bucket (a location ending in `/`).
+fn snapshot_text(location: &str, runtime: &tokio::runtime::Runtime) -> Result<(String, String)> {
+    if location == "-" {
+        let mut text = String::new();
+        std::io::Read::read_to_string(&mut std::io::stdin(), &mut text).context("reading stdin")?;
+        return Ok(("stdin".into(), text));
+    }
+    if !location.starts_with("s3://") {
+        let text =
+            std::fs::read_to_string(location).with_context(|| format!("reading {location}"))?;
+        return Ok((location.to_string(), text));
+    }
+    let uri = vpcwarden_store::S3Uri::parse(location)
+        .map_err(|e| bad_input(format!("--snapshot: {e}")))?;
+    runtime.block_on(async {
+        let config = vpcwarden_aws_setup::load().await;
+        let bucket =
+            vpcwarden_store::Bucket::new(aws_sdk_s3::Client::new(&config), uri.bucket.clone());
+        let key = if location.ends_with('/') {
+            // The data bucket (or a prefix of it): its newest snapshot.
+            let prefix = if uri.prefix.ends_with(vpcwarden_store::SNAPSHOTS) {
+                uri.prefix.clone()
+            } else {
+                format!("{}{}", uri.prefix, vpcwarden_store::SNAPSHOTS)
+            };
+            let keys: Vec<String> = bucket
+                .list(&prefix)
+                .await?
+                .into_iter()
+                .map(|(k, _)| k)
+                .collect();
+            vpcwarden_store::pick_snapshots(&keys, chrono::NaiveDate::MIN, 0)
+                .map(|(latest, _)| latest)
+                .ok_or_else(|| {
+                    bad_input(format!(
+                        "--snapshot {location}: no snapshot under s3://{}/{prefix}",
+                        uri.bucket
+                    ))
+                })?
+        } else {
+            uri.prefix.trim_end_matches('/').to_string()
+        };
+        let bytes = bucket.get(&key).await?;
+        Ok((
+            format!("s3://{}/{key}", uri.bucket),
+            String::from_utf8_lossy(&bytes).into_owned(),
+        ))
+    })
+}
+
+fn read_snapshot(
+    location: &str,
+    defaults: &FileDefaults,
+    runtime: &tokio::runtime::Runtime,
+) -> Result<Vec<SnapshotAddress>> {
+    let (name, text) = snapshot_text(location, runtime)?;
+    parse_snapshot(&text, defaults).map_err(|e| bad_input(format!("{name}: {e}")))
 }
 
 pub fn run(cmd: Cmd) -> Result<ExitCode> {
     match cmd {
         Cmd::Snapshot {
             bucket,
+            output,
             regions,
             accounts,
             role_name,
@@ -213,7 +279,11 @@ pub fn run(cmd: Cmd) -> Result<ExitCode> {
                 role_name,
                 concurrency: account_concurrency as usize,
             });
-            return snapshot(bucket, regions, spec);
+            return match (bucket, output) {
+                (_, Some(output)) => snapshot_to_file(output, regions, spec),
+                (Some(bucket), None) => snapshot(bucket, regions, spec),
+                (None, None) => unreachable!("clap requires --bucket or --output"),
+            };
         }
         Cmd::Run => return scheduled_report(),
         Cmd::Restore { record, role_arn } => {
@@ -253,10 +323,12 @@ pub fn run(cmd: Cmd) -> Result<ExitCode> {
     now.checked_sub_signed(Duration::days(days))
         .ok_or_else(|| bad_input(format!("--now {now} minus --days {days} is out of range")))?;
     let defaults = FileDefaults { account, region };
-    let latest = read_snapshot(&snapshot, &defaults)?;
+    // S3 reads block on a runtime that this thread keeps driving while the scan's threads work.
+    let runtime = multi_thread()?;
+    let latest = read_snapshot(&snapshot, &defaults, &runtime)?;
     let mut older = Vec::new();
     for p in &earlier {
-        older.extend(read_snapshot(p, &defaults)?);
+        older.extend(read_snapshot(p, &defaults, &runtime)?);
     }
     let cfg = JobConfig {
         window_days: days,
@@ -265,16 +337,18 @@ pub fn run(cmd: Cmd) -> Result<ExitCode> {
         ..JobConfig::default()
     };
     let started = std::time::Instant::now();
-    // S3 reads block on a runtime that this thread keeps driving while the scan's threads work.
-    let runtime = multi_thread()?;
     let source: Arc<dyn Source + Send> = if cloudtrail.starts_with("s3://") {
-        let uri = vpcwarden_store::S3Uri::parse(&cloudtrail)?;
+        let uri = vpcwarden_store::S3Uri::parse(&cloudtrail)
+            .map_err(|e| bad_input(format!("--cloudtrail: {e}")))?;
+        // Checked before any call: a location that names no trail is bad input.
+        vpcwarden_store::split_trail_prefix(&uri)
+            .map_err(|e| bad_input(format!("--cloudtrail: {e}")))?;
         let config = runtime.block_on(vpcwarden_aws_setup::load());
         Arc::new(vpcwarden_store::S3Trail::new(
             aws_sdk_s3::Client::new(&config),
             &uri,
             runtime.handle().clone(),
-        ))
+        )?)
     } else {
         // Absolute, so the store knows the same trail from any working directory.
         let path = PathBuf::from(&cloudtrail);
@@ -354,6 +428,9 @@ pub fn run(cmd: Cmd) -> Result<ExitCode> {
     for line in analysis.coverage.gap_lines() {
         eprintln!("coverage gap: {line}");
     }
+    if let Some(line) = analysis.coverage.shorter_window_line() {
+        eprintln!("{}", line.trim_matches('*'));
+    }
     if e.unplaced_files > 0 {
         eprintln!(
             "{} file(s) outside the AWSLogs/<account>/CloudTrail/<region>/YYYY/MM/DD/ layout: read, but they cover no account or day",
@@ -390,6 +467,74 @@ pub(crate) fn multi_thread() -> Result<tokio::runtime::Runtime> {
     Ok(tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?)
+}
+
+/// Every address into a local file (or stdout): no bucket, no deployment.
+fn snapshot_to_file(
+    output: String,
+    regions: Vec<String>,
+    accounts: Option<vpcwarden_idle_report::AccountsSpec>,
+) -> Result<ExitCode> {
+    multi_thread()?.block_on(async {
+        let config = vpcwarden_aws_setup::load().await;
+        let account = vpcwarden_inventory::caller_account(&config).await?;
+        let only = (!regions.is_empty()).then_some(regions.as_slice());
+        let now = Utc::now();
+        let (addresses, failures): (Vec<SnapshotAddress>, Vec<String>) = match &accounts {
+            None => {
+                let inv = vpcwarden_inventory::take(
+                    &vpcwarden_inventory::SdkAddresses::new(config.clone()),
+                    &account,
+                    only,
+                    now,
+                )
+                .await?;
+                let failures = inv
+                    .region_failures
+                    .iter()
+                    .map(|(r, why)| format!("{account}/{r}: {why}"))
+                    .collect();
+                (inv.addresses, failures)
+            }
+            Some(spec) => {
+                let listed = vpcwarden_inventory::resolve_accounts(&config, &spec.accounts).await?;
+                let got = vpcwarden_inventory::take_accounts(
+                    &config,
+                    &account,
+                    &listed.active,
+                    &spec.role_name,
+                    only,
+                    spec.concurrency,
+                    now,
+                )
+                .await;
+                let failures = got.coverage.failures.iter().map(|f| f.scope()).collect();
+                (got.addresses, failures)
+            }
+        };
+        let text = vpcwarden_inventory::to_jsonl(&addresses);
+        if output == "-" {
+            exit::out(&text);
+        } else {
+            std::fs::write(&output, text).with_context(|| format!("writing {output}"))?;
+        }
+        let regions: std::collections::BTreeSet<&str> =
+            addresses.iter().map(|a| a.region.as_str()).collect();
+        eprintln!(
+            "{} Elastic IP(s) in {} region(s) written to {}",
+            addresses.len(),
+            regions.len(),
+            if output == "-" { "stdout" } else { &output }
+        );
+        for f in &failures {
+            eprintln!("not read: {f}");
+        }
+        Ok(if failures.is_empty() {
+            ExitCode::SUCCESS
+        } else {
+            exit::code(exit::FAILURE)
+        })
+    })
 }
 
 fn snapshot(

@@ -190,7 +190,7 @@ async fn s3_prefix_gives_the_same_events_and_the_truth() {
         .unwrap();
 
     let uri = S3Uri::parse(&format!("s3://{name}/org-trail")).unwrap();
-    let trail = S3Trail::new(s3.clone(), &uri, tokio::runtime::Handle::current());
+    let trail = S3Trail::new(s3.clone(), &uri, tokio::runtime::Handle::current()).unwrap();
     let dir_truth = truth.clone();
     let dir = root.join(&sum.cloudtrail);
     let (from_s3, from_dir) = tokio::task::spawn_blocking(move || {

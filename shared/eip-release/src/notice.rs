@@ -77,7 +77,7 @@ pub fn notice(o: &ReleaseOutcome, s: &ReleaseSettings) -> Option<String> {
         out.push_str(&format!("Nothing released: {why}.\n"));
     }
     section(&mut out, "Not releasable", Action::NotReleasable);
-    section(&mut out, "Due but skipped", Action::Skipped);
+    section(&mut out, "Skipped this run", Action::Skipped);
     section(&mut out, "Failed", Action::Failed);
     (!out.is_empty()).then_some(out)
 }

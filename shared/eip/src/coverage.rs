@@ -136,6 +136,13 @@ pub struct CoverageReport {
     pub last_day: Option<NaiveDate>,
     /// Per account and region, sorted by account then region.
     pub scopes: Vec<ScopeCoverage>,
+    /// When incomplete: the longest window (in days, ending at the same
+    /// `now`) that every account and region of the snapshot covers — a
+    /// trail younger than the window, or a gap long ago, still gives an
+    /// answer over this many days. `None` when complete, or when even
+    /// yesterday is missing somewhere.
+    #[serde(default)]
+    pub answerable_days: Option<i64>,
 }
 
 impl CoverageReport {
@@ -166,6 +173,16 @@ impl CoverageReport {
             .filter(|s| needed.contains(&(s.account.as_str(), s.region.as_str())))
             .filter(|s| !s.complete())
             .count();
+        let answerable_days = match required.last() {
+            Some(last) if incomplete_scopes > 0 => scopes
+                .iter()
+                .filter(|s| needed.contains(&(s.account.as_str(), s.region.as_str())))
+                .filter_map(|s| s.gaps.last())
+                .map(|g| (*last - g.to).num_days())
+                .min()
+                .filter(|k| *k >= 1),
+            _ => None,
+        };
         CoverageReport {
             complete: incomplete_scopes == 0,
             incomplete_scopes,
@@ -173,7 +190,20 @@ impl CoverageReport {
             first_day: required.first().copied(),
             last_day: required.last().copied(),
             scopes,
+            answerable_days,
         }
+    }
+
+    /// The report's first line when the window cannot be answered but a
+    /// shorter one can (a trail younger than the window): said first, so
+    /// nobody reads a page of `unknown` as the answer.
+    pub fn shorter_window_line(&self) -> Option<String> {
+        let k = self.answerable_days?;
+        let starts = self.last_day? - chrono::Duration::days(k - 1);
+        Some(format!(
+            "**The trail has no complete record of every account and region before {starts}: the {}-day window cannot be answered (free addresses are `unknown`), a {k}-day window can — run with `--days {k}` (`VPCWARDEN_LOOKBACK_DAYS={k}`).**",
+            self.required_days
+        ))
     }
 
     /// The report for a window ending at `now`, over the accounts and regions
@@ -252,6 +282,49 @@ mod tests {
 
     fn day(s: &str) -> NaiveDate {
         s.parse().unwrap()
+    }
+
+    #[test]
+    fn a_trail_younger_than_the_window_says_which_window_it_can_answer() {
+        let now: DateTime<Utc> = "2026-11-30T08:00:00Z".parse().unwrap();
+        let required = required_days(now - Duration::days(90), now);
+        let mut c = Coverage::default();
+        // A trail that began 20 days ago in one region, 30 in the other.
+        c.add_days(
+            "111122223333",
+            "eu-west-1",
+            day("2026-11-10"),
+            day("2026-11-29"),
+        );
+        c.add_days(
+            "111122223333",
+            "us-east-1",
+            day("2026-10-31"),
+            day("2026-11-29"),
+        );
+        let needed = [("111122223333", "eu-west-1"), ("111122223333", "us-east-1")];
+        let r = CoverageReport::new(&c, needed, &required);
+        assert!(!r.complete);
+        assert_eq!(r.answerable_days, Some(20));
+        let line = r.shorter_window_line().unwrap();
+        assert!(
+            line.contains("before 2026-11-10") && line.contains("--days 20"),
+            "{line}"
+        );
+        // The suggested window is indeed complete.
+        let r20 = CoverageReport::new(&c, needed, &required_days(now - Duration::days(20), now));
+        assert!(r20.complete, "{r20:?}");
+        // Yesterday missing somewhere: no shorter window helps.
+        let mut late = Coverage::default();
+        late.add_days(
+            "111122223333",
+            "eu-west-1",
+            day("2026-11-10"),
+            day("2026-11-28"),
+        );
+        let r = CoverageReport::new(&late, [("111122223333", "eu-west-1")], &required);
+        assert_eq!(r.answerable_days, None);
+        assert_eq!(r.shorter_window_line(), None);
     }
 
     #[test]

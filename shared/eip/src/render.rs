@@ -77,10 +77,15 @@ pub fn markdown(rows: &[AddressReport], coverage: &CoverageReport) -> String {
     } else {
         String::new()
     };
-    let mut out = format!(
+    // A window the trail cannot answer is said before anything else.
+    let mut out = coverage
+        .shorter_window_line()
+        .map(|l| format!("{l}\n\n"))
+        .unwrap_or_default();
+    out.push_str(&format!(
         "**{} of {} Elastic IPs idle** (${:.2}/month); **{} flagged** for release (${:.2}/month){unknown}; idle cost in the window ${:.2}.\n\n",
         s.idle, s.addresses, s.idle_monthly_usd, s.flagged, s.flagged_monthly_usd, s.waste_in_window_usd
-    );
+    ));
     if coverage.complete {
         out.push_str(&format!(
             "Trail coverage: complete, {} days ({} to {}) for every account and region of the snapshot.\n\n",

@@ -411,7 +411,7 @@ pub fn build_engine(
                     s3,
                     &uri,
                     tokio::runtime::Handle::current(),
-                )),
+                )?),
                 threads,
                 max_file_bytes: *max_file_bytes,
                 progress: None,

@@ -18,7 +18,48 @@ const LISTING_CONCURRENCY: usize = 16;
 pub struct S3Trail {
     bucket: Bucket,
     prefix: String,
+    /// Below `AWSLogs/`: an organization (`o-…/`), an account, or both, when
+    /// the location named one (`…/AWSLogs/o-abc/`); empty for all of them.
+    within: String,
     runtime: Handle,
+}
+
+/// Where a trail location points, split at `AWSLogs/`: the prefix before it
+/// (what CloudTrail calls the trail's prefix) and what follows, checked.
+/// `s3://b/`, `s3://b/logs/`, `s3://b/AWSLogs/`, `s3://b/AWSLogs/o-abc1234567/`,
+/// `s3://b/AWSLogs/111122223333/` and `s3://b/AWSLogs/o-abc1234567/111122223333/`
+/// all name a trail; anything deeper is refused with what to give instead.
+pub fn split_trail_prefix(uri: &S3Uri) -> Result<(String, String), StoreError> {
+    let Some(at) = uri
+        .prefix
+        .find("AWSLogs/")
+        .filter(|i| *i == 0 || uri.prefix[..*i].ends_with('/'))
+    else {
+        return Ok((uri.prefix.clone(), String::new()));
+    };
+    let (base, rest) = (&uri.prefix[..at], &uri.prefix[at + "AWSLogs/".len()..]);
+    let parts: Vec<&str> = rest.split('/').filter(|p| !p.is_empty()).collect();
+    let org = |p: &str| {
+        p.strip_prefix("o-").is_some_and(|r| {
+            (10..=32).contains(&r.len())
+                && r.bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+        })
+    };
+    let account = |p: &str| p.len() == 12 && p.bytes().all(|b| b.is_ascii_digit());
+    let ok = match parts.as_slice() {
+        [] => true,
+        [a] => org(a) || account(a),
+        [o, a] => org(o) && account(a),
+        _ => false,
+    };
+    if !ok {
+        return Err(StoreError::BadUri(
+            format!("s3://{}/{}", uri.bucket, uri.prefix),
+            "a trail location is the prefix before AWSLogs/, or AWSLogs/, AWSLogs/<org-id>/, AWSLogs/<account>/ or AWSLogs/<org-id>/<account>/ below it".into(),
+        ));
+    }
+    Ok((base.to_string(), rest.to_string()))
 }
 
 fn io(e: StoreError) -> std::io::Error {
@@ -32,12 +73,20 @@ fn is_log(key: &str) -> bool {
 impl S3Trail {
     /// The trail at `uri`, read through `client`. Its methods block on
     /// `runtime`: the scan calls them from its own threads.
-    pub fn new(client: aws_sdk_s3::Client, uri: &S3Uri, runtime: Handle) -> Self {
-        S3Trail {
+    /// A location below `AWSLogs/` reads only that organization or account
+    /// ([`split_trail_prefix`]); one that names no trail is refused.
+    pub fn new(
+        client: aws_sdk_s3::Client,
+        uri: &S3Uri,
+        runtime: Handle,
+    ) -> Result<Self, StoreError> {
+        let (prefix, within) = split_trail_prefix(uri)?;
+        Ok(S3Trail {
             bucket: Bucket::new(client, uri.bucket.clone()),
-            prefix: uri.prefix.clone(),
+            prefix,
+            within,
             runtime,
-        }
+        })
     }
 
     async fn list_async(
@@ -45,7 +94,11 @@ impl S3Trail {
         keep_day: &dyn Fn(NaiveDate) -> bool,
     ) -> Result<Vec<Item>, StoreError> {
         let base = format!("{}AWSLogs/", self.prefix);
-        let top = self.bucket.folders(&base).await?;
+        let top = if self.within.is_empty() {
+            self.bucket.folders(&base).await?
+        } else {
+            vec![format!("{base}{}", self.within)]
+        };
         if top.is_empty() {
             // Not a trail's layout (a copy of some files): list it all.
             return Ok(self
