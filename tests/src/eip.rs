@@ -348,3 +348,104 @@ pub async fn allocate_named(ec2: &aws_sdk_ec2::Client, name: &str) -> (String, S
         out.public_ip().expect("a public IP").to_string(),
     )
 }
+
+/// What [`quiet_trail`] writes.
+pub struct QuietTrail<'a> {
+    /// Account.
+    pub account: &'a str,
+    /// Region.
+    pub region: &'a str,
+    /// First and last day with digests (every hour of them, plus the digest
+    /// ending just after the last midnight).
+    pub first: chrono::NaiveDate,
+    /// Last day.
+    pub last: chrono::NaiveDate,
+    /// Days with one log file (empty `Records`) delivered at noon.
+    pub log_days: &'a [chrono::NaiveDate],
+    /// Write the digests at all.
+    pub digests: bool,
+    /// A day whose noon digest names a log file that is not there (deleted).
+    pub missing_log_on: Option<chrono::NaiveDate>,
+}
+
+/// A trail tree of a quiet region, in CloudTrail's delivery layout: log
+/// files only on `log_days`, and (with `digests`) an hourly digest file for
+/// every hour, each naming the log files delivered in its hour. Digests are
+/// written by hand in the shape AWS documents ("CloudTrail digest file
+/// structure": `awsAccountId`, `digestStartTime`, `digestEndTime`,
+/// `logFiles[].s3Object`, …; an hour without activity has `logFiles: []`),
+/// gzip as delivered. Returns the files written (keys from `AWSLogs/`).
+pub fn quiet_trail(root: &Path, t: &QuietTrail<'_>) -> Vec<String> {
+    use chrono::Duration;
+    use std::io::Write;
+    let gz = |path: &Path, body: &[u8]| {
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        let mut enc = flate2::write::GzEncoder::new(
+            std::fs::File::create(path).unwrap(),
+            flate2::Compression::fast(),
+        );
+        enc.write_all(body).unwrap();
+        enc.finish().unwrap();
+    };
+    let (account, region) = (t.account, t.region);
+    let log_key = |d: chrono::NaiveDate, tag: &str| {
+        format!(
+            "AWSLogs/{account}/CloudTrail/{region}/{}/{account}_CloudTrail_{region}_{}T1200Z_{tag}.json.gz",
+            d.format("%Y/%m/%d"),
+            d.format("%Y%m%d")
+        )
+    };
+    let mut written = Vec::new();
+    for d in t.log_days {
+        let key = log_key(*d, "quiet");
+        gz(&root.join(&key), br#"{"Records":[]}"#);
+        written.push(key);
+    }
+    if !t.digests {
+        return written;
+    }
+    let start = t.first.and_hms_opt(0, 1, 31).unwrap().and_utc() - Duration::hours(1);
+    let end = t
+        .last
+        .succ_opt()
+        .unwrap()
+        .and_hms_opt(0, 1, 31)
+        .unwrap()
+        .and_utc();
+    let mut at = start;
+    while at < end {
+        let to = at + Duration::hours(1);
+        let noon = |d: chrono::NaiveDate| d.and_hms_opt(12, 0, 0).unwrap().and_utc();
+        let mut logs: Vec<String> = t
+            .log_days
+            .iter()
+            .filter(|d| noon(**d) >= at && noon(**d) < to)
+            .map(|d| log_key(*d, "quiet"))
+            .collect();
+        if let Some(d) = t.missing_log_on.filter(|d| noon(*d) >= at && noon(*d) < to) {
+            logs.push(log_key(d, "deleted"));
+        }
+        let files: Vec<serde_json::Value> = logs
+            .iter()
+            .map(|k| serde_json::json!({"s3Bucket": "trail-bucket", "s3Object": k, "hashValue": "00", "hashAlgorithm": "SHA-256", "newestEventTime": null, "oldestEventTime": null}))
+            .collect();
+        let key = format!(
+            "AWSLogs/{account}/CloudTrail-Digest/{region}/{}/{account}_CloudTrail-Digest_{region}_trail_{region}_{}.json.gz",
+            to.format("%Y/%m/%d"),
+            to.format("%Y%m%dT%H%M%SZ")
+        );
+        let body = serde_json::json!({
+            "awsAccountId": account, "digestStartTime": at, "digestEndTime": to,
+            "digestS3Bucket": "trail-bucket", "digestS3Object": key,
+            "digestPublicKeyFingerprint": "00", "digestSignatureAlgorithm": "SHA256withRSA",
+            "newestEventTime": null, "oldestEventTime": null,
+            "previousDigestS3Bucket": "trail-bucket", "previousDigestS3Object": null,
+            "previousDigestHashValue": null, "previousDigestHashAlgorithm": null,
+            "previousDigestSignature": null, "logFiles": files,
+        });
+        gz(&root.join(&key), body.to_string().as_bytes());
+        written.push(key);
+        at = to;
+    }
+    written
+}

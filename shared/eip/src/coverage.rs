@@ -9,10 +9,14 @@ use std::collections::{BTreeMap, BTreeSet};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
-/// Days with at least one CloudTrail file, per account and region.
+/// Days with at least one CloudTrail file, per account and region — and
+/// days without one that the trail's digest files show it was delivering
+/// through (every hour of the day in signed hourly digests that list no
+/// missing log file: "covered, nothing happened", never "no record").
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Coverage {
     days: BTreeMap<(String, String), BTreeSet<NaiveDate>>,
+    quiet: BTreeMap<(String, String), BTreeSet<NaiveDate>>,
 }
 
 impl Coverage {
@@ -42,24 +46,62 @@ impl Coverage {
         }
     }
 
+    /// Records a day without log files that digest files show the trail
+    /// delivering through (see [`Coverage`]).
+    pub fn add_quiet(&mut self, account: &str, region: &str, day: NaiveDate) {
+        self.quiet
+            .entry((account.to_string(), region.to_string()))
+            .or_default()
+            .insert(day);
+    }
+
     /// Adds everything `other` holds.
     pub fn merge(&mut self, other: Coverage) {
         for (k, v) in other.days {
             self.days.entry(k).or_default().extend(v);
         }
+        for (k, v) in other.quiet {
+            self.quiet.entry(k).or_default().extend(v);
+        }
+    }
+
+    /// Every account, region and day covered by digest files only.
+    pub fn quiet_entries(&self) -> impl Iterator<Item = (&str, &str, NaiveDate)> {
+        self.quiet
+            .iter()
+            .flat_map(|((a, r), days)| days.iter().map(move |d| (a.as_str(), r.as_str(), *d)))
+    }
+
+    /// How many of `required` this account and region covers by digest files only.
+    pub fn quiet_count(&self, account: &str, region: &str, required: &[NaiveDate]) -> usize {
+        let key = (account.to_string(), region.to_string());
+        let (files, quiet) = (self.days.get(&key), self.quiet.get(&key));
+        required
+            .iter()
+            .filter(|d| {
+                quiet.is_some_and(|q| q.contains(d)) && !files.is_some_and(|f| f.contains(d))
+            })
+            .count()
     }
 
     /// Accounts and regions with at least one day.
     pub fn scopes(&self) -> impl Iterator<Item = (&str, &str)> {
-        self.days.keys().map(|(a, r)| (a.as_str(), r.as_str()))
+        self.days
+            .keys()
+            .chain(self.quiet.keys())
+            .map(|(a, r)| (a.as_str(), r.as_str()))
     }
 
-    /// The days of `required` without a file for this account and region.
+    /// The days of `required` neither with a file nor shown quiet by digests
+    /// for this account and region.
     pub fn missing(&self, account: &str, region: &str, required: &[NaiveDate]) -> Vec<NaiveDate> {
-        let have = self.days.get(&(account.to_string(), region.to_string()));
+        let key = (account.to_string(), region.to_string());
+        let (have, quiet) = (self.days.get(&key), self.quiet.get(&key));
         required
             .iter()
-            .filter(|d| !have.is_some_and(|h| h.contains(d)))
+            .filter(|d| {
+                !have.is_some_and(|h| h.contains(d)) && !quiet.is_some_and(|q| q.contains(d))
+            })
             .copied()
             .collect()
     }
@@ -73,7 +115,7 @@ impl Coverage {
 
     /// True when no file was recorded at all.
     pub fn is_empty(&self) -> bool {
-        self.days.is_empty()
+        self.days.is_empty() && self.quiet.is_empty()
     }
 }
 
@@ -106,6 +148,14 @@ pub struct ScopeCoverage {
     pub days_covered: usize,
     /// Days of the window without any file.
     pub days_missing: usize,
+    /// Of `days_covered`, days without log files that the trail's digest
+    /// files show it delivering through (quiet: nothing happened).
+    #[serde(default)]
+    pub days_quiet: usize,
+    /// What the coverage rests on: `log_files`, `log_files_and_digests`,
+    /// `digests`, or `none`.
+    #[serde(default)]
+    pub evidence: String,
     /// The missing days as ranges.
     pub gaps: Vec<DayRange>,
 }
@@ -159,11 +209,21 @@ impl CoverageReport {
             .into_iter()
             .map(|(account, region)| {
                 let missing = coverage.missing(account, region, required);
+                let covered = required.len() - missing.len();
+                let quiet = coverage.quiet_count(account, region, required);
+                let evidence = match (covered - quiet, quiet) {
+                    (0, 0) => "none",
+                    (_, 0) => "log_files",
+                    (0, _) => "digests",
+                    _ => "log_files_and_digests",
+                };
                 ScopeCoverage {
                     account: account.to_string(),
                     region: region.to_string(),
-                    days_covered: required.len() - missing.len(),
+                    days_covered: covered,
                     days_missing: missing.len(),
+                    days_quiet: quiet,
+                    evidence: evidence.into(),
                     gaps: ranges(&missing),
                 }
             })

@@ -28,6 +28,9 @@ pub struct DayExtract {
     pub events: Vec<LifecycleEvent>,
     /// Accounts and regions with files that day, all of them read.
     pub covered: Vec<Scope>,
+    /// Accounts and regions without log files that day that the trail's
+    /// digest files show delivering through it (quiet: nothing happened).
+    pub quiet: Vec<Scope>,
     /// Relevant records without the documented shape.
     pub malformed: Vec<String>,
     /// Files that could not be read (the day is extracted again next run).
@@ -54,6 +57,10 @@ pub struct DayHeader {
     pub events: usize,
     /// Accounts and regions with files that day, all of them read.
     pub covered: Vec<Scope>,
+    /// Accounts and regions the digests show quiet that day. Absent in days
+    /// written before digests were read: such a day is extracted again.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub quiet: Option<Vec<Scope>>,
     /// Relevant records without the documented shape.
     pub malformed: Vec<String>,
     /// Files that could not be read.
@@ -97,6 +104,7 @@ impl StoredDay {
             day,
             mut events,
             mut covered,
+            mut quiet,
             mut malformed,
             mut unreadable,
             files,
@@ -106,6 +114,8 @@ impl StoredDay {
         vpcwarden_eip::sort_events(&mut events);
         covered.sort();
         covered.dedup();
+        quiet.sort();
+        quiet.dedup();
         malformed.sort();
         unreadable.sort();
         StoredDay {
@@ -116,6 +126,7 @@ impl StoredDay {
                 extracted_at,
                 events: events.len(),
                 covered,
+                quiet: Some(quiet),
                 malformed,
                 unreadable,
                 files,
@@ -204,6 +215,7 @@ mod tests {
                 account: "111122223333".into(),
                 region: "eu-west-1".into(),
             }],
+            quiet: vec![],
             malformed: vec!["x".into()],
             unreadable: vec![],
             files: Some(3),

@@ -133,6 +133,8 @@ impl EventStore {
         let fresh_from = now.date_naive() - Duration::days(self.refresh_days);
         h.store_version == self.version
             && h.source == self.source
+            // Written before digests were read: its quiet scopes are unknown.
+            && h.quiet.is_some()
             && h.unreadable.is_empty()
             && h.day < fresh_from
             && h.extracted_at.date_naive() >= h.day + Duration::days(self.refresh_days)
@@ -223,6 +225,10 @@ mod tests {
             "s3://trail/",
             false
         )));
+        // Written before digests were read (no `quiet` in its header): extracted again.
+        let mut old = stored("2026-11-10", "2026-11-12T06:00:00Z", "s3://trail/", false);
+        old.header.quiet = None;
+        assert!(!ok(&old));
         // Another trail, an unreadable file, another version.
         assert!(!ok(&stored(
             "2026-11-10",

@@ -47,6 +47,9 @@ pub fn window<'a>(
         for s in &d.header.covered {
             out.coverage.add(&s.account, &s.region, d.header.day);
         }
+        for s in d.header.quiet.iter().flatten() {
+            out.coverage.add_quiet(&s.account, &s.region, d.header.day);
+        }
         out.malformed.extend(d.header.malformed.iter().cloned());
         out.unreadable.extend(d.header.unreadable.iter().cloned());
     }

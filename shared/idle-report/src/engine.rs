@@ -269,6 +269,7 @@ impl Engine {
                             day,
                             events,
                             covered: covered_on(&coverage, day),
+                            quiet: quiet_on(&coverage, day),
                             malformed,
                             ..DayExtract::default()
                         });
@@ -313,6 +314,7 @@ impl Engine {
                     out.days.push(DayExtract {
                         day,
                         covered: covered_on(&scan.coverage, day),
+                        quiet: quiet_on(&scan.coverage, day),
                         events: scan.events,
                         malformed: scan.malformed,
                         unreadable: scan.unreadable,
@@ -352,6 +354,18 @@ async fn trail_days(
 fn covered_on(coverage: &Coverage, day: NaiveDate) -> Vec<Scope> {
     coverage
         .entries()
+        .filter(|(_, _, d)| *d == day)
+        .map(|(account, region, _)| Scope {
+            account: account.into(),
+            region: region.into(),
+        })
+        .collect()
+}
+
+/// The accounts and regions `coverage` shows quiet (digests, no log files) on `day`.
+fn quiet_on(coverage: &Coverage, day: NaiveDate) -> Vec<Scope> {
+    coverage
+        .quiet_entries()
         .filter(|(_, _, d)| *d == day)
         .map(|(account, region, _)| Scope {
             account: account.into(),

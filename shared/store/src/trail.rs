@@ -1,5 +1,7 @@
 //! CloudTrail files under an S3 prefix, as a [`Source`] for the local engine.
 
+use std::collections::BTreeSet;
+
 use chrono::{Datelike, NaiveDate};
 use futures::stream::{self, StreamExt, TryStreamExt};
 use tokio::runtime::Handle;
@@ -127,12 +129,13 @@ impl S3Trail {
             }
         }
         let mut days = Vec::new();
-        for account in accounts {
-            for region in self
-                .bucket
-                .folders(&format!("{account}CloudTrail/"))
-                .await?
-            {
+        // Log files, and digest files (log file validation: the evidence of quiet days).
+        let kinds = ["CloudTrail/", "CloudTrail-Digest/"];
+        let regions_of = accounts
+            .iter()
+            .flat_map(|a| kinds.iter().map(move |k| format!("{a}{k}")));
+        for folder in regions_of.collect::<Vec<_>>() {
+            for region in self.bucket.folders(&folder).await? {
                 for year in self.bucket.folders(&region).await? {
                     let Some(y) = last_number(&year) else {
                         continue;
@@ -274,5 +277,118 @@ pub async fn day_coverage(bucket: &Bucket, at: &DayFolders<'_>) -> Result<Covera
             }
         }
     }
+    quiet_coverage(bucket, at, &months, &mut coverage).await?;
     Ok(coverage)
+}
+
+/// Days without a log folder that the trail's digest files show quiet (see
+/// `vpcwarden_trail::quiet_days`): the digest month folders are listed like
+/// the log ones; only for a day without logs whose digest folders exist are
+/// the digests of that day and the next read, and the log folders of any
+/// log file they name listed (the file must exist).
+async fn quiet_coverage(
+    bucket: &Bucket,
+    at: &DayFolders<'_>,
+    months: &[NaiveDate],
+    coverage: &mut Coverage,
+) -> Result<(), StoreError> {
+    let org = at.organization.map(|o| format!("{o}/")).unwrap_or_default();
+    let days: Vec<NaiveDate> = at.first.iter_days().take_while(|d| *d <= at.last).collect();
+    let mut month_folders = Vec::new();
+    for account in at.accounts {
+        for region in at.regions {
+            if coverage.missing(account, region, &days).is_empty() {
+                continue;
+            }
+            // The last day's last hour is in the next month's first folder.
+            for month in months.iter().copied().chain(at.last.succ_opt()) {
+                month_folders.push(format!(
+                    "{}AWSLogs/{org}{account}/{}/{region}/{:04}/{:02}/",
+                    at.prefix,
+                    vpcwarden_trail::DIGEST_FOLDER,
+                    month.year(),
+                    month.month()
+                ));
+            }
+        }
+    }
+    month_folders.sort();
+    month_folders.dedup();
+    let existing: BTreeSet<String> = stream::iter(month_folders)
+        .map(|f| async move { bucket.folders(&f).await })
+        .buffer_unordered(LISTING_CONCURRENCY)
+        .try_collect::<Vec<Vec<String>>>()
+        .await?
+        .into_iter()
+        .flatten()
+        .collect();
+    let mut wanted: BTreeSet<String> = BTreeSet::new();
+    for folder in &existing {
+        let probe = format!("{folder}x");
+        let Some((account, region, day)) = vpcwarden_trail::digest_location(&probe) else {
+            continue;
+        };
+        // A digest folder serves its own day and the day before it.
+        let serves = [Some(day), day.pred_opt()];
+        if serves.iter().flatten().any(|d| {
+            *d >= at.first && *d <= at.last && !coverage.missing(account, region, &[*d]).is_empty()
+        }) {
+            wanted.insert(folder.clone());
+        }
+    }
+    let keys: Vec<String> = stream::iter(wanted)
+        .map(|f| async move { bucket.list(&f).await })
+        .buffer_unordered(LISTING_CONCURRENCY)
+        .try_collect::<Vec<Vec<(String, u64)>>>()
+        .await?
+        .into_iter()
+        .flatten()
+        .map(|(k, _)| k)
+        .filter(|k| k.ends_with(".json.gz") || k.ends_with(".json"))
+        .collect();
+    let texts: Vec<(String, Vec<u8>)> = stream::iter(keys)
+        .map(|k| async move { bucket.get(&k).await.map(|b| (k, b)) })
+        .buffer_unordered(LISTING_CONCURRENCY)
+        .try_collect()
+        .await?;
+    let mut digests = Vec::new();
+    for (key, bytes) in texts {
+        let mut text = Vec::new();
+        let plain = if key.ends_with(".gz") {
+            use std::io::Read;
+            if flate2::read::MultiGzDecoder::new(&bytes[..])
+                .read_to_end(&mut text)
+                .is_err()
+            {
+                continue; // unreadable: the days it would show stay gaps
+            }
+            &text[..]
+        } else {
+            &bytes[..]
+        };
+        if let Ok(d) = vpcwarden_trail::parse_digest(plain, &key) {
+            digests.push(d);
+        }
+    }
+    // The log files they name must be there: list their folders.
+    let named: BTreeSet<String> = digests
+        .iter()
+        .flat_map(|d| d.log_files.iter())
+        .filter_map(|f| f.rfind('/').map(|i| format!("{}{}", at.prefix, &f[..=i])))
+        .collect();
+    let read: std::collections::HashSet<String> = stream::iter(named)
+        .map(|f| async move { bucket.list(&f).await })
+        .buffer_unordered(LISTING_CONCURRENCY)
+        .try_collect::<Vec<Vec<(String, u64)>>>()
+        .await?
+        .into_iter()
+        .flatten()
+        .map(|(k, _)| vpcwarden_trail::from_awslogs(&k).to_string())
+        .collect();
+    for (account, region, day) in vpcwarden_trail::quiet_days(&digests, &read) {
+        if day >= at.first && day <= at.last {
+            coverage.add_quiet(&account, &region, day);
+        }
+    }
+    Ok(())
 }

@@ -18,11 +18,15 @@
 //!   not the number of files.
 #![deny(missing_docs)]
 
+mod digest;
 mod local;
 mod locate;
 mod source;
 mod walk;
 
+pub use digest::{
+    digest_location, from_awslogs, is_digest_key, parse_digest, quiet_days, Digest, DIGEST_FOLDER,
+};
 pub use local::{scan, scan_days, DayScans, Progress, Scan, ScanOptions, DEFAULT_MAX_FILE_BYTES};
 pub use locate::records_naming_events;
 pub use source::{keep_key, Dir, Item, Source};

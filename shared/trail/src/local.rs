@@ -76,6 +76,12 @@ pub struct Scan {
     /// Account, region and day of files that could not be read: those days
     /// are taken out of the coverage (their events may be missing).
     pub damaged: Vec<(String, String, chrono::NaiveDate)>,
+    /// Digest files read (log file validation): what shows quiet days covered.
+    pub digest_files: usize,
+    /// The digests read.
+    pub digests: Vec<crate::digest::Digest>,
+    /// Log files read whole, keyed from `AWSLogs/` on (what digests name).
+    pub read_logs: std::collections::HashSet<String>,
 }
 
 #[derive(Deserialize)]
@@ -99,6 +105,28 @@ impl Scan {
         self.coverage.merge(mine.coverage);
         self.damaged.extend(mine.damaged);
         self.unplaced_files += mine.unplaced_files;
+        self.digest_files += mine.digest_files;
+        self.digests.extend(mine.digests);
+        self.read_logs.extend(mine.read_logs);
+    }
+
+    /// Days without log files that the digests show quiet (not damaged).
+    fn add_quiet(
+        &mut self,
+        quiet: &[(String, String, NaiveDate)],
+        keep: &dyn Fn(NaiveDate) -> bool,
+    ) {
+        for (account, region, day) in quiet {
+            let damaged = self
+                .damaged
+                .iter()
+                .any(|(a, r, d)| a == account && r == region && d == day);
+            // A day with log files rests on them; quiet is only for the days without.
+            let has_files = self.coverage.missing(account, region, &[*day]).is_empty();
+            if keep(*day) && !damaged && !has_files {
+                self.coverage.add_quiet(account, region, *day);
+            }
+        }
     }
 
     /// Damaged days out of the coverage; one order whatever the thread
@@ -134,6 +162,8 @@ pub fn scan(
     for (_, part) in scan_files(source, &files, opts, progress) {
         out.absorb(part);
     }
+    let quiet = crate::digest::quiet_days(&out.digests, &out.read_logs);
+    out.add_quiet(&quiet, &|_| true);
     Ok(out.finish())
 }
 
@@ -159,9 +189,16 @@ pub fn scan_days(
     max_file_bytes: u64,
     progress: &dyn Progress,
 ) -> std::io::Result<DayScans> {
-    let listed = source.list(&|d| days.contains(&d))?;
+    // A day's last hour is in the digest that ends after midnight, in the
+    // next day's folder: list one day more, and keep its digests only.
+    let listed =
+        source.list(&|d| days.contains(&d) || d.pred_opt().is_some_and(|p| days.contains(&p)))?;
+    let (digests, listed): (Vec<Item>, Vec<Item>) = listed
+        .into_iter()
+        .partition(|i| crate::digest::is_digest_key(&i.key));
     let (files, unplaced): (Vec<Item>, Vec<Item>) = listed
         .into_iter()
+        .filter(|i| day_of_key(&i.key).is_none_or(|d| days.contains(&d)))
         .partition(|i| location_of_key(&i.key).is_some());
     let opts = ScanOptions {
         from: DateTime::<Utc>::MIN_UTC,
@@ -173,10 +210,22 @@ pub fn scan_days(
         days: days.iter().map(|d| (*d, Scan::default())).collect(),
         unplaced: unplaced.into_iter().map(|i| i.key).collect(),
     };
-    for (day, part) in scan_files(source, &files, &opts, progress) {
-        if let Some(day) = day {
+    let mut all = files;
+    all.extend(digests);
+    let mut digests_read = Vec::new();
+    let mut read_logs = std::collections::HashSet::new();
+    for (day, mut part) in scan_files(source, &all, &opts, progress) {
+        digests_read.append(&mut part.digests);
+        read_logs.extend(part.read_logs.iter().cloned());
+        if let Some(day) = day.filter(|d| days.contains(d)) {
             out.days.entry(day).or_default().absorb(part);
         }
+    }
+    let quiet = crate::digest::quiet_days(&digests_read, &read_logs);
+    for (day, scan) in out.days.iter_mut() {
+        let mine: Vec<(String, String, NaiveDate)> =
+            quiet.iter().filter(|(_, _, d)| d == day).cloned().collect();
+        scan.add_quiet(&mine, &|_| true);
     }
     out.days = out.days.into_iter().map(|(d, s)| (d, s.finish())).collect();
     Ok(out)
@@ -229,6 +278,30 @@ fn worker(
         let i = next.fetch_add(1, Ordering::Relaxed);
         let Some(item) = files.get(i) else { break };
         let out = parts.entry(day_of_key(&item.key)).or_default();
+        if crate::digest::is_digest_key(&item.key) {
+            // A digest is evidence of delivery, not events: its failure spoils no day by itself
+            // (without it, the days it would show quiet stay gaps).
+            let got = read_file(
+                source,
+                item,
+                &mut raw,
+                &mut text,
+                &mut inflater,
+                opts.max_file_bytes,
+            )
+            .map_err(|e| e.to_string())
+            .and_then(|stored| crate::digest::parse_digest(&text, &item.key).map(|d| (stored, d)));
+            match got {
+                Ok((stored, d)) => {
+                    out.digest_files += 1;
+                    out.input_bytes += stored;
+                    out.digests.push(d);
+                    progress.file_done(stored);
+                }
+                Err(e) => out.unreadable.push(format!("{}: {e}", item.key)),
+            }
+            continue;
+        }
         match read_file(
             source,
             item,
@@ -248,7 +321,11 @@ fn worker(
                         damaged(out, &item.key);
                     }
                     Ok(()) => match location_of_key(&item.key) {
-                        Some((account, region, day)) => out.coverage.add(account, region, day),
+                        Some((account, region, day)) => {
+                            out.coverage.add(account, region, day);
+                            out.read_logs
+                                .insert(crate::digest::from_awslogs(&item.key).to_string());
+                        }
                         None => out.unplaced_files += 1,
                     },
                 }

@@ -29,7 +29,10 @@ pub fn location_of_key(key: &str) -> Option<(&str, &str, NaiveDate)> {
 }
 
 fn day_of_parts(parts: &[&str]) -> Option<NaiveDate> {
-    let at = parts.iter().rposition(|p| *p == "CloudTrail")?;
+    // Log files and digest files (`CloudTrail-Digest/`) have the same day folders.
+    let at = parts
+        .iter()
+        .rposition(|p| *p == "CloudTrail" || *p == crate::digest::DIGEST_FOLDER)?;
     let (y, m, d) = (parts.get(at + 2)?, parts.get(at + 3)?, parts.get(at + 4)?);
     NaiveDate::from_ymd_opt(y.parse().ok()?, m.parse().ok()?, d.parse().ok()?)
 }
