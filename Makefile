@@ -36,7 +36,7 @@ export CARGO_TARGET_DIR ?= $(HOME)/.cache/vpcwarden/target
 export AWS_REGION ?= us-east-1
 export PATH := $(VENV)/bin:$(RUST_TOOLS)/bin:$(PATH)
 
-.PHONY: all tools lint-tools deploy-tools deploy deploy-check deploy-member build test unit demo bench bench-eip bench-store fmt lint infra-lint package fuzz fuzz-build clean-tools
+.PHONY: all tools lint-tools deploy-tools deploy deploy-check deploy-member build test unit demo bench bench-eip bench-store fmt lint infra-lint params package fuzz fuzz-build clean-tools
 
 all: build
 
@@ -80,6 +80,10 @@ infra-lint: lint-tools
 	$(LINT_VENV)/bin/python infra/check_iam.py infra/member.yaml
 	mkdir -p .run && cargo run --quiet -p vpcwarden -- athena template >.run/athena-template.json
 	$(LINT_VENV)/bin/python infra/check_ddl.py infra/template.yaml .run/athena-template.json
+
+## docs/parameters.md from the templates (make test checks it is current).
+params: lint-tools
+	$(LINT_VENV)/bin/python infra/parameters_table.py docs/parameters.md
 
 ## Unit and property tests only (no stand-ins needed).
 unit:

@@ -25,7 +25,7 @@ use clap::{Parser, Subcommand};
 #[derive(Parser)]
 #[command(
     name = "vpcwarden",
-    version,
+    version = concat!(env!("CARGO_PKG_VERSION"), " (", env!("VPCWARDEN_COMMIT"), ")"),
     about = "MWAA customer-managed VPC endpoints, IAM policy tools, and idle Elastic IP analysis",
     after_help = exit_help!()
 )]
@@ -68,6 +68,11 @@ enum Command {
     },
     /// Write a realistic CloudTrail tree with its ground truth (tests, demo, benchmarks).
     GenCloudtrail(gen::Gen),
+    /// Print a shell completion script, e.g. `vpcwarden completions bash > /etc/bash_completion.d/vpcwarden`.
+    Completions {
+        /// bash, zsh, fish, powershell or elvish.
+        shell: clap_complete::Shell,
+    },
 }
 
 fn main() -> ExitCode {
@@ -79,6 +84,13 @@ fn main() -> ExitCode {
         Command::Ipv4 { cmd } => ipv4::run(cmd),
         Command::Athena { cmd } => athena::run(cmd),
         Command::GenCloudtrail(g) => gen::run(g),
+        Command::Completions { shell } => {
+            let mut cmd = <Cli as clap::CommandFactory>::command();
+            let mut out = Vec::new();
+            clap_complete::generate(shell, &mut cmd, "vpcwarden", &mut out);
+            exit::out(&String::from_utf8_lossy(&out));
+            Ok(ExitCode::SUCCESS)
+        }
     };
     match result {
         Ok(code) => code,

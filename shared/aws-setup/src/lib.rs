@@ -59,11 +59,14 @@ pub fn init_tracing(format: LogFormat) {
             .with_current_span(true)
             .with_span_list(false)
             .try_init(),
-        // Colour only for a person at a terminal: escape codes in a file or a
-        // CI log are noise.
+        // Colour only for a person at a terminal who has not asked for none
+        // (https://no-color.org): escape codes in a file or a CI log are noise.
         LogFormat::Text => builder
             .compact()
-            .with_ansi(std::io::stderr().is_terminal())
+            .with_ansi(
+                std::io::stderr().is_terminal()
+                    && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+            )
             .try_init(),
     };
 }

@@ -233,6 +233,68 @@ impl Engine {
         }
     }
 
+    /// The Athena engine widened to every account and region in `scopes`
+    /// (the snapshot's): the table's partition projection and the coverage
+    /// listing then cover what the snapshot read, whatever `Accounts` and
+    /// `Regions` were deployed with — an organization deploy with the default
+    /// `Regions` would otherwise report every address outside them as a gap.
+    /// `None` when nothing is missing (or for the local engine, which reads
+    /// whatever the trail holds). The union is sorted, so the event store's
+    /// source stays the same from run to run while the snapshot's scopes do.
+    pub fn covering<'a>(
+        &self,
+        scopes: impl IntoIterator<Item = (&'a str, &'a str)>,
+    ) -> Result<Option<Engine>, JobError> {
+        let Engine::Athena {
+            port,
+            table,
+            options,
+            trail,
+        } = self
+        else {
+            return Ok(None);
+        };
+        let mut accounts: BTreeSet<String> = table.accounts.iter().cloned().collect();
+        let mut regions: BTreeSet<String> = table.regions.iter().cloned().collect();
+        let (before_a, before_r) = (accounts.len(), regions.len());
+        for (a, r) in scopes {
+            accounts.insert(a.to_string());
+            regions.insert(r.to_string());
+        }
+        if accounts.len() == before_a && regions.len() == before_r {
+            return Ok(None);
+        }
+        let widened = TrailTable {
+            accounts: accounts.into_iter().collect(),
+            regions: regions.into_iter().collect(),
+            ..(**table).clone()
+        };
+        // Values from the snapshot go into DDL: checked like the settings.
+        widened.validate()?;
+        Ok(Some(Engine::Athena {
+            port: Arc::clone(port),
+            table: Box::new(widened),
+            options: options.clone(),
+            trail: trail.clone(),
+        }))
+    }
+
+    /// Athena: which of the table's accounts, regions and days `first..=last`
+    /// the trail's bucket holds (what the report's coverage rests on). `None`
+    /// for the local engine, whose coverage comes from the files it reads.
+    pub async fn trail_coverage(
+        &self,
+        first: NaiveDate,
+        last: NaiveDate,
+    ) -> Result<Option<Coverage>, JobError> {
+        match self {
+            Engine::Athena { table, trail, .. } => {
+                Ok(Some(trail_days(trail, table, first, last).await?))
+            }
+            Engine::Local { .. } => Ok(None),
+        }
+    }
+
     /// Before [`Engine::extract_days`]: Athena's tables exist and follow the settings.
     pub async fn prepare(&self) -> Result<(), JobError> {
         match self {

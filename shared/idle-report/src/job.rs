@@ -361,7 +361,14 @@ pub async fn run(
         Vec::new()
     };
     carry_unread(&mut latest, &earlier, &snapshot_failures);
-    let mut analysis = analyse_window(deps.engine, deps.store, &latest, &earlier, cfg, now).await?;
+    // The Athena table covers what the snapshot read (accounts and regions).
+    let widened = deps.engine.covering(
+        latest
+            .iter()
+            .map(|a| (a.account.as_str(), a.region.as_str())),
+    )?;
+    let engine = widened.as_ref().unwrap_or(deps.engine);
+    let mut analysis = analyse_window(engine, deps.store, &latest, &earlier, cfg, now).await?;
     mark_unread(&mut analysis.rows, &snapshot_failures);
     let rows = &analysis.rows;
     let coverage = &analysis.coverage;
