@@ -105,7 +105,7 @@ pub enum ProvisionError {
     },
     /// A record written by an earlier release (name only) could belong to
     /// environments of several accounts.
-    #[error("a record written by an earlier release ({record}) names environment {name} without its account, and accounts {} each have an environment {name} here: it could be any one's, so nothing was changed; delete or retag it by hand (see README, \"Upgrading\")", accounts.join(" and "))]
+    #[error("a record written by an earlier release ({record}) names environment {name} without its account, and accounts {} each have an environment {name} here: it could be any one's, so nothing was changed; delete or retag it by hand (see docs/endpoints.md, \"Upgrading\")", accounts.join(" and "))]
     AmbiguousRecord {
         /// The environment name.
         name: String,
