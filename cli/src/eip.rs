@@ -136,12 +136,13 @@ pub enum Cmd {
               value_parser = clap::value_parser!(u64).range(1..=64))]
         account_concurrency: u64,
     },
-    /// Run the scheduled report once, configured by VPCWARDEN_* variables (what eip-report does).
+    /// Run the scheduled report once, as eip-report does: each setting a flag or its VPCWARDEN_* variable.
     #[command(after_help = concat!(
-        "Example:\n  VPCWARDEN_BUCKET=my-data-bucket VPCWARDEN_ENGINE=local VPCWARDEN_CLOUDTRAIL_URI=s3://my-trail/ vpcwarden eip run\n\n",
+        "Example:\n  VPCWARDEN_BUCKET=my-data-bucket VPCWARDEN_ENGINE=local VPCWARDEN_CLOUDTRAIL_URI=s3://my-trail/ vpcwarden eip run\n",
+        "  vpcwarden eip run --bucket my-data-bucket --engine local --cloudtrail-uri s3://my-trail/ --release dry-run\n\n",
         exit_help!()
     ))]
-    Run,
+    Run(Box<crate::run_settings::RunArgs>),
     /// Ask AWS for a released address back, from its release record (the
     /// evidence eip-report wrote before releasing it), and re-apply its tags.
     /// AWS gives it back only if no other account has been given it since and
@@ -285,7 +286,7 @@ pub fn run(cmd: Cmd) -> Result<ExitCode> {
                 (None, None) => unreachable!("clap requires --bucket or --output"),
             };
         }
-        Cmd::Run => return scheduled_report(),
+        Cmd::Run(args) => return scheduled_report(args),
         Cmd::Restore { record, role_arn } => {
             return multi_thread()?.block_on(crate::restore::run(record, role_arn))
         }
@@ -571,8 +572,15 @@ fn snapshot(
     })
 }
 
-fn scheduled_report() -> Result<ExitCode> {
-    let env = vpcwarden_idle_report::from_env(&|k| std::env::var(k).ok())?;
+fn scheduled_report(args: Box<crate::run_settings::RunArgs>) -> Result<ExitCode> {
+    // Flags and variables as clap resolved them; checked by the job's own parser.
+    let given = args.vars();
+    let env = vpcwarden_idle_report::from_env(&|k| {
+        given
+            .iter()
+            .find(|(name, _)| *name == k)
+            .and_then(|(_, v)| v.clone())
+    })?;
     multi_thread()?.block_on(async {
         let config = vpcwarden_aws_setup::load().await;
         let bucket =

@@ -17,6 +17,7 @@ mod gen;
 mod ipv4;
 mod policy;
 mod restore;
+mod run_settings;
 
 use std::process::ExitCode;
 

@@ -64,4 +64,18 @@ fn help_lists_the_settings_read_from_the_environment() {
     }
     let (_, out, _) = run(&["eip", "report", "--help"]);
     assert!(out.contains("[env: VPCWARDEN_MAX_FILE_MIB"), "{out}");
+    // The scheduled job's ~30 settings, each a flag and its variable (the list is
+    // checked against what the job reads in cli/src/run_settings.rs).
+    let (_, out, _) = run(&["eip", "run", "--help"]);
+    assert!(out.matches("[env: VPCWARDEN_").count() >= 29, "{out}");
+    for var in [
+        "VPCWARDEN_BUCKET",
+        "VPCWARDEN_RELEASE_GRACE_DAYS",
+        "VPCWARDEN_CLOUDTRAIL_URI",
+    ] {
+        assert!(
+            out.contains(&format!("[env: {var}]")),
+            "eip run --help lacks {var}"
+        );
+    }
 }

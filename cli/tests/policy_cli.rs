@@ -180,6 +180,7 @@ fn every_subcommand_help_has_an_example_and_the_exit_codes() {
         &["eip", "report"],
         &["eip", "snapshot"],
         &["eip", "run"],
+        &["eip", "restore"],
         &["athena", "template"],
         &["athena", "ddl"],
         &["athena", "sql"],
