@@ -11,6 +11,31 @@ use vpcwarden_policy::{
     diff, validate, AllowSpec, FindingType, Policy, PolicyKind, ValidateOptions,
 };
 
+/// Text for people, or JSON for scripts.
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TextOrJson {
+    Text,
+    Json,
+}
+
+/// `--format text|json`, the one output flag name of every command (`--json`,
+/// the earlier spelling, still works as its short form).
+#[derive(clap::Args, Clone, Copy)]
+pub struct Output {
+    /// Output format.
+    #[arg(long, value_enum, default_value = "text")]
+    format: TextOrJson,
+    /// Same as --format json.
+    #[arg(long, hide = true)]
+    json: bool,
+}
+
+impl Output {
+    fn json(self) -> bool {
+        self.json || self.format == TextOrJson::Json
+    }
+}
+
 #[derive(Clone, Copy, ValueEnum)]
 pub enum Kind {
     VpcEndpoint,
@@ -22,7 +47,7 @@ pub enum Kind {
 pub enum Cmd {
     /// Report findings like IAM Access Analyzer; exit 1 if any is an ERROR.
     #[command(after_help = concat!(
-        "Examples:\n  vpcwarden policy validate sqs-endpoint-policy.json\n  vpcwarden policy validate bucket-policy.json --kind resource --json\n\n",
+        "Examples:\n  vpcwarden policy validate sqs-endpoint-policy.json\n  vpcwarden policy validate bucket-policy.json --kind resource --format json\n\n",
         exit_help!()
     ))]
     Validate {
@@ -32,8 +57,8 @@ pub enum Cmd {
         /// Size limit in characters.
         #[arg(long, default_value_t = vpcwarden_policy::validate::VPC_ENDPOINT_POLICY_MAX_CHARS)]
         max_chars: usize,
-        #[arg(long)]
-        json: bool,
+        #[command(flatten)]
+        output: Output,
     },
     /// Allow ARN (no-op if already covered); prints the edit, the diff and the new policy.
     ///
@@ -63,19 +88,19 @@ pub enum Cmd {
         /// statement of its own (Sid <sid><account>), as the provisioner does.
         #[arg(long)]
         account: Option<String>,
-        #[arg(long)]
-        json: bool,
+        #[command(flatten)]
+        output: Output,
     },
     /// Differences from A to B; exit 1 if they grant differently (canonical forms differ).
     #[command(after_help = concat!(
-        "Example:\n  vpcwarden policy diff before.json after.json --json\n\n",
+        "Example:\n  vpcwarden policy diff before.json after.json --format json\n\n",
         exit_help!()
     ))]
     Diff {
         a: PathBuf,
         b: PathBuf,
-        #[arg(long)]
-        json: bool,
+        #[command(flatten)]
+        output: Output,
     },
 }
 
@@ -93,8 +118,9 @@ pub fn run(cmd: Cmd) -> Result<ExitCode> {
             file,
             kind,
             max_chars,
-            json,
+            output,
         } => {
+            let json = output.json();
             let kind = match kind {
                 Kind::VpcEndpoint => PolicyKind::VpcEndpoint,
                 Kind::Resource => PolicyKind::Resource,
@@ -133,8 +159,9 @@ pub fn run(cmd: Cmd) -> Result<ExitCode> {
             sid,
             condition,
             account,
-            json,
+            output,
         } => {
+            let json = output.json();
             if let Some(a) = &account {
                 if a.len() != 12 || !a.bytes().all(|b| b.is_ascii_digit()) {
                     return Err(crate::exit::bad_input(format!(
@@ -171,7 +198,8 @@ pub fn run(cmd: Cmd) -> Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        Cmd::Diff { a, b, json } => {
+        Cmd::Diff { a, b, output } => {
+            let json = output.json();
             let (pa, pb) = (parse(&a)?, parse(&b)?);
             let changes = diff(&pa, &pb);
             let equivalent = pa.canonical() == pb.canonical();

@@ -32,7 +32,13 @@ fn validate_exits_non_zero_on_errors_and_reports_json() {
         "bad.json",
         r#"{"Version":"2012-10-17","Statement":[{"Effect":"Permit","Action":"sqs:*","Resource":"q"}]}"#,
     );
-    let (code, out, _) = run(&["policy", "validate", bad.to_str().unwrap(), "--json"]);
+    let (code, out, _) = run(&[
+        "policy",
+        "validate",
+        bad.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
     assert_eq!(code, 1);
     let findings: Value = serde_json::from_str(&out).unwrap();
     let codes: Vec<&str> = findings
