@@ -498,17 +498,9 @@ fn snapshot_to_file(
                 (inv.addresses, failures)
             }
             Some(spec) => {
-                let listed = vpcwarden_inventory::resolve_accounts(&config, &spec.accounts).await?;
-                let got = vpcwarden_inventory::take_accounts(
-                    &config,
-                    &account,
-                    &listed.active,
-                    &spec.role_name,
-                    only,
-                    spec.concurrency,
-                    now,
-                )
-                .await;
+                // As eip-snapshot reads them: suspended accounts are "not read", never absent.
+                let got = vpcwarden_idle_report::read_accounts(&config, &account, spec, only, now)
+                    .await?;
                 let failures = got.coverage.failures.iter().map(|f| f.scope()).collect();
                 (got.addresses, failures)
             }

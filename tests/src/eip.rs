@@ -449,3 +449,51 @@ pub fn quiet_trail(root: &Path, t: &QuietTrail<'_>) -> Vec<String> {
     }
     written
 }
+
+/// A running instance in moto (its first preloaded AMI).
+pub async fn instance(ec2: &aws_sdk_ec2::Client) -> String {
+    let image = ec2.describe_images().send().await.unwrap().images()[0]
+        .image_id()
+        .unwrap()
+        .to_string();
+    let out = ec2
+        .run_instances()
+        .image_id(image)
+        .min_count(1)
+        .max_count(1)
+        .send()
+        .await
+        .unwrap();
+    out.instances()[0].instance_id().unwrap().to_string()
+}
+
+/// A trail tree at `root` that delivered every day `first..=last` for each
+/// account and region and recorded no lifecycle event (one file of empty
+/// `Records` a day, hand-written in CloudTrail's delivery layout), and the
+/// local engine over it: every free address is idle since before the window.
+pub fn quiet_days_engine(
+    root: &Path,
+    accounts: &[&str],
+    regions: &[&str],
+    first: chrono::NaiveDate,
+    last: chrono::NaiveDate,
+) -> vpcwarden_idle_report::Engine {
+    for account in accounts {
+        for region in regions {
+            for day in first.iter_days().take_while(|d| *d <= last) {
+                let dir = root.join(format!(
+                    "AWSLogs/{account}/CloudTrail/{region}/{}",
+                    day.format("%Y/%m/%d")
+                ));
+                std::fs::create_dir_all(&dir).unwrap();
+                std::fs::write(dir.join("f.json"), r#"{"Records":[]}"#).unwrap();
+            }
+        }
+    }
+    vpcwarden_idle_report::Engine::Local {
+        source: std::sync::Arc::new(vpcwarden_trail::Dir(root.to_path_buf())),
+        threads: 2,
+        max_file_bytes: vpcwarden_trail::DEFAULT_MAX_FILE_BYTES,
+        progress: None,
+    }
+}

@@ -7,15 +7,13 @@
 //! account's addresses as the earlier snapshot saw them, unknown, never
 //! flagged, and says why — while the readable account's idle ones are flagged.
 
-use std::sync::Arc;
-
 use chrono::{DateTime, Duration, Utc};
 use serde_json::{json, Value};
-use vpcwarden_e2e::eip::{allocate_named, data_bucket, scratch};
+use vpcwarden_e2e::eip::{allocate_named, data_bucket, quiet_days_engine, scratch};
 use vpcwarden_e2e::http::post;
 use vpcwarden_e2e::{config_at, standin};
 use vpcwarden_idle_report::{
-    run, snapshot_accounts, AccountsSpec, Deps, Engine, JobConfig, SnapshotOutcome,
+    run, snapshot_accounts, AccountsSpec, Deps, JobConfig, SnapshotOutcome,
 };
 use vpcwarden_inventory::AccountList;
 use vpcwarden_store::Bucket;
@@ -161,25 +159,13 @@ async fn an_account_whose_role_cannot_be_assumed_is_reported_and_never_flagged()
     // is idle since before the window and flagged — except B's.
     let now = t2 + Duration::hours(1);
     let trail = scratch("accounts-trail");
-    let first_day = (now - Duration::days(92)).date_naive();
-    for account in [HUB, A, B] {
-        for region in REGIONS {
-            for day in first_day.iter_days().take_while(|d| *d <= now.date_naive()) {
-                let dir = trail.join(format!(
-                    "AWSLogs/{account}/CloudTrail/{region}/{}",
-                    day.format("%Y/%m/%d")
-                ));
-                std::fs::create_dir_all(&dir).unwrap();
-                std::fs::write(dir.join("f.json"), r#"{"Records":[]}"#).unwrap();
-            }
-        }
-    }
-    let engine = Engine::Local {
-        source: Arc::new(vpcwarden_trail::Dir(trail.clone())),
-        threads: 2,
-        max_file_bytes: vpcwarden_trail::DEFAULT_MAX_FILE_BYTES,
-        progress: None,
-    };
+    let engine = quiet_days_engine(
+        &trail,
+        &[HUB, A, B],
+        &REGIONS,
+        (now - Duration::days(92)).date_naive(),
+        now.date_naive(),
+    );
     let deps = Deps {
         bucket: &data,
         engine: &engine,

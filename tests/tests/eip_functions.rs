@@ -8,7 +8,7 @@ use chrono::{Duration, Utc};
 use serde_json::{json, Value};
 use vpcwarden_cloudtrail_gen::{read_truth, Options};
 use vpcwarden_e2e::eip::{
-    allocate_named, bucket, generated, mismatches, scratch, upload_dir, whole_seconds,
+    allocate_named, bucket, generated, instance, mismatches, scratch, upload_dir, whole_seconds,
 };
 use vpcwarden_e2e::http::invoke;
 use vpcwarden_e2e::{config_at, moto_s3, standin};
@@ -20,22 +20,6 @@ const TRAIL: &str = "vpcwarden-standin-trail";
 
 async fn ec2(region: &str) -> aws_sdk_ec2::Client {
     aws_sdk_ec2::Client::new(&config_at(&standin("VPCWARDEN_MOTO_URL"), region).await)
-}
-
-async fn instance(ec2: &aws_sdk_ec2::Client) -> String {
-    let image = ec2.describe_images().send().await.unwrap().images()[0]
-        .image_id()
-        .unwrap()
-        .to_string();
-    let out = ec2
-        .run_instances()
-        .image_id(image)
-        .min_count(1)
-        .max_count(1)
-        .send()
-        .await
-        .unwrap();
-    out.instances()[0].instance_id().unwrap().to_string()
 }
 
 fn lines(bytes: &[u8]) -> Vec<Value> {

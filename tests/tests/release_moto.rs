@@ -12,7 +12,9 @@ use aws_sdk_route53::types::{
 };
 use chrono::{DateTime, Duration, Utc};
 use serde_json::json;
-use vpcwarden_e2e::eip::{allocate_named, bucket, bucket_name, data_bucket};
+use vpcwarden_e2e::eip::{
+    allocate_named, bucket, bucket_name, data_bucket, instance, quiet_days_engine,
+};
 use vpcwarden_e2e::http::post;
 use vpcwarden_e2e::{config_at, standin};
 use vpcwarden_eip::{analyse, required_days, AddressReport, Coverage, CoverageReport, Settings};
@@ -129,22 +131,6 @@ async fn evidence(data: &Bucket) -> Vec<Evidence> {
         out.push(serde_json::from_slice(&data.get(&k).await.unwrap()).unwrap());
     }
     out
-}
-
-async fn instance(ec2: &aws_sdk_ec2::Client) -> String {
-    let image = ec2.describe_images().send().await.unwrap().images()[0]
-        .image_id()
-        .unwrap()
-        .to_string();
-    let out = ec2
-        .run_instances()
-        .image_id(image)
-        .min_count(1)
-        .max_count(1)
-        .send()
-        .await
-        .unwrap();
-    out.instances()[0].instance_id().unwrap().to_string()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -693,8 +679,7 @@ async fn when_the_evidence_cannot_be_written_nothing_is_released() {
 /// snapshot older than twice its schedule stops every release.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_report_job_marks_and_announces_and_never_releases_on_an_old_snapshot() {
-    use std::sync::Arc;
-    use vpcwarden_idle_report::{run, snapshot, Deps, Engine, JobConfig};
+    use vpcwarden_idle_report::{run, snapshot, Deps, JobConfig};
 
     let region = "eu-west-2";
     let conf = config_at(&moto(), region).await;
@@ -717,25 +702,13 @@ async fn the_report_job_marks_and_announces_and_never_releases_on_an_old_snapsho
     .unwrap();
     let trail = vpcwarden_e2e::eip::scratch("release-job-trail");
     // Delivered through the second run's day too: its only reason to wait is the snapshot's age.
-    let last = (t + Duration::days(8)).date_naive();
-    for day in (t - Duration::days(92))
-        .date_naive()
-        .iter_days()
-        .take_while(|d| *d <= last)
-    {
-        let dir = trail.join(format!(
-            "AWSLogs/{HUB}/CloudTrail/{region}/{}",
-            day.format("%Y/%m/%d")
-        ));
-        std::fs::create_dir_all(&dir).unwrap();
-        std::fs::write(dir.join("f.json"), r#"{"Records":[]}"#).unwrap();
-    }
-    let engine = Engine::Local {
-        source: Arc::new(vpcwarden_trail::Dir(trail.clone())),
-        threads: 2,
-        max_file_bytes: vpcwarden_trail::DEFAULT_MAX_FILE_BYTES,
-        progress: None,
-    };
+    let engine = quiet_days_engine(
+        &trail,
+        &[HUB],
+        &[region],
+        (t - Duration::days(92)).date_naive(),
+        (t + Duration::days(8)).date_naive(),
+    );
     let sns = aws_sdk_sns::Client::new(&conf);
     let topic = sns
         .create_topic()

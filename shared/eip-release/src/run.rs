@@ -669,28 +669,17 @@ async fn run_checks(
     }
     let route53 = match &memo.dns[&r.account] {
         Err(e) => unchecked(Check::Route53, e),
-        Ok(records) => {
-            let hits = dns_naming(records, ip);
-            CheckResult {
-                check: Check::Route53,
-                passed: hits.is_empty(),
-                detail: (!hits.is_empty()).then(|| {
-                    let names: Vec<String> = hits
-                        .iter()
-                        .map(|h| {
-                            format!(
-                                "{} {} in {} zone {}",
-                                h.name,
-                                h.kind,
-                                if h.private { "private" } else { "public" },
-                                h.zone
-                            )
-                        })
-                        .collect();
-                    format!("Route 53 still points at it: {}", names.join(", "))
-                }),
-            }
-        }
+        Ok(records) => found(
+            Check::Route53,
+            "Route 53 still points at it",
+            dns_naming(records, ip)
+                .iter()
+                .map(|h| {
+                    let zone = if h.private { "private" } else { "public" };
+                    format!("{} {} in {zone} zone {}", h.name, h.kind, h.zone)
+                })
+                .collect(),
+        ),
     };
     let k = (r.account.clone(), r.region.clone());
     if !memo.rules.contains_key(&k) {
@@ -702,29 +691,28 @@ async fn run_checks(
     }
     let groups = match &memo.rules[&k] {
         Err(e) => unchecked(Check::SecurityGroups, e),
-        Ok(rules) => {
-            let hits = rules_naming(rules, ip);
-            CheckResult {
-                check: Check::SecurityGroups,
-                passed: hits.is_empty(),
-                detail: (!hits.is_empty()).then(|| {
-                    let names: Vec<String> = hits
-                        .iter()
-                        .map(|h| {
-                            format!(
-                                "{} {} ({})",
-                                h.group_id,
-                                h.rule_id,
-                                if h.egress { "outbound" } else { "inbound" }
-                            )
-                        })
-                        .collect();
-                    format!("security group rules name {ip}/32: {}", names.join(", "))
-                }),
-            }
-        }
+        Ok(rules) => found(
+            Check::SecurityGroups,
+            &format!("security group rules name {ip}/32"),
+            rules_naming(rules, ip)
+                .iter()
+                .map(|h| {
+                    let way = if h.egress { "outbound" } else { "inbound" };
+                    format!("{} {} ({way})", h.group_id, h.rule_id)
+                })
+                .collect(),
+        ),
     };
     vec![reverse, route53, groups]
+}
+
+/// A check's result from what it found (nothing found: passed).
+fn found(check: Check, what: &str, hits: Vec<String>) -> CheckResult {
+    CheckResult {
+        check,
+        passed: hits.is_empty(),
+        detail: (!hits.is_empty()).then(|| format!("{what}: {}", hits.join(", "))),
+    }
 }
 
 /// A check that could not be made does not pass: not knowing is not "nothing there".

@@ -25,7 +25,9 @@ pub use job::{
     analyse_window, json_document, report_now, run, Analysis, Deps, JobConfig, JobError, Outcome,
 };
 pub use metrics::emf;
-pub use snapshot::{coverage_key, snapshot, snapshot_accounts, AccountsSpec, SnapshotOutcome};
+pub use snapshot::{
+    coverage_key, read_accounts, snapshot, snapshot_accounts, AccountsSpec, SnapshotOutcome,
+};
 pub use stored::{build_store, events_through_store, StoreFigures};
 pub use unread::{carry_unread, mark_unread};
 pub use vpcwarden_eip_release::{Action, ReleaseMode, ReleaseOutcome, ReleaseResult};

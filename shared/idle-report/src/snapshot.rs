@@ -181,6 +181,19 @@ pub async fn snapshot_accounts(
     only_regions: Option<&[String]>,
     now: DateTime<Utc>,
 ) -> Result<SnapshotOutcome, JobError> {
+    let got = read_accounts(hub, hub_account, spec, only_regions, now).await?;
+    write(bucket, got, true, now).await
+}
+
+/// Every account `spec` names read (the hub's own with `hub`'s credentials,
+/// the others through their role); what the bucket and the CLI's file get.
+pub async fn read_accounts(
+    hub: &aws_config::SdkConfig,
+    hub_account: &str,
+    spec: &AccountsSpec,
+    only_regions: Option<&[String]>,
+    now: DateTime<Utc>,
+) -> Result<vpcwarden_inventory::AccountsSnapshot, JobError> {
     let accounts = vpcwarden_inventory::resolve_accounts(hub, &spec.accounts).await?;
     let mut got = take_accounts(
         hub,
@@ -199,5 +212,5 @@ pub async fn snapshot_accounts(
         .extend(accounts.inactive.iter().map(|f| f.account.clone()));
     got.coverage.failures.extend(accounts.inactive);
     got.finish();
-    write(bucket, got, true, now).await
+    Ok(got)
 }
