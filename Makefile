@@ -18,7 +18,11 @@ ZIG_VERSION := 0.17.0
 DUCKDB_VERSION := 2.0.0
 # Checks the JSON report against docs/report.schema.json in the tests.
 JSONSCHEMA_VERSION := 4.26.0
-TOOLS_STAMP := $(VENV)/.tools-$(MOTO_VERSION)-$(CARGO_LAMBDA_VERSION)-$(BOTO3_VERSION)-$(ZIG_VERSION)-$(DUCKDB_VERSION)-$(JSONSCHEMA_VERSION)
+# Drives Debian's Chromium (never its own browser download) in tests/browser.
+PLAYWRIGHT_VERSION := 1.65.2
+CHROMIUM ?= /usr/bin/chromium
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+TOOLS_STAMP := $(VENV)/.tools-$(MOTO_VERSION)-$(CARGO_LAMBDA_VERSION)-$(BOTO3_VERSION)-$(ZIG_VERSION)-$(DUCKDB_VERSION)-$(JSONSCHEMA_VERSION)-$(PLAYWRIGHT_VERSION)
 LINT_STAMP := $(LINT_VENV)/.tools-$(CFN_LINT_VERSION)-$(CHECKOV_VERSION)
 # The SAM CLI pins its own boto3 and cfn-lint: a venv of its own.
 DEPLOY_VENV := $(CURDIR)/.venv-deploy
@@ -36,7 +40,7 @@ export CARGO_TARGET_DIR ?= $(HOME)/.cache/vpcwarden/target
 export AWS_REGION ?= us-east-1
 export PATH := $(VENV)/bin:$(RUST_TOOLS)/bin:$(PATH)
 
-.PHONY: all tools lint-tools deploy-tools deploy deploy-check deploy-member build test unit demo bench bench-eip bench-store fmt lint infra-lint params package fuzz fuzz-build clean-tools
+.PHONY: all tools browser samples lint-tools deploy-tools deploy deploy-check deploy-member build test unit demo bench bench-eip bench-store fmt lint infra-lint params package fuzz fuzz-build clean-tools
 
 all: build
 
@@ -48,8 +52,14 @@ $(TOOLS_STAMP):
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check \
 		"moto[server,ec2]==$(MOTO_VERSION)" "cargo-lambda==$(CARGO_LAMBDA_VERSION)" "boto3==$(BOTO3_VERSION)" \
-		"ziglang==$(ZIG_VERSION)" "duckdb==$(DUCKDB_VERSION)" "jsonschema[format-nongpl]==$(JSONSCHEMA_VERSION)"
+		"ziglang==$(ZIG_VERSION)" "duckdb==$(DUCKDB_VERSION)" "jsonschema[format-nongpl]==$(JSONSCHEMA_VERSION)" \
+		"playwright==$(PLAYWRIGHT_VERSION)"
 	touch $@
+
+## Debian's Chromium for the HTML reports' browser test (installed only where missing).
+browser:
+	@[ -x $(CHROMIUM) ] || { echo "installing Debian's chromium (for tests/browser)"; \
+		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium >/dev/null; }
 
 $(DEPLOY_STAMP):
 	$(PYTHON) -m venv $(DEPLOY_VENV)
@@ -66,9 +76,10 @@ build:
 	cargo build --workspace --all-targets
 
 ## Everything: unit, property and end-to-end tests (moto + cargo lambda watch).
-test: tools build infra-lint
+test: tools browser build infra-lint
 	scripts/with-standins.sh bash -c 'status=0; cargo test --workspace --no-fail-fast || status=$$?; \
-		$(VENV)/bin/python -m unittest discover -s infra/tests -v || status=1; exit $$status'
+		$(VENV)/bin/python -m unittest discover -s infra/tests -v || status=1; \
+		VPCWARDEN_CHROMIUM=$(CHROMIUM) $(VENV)/bin/python -m unittest discover -s tests/browser -v || status=1; exit $$status'
 
 ## The deployment template: cfn-lint, checkov (no network: --skip-download), least-privilege IAM,
 ## and the DDL/SQL it embeds equal to what the code generates.
@@ -84,6 +95,10 @@ infra-lint: lint-tools
 ## docs/parameters.md from the templates (make test checks it is current).
 params: lint-tools
 	$(LINT_VENV)/bin/python infra/parameters_table.py docs/parameters.md
+
+## The sample reports in docs/examples, from fixed inputs (tests/tests/samples.rs checks they are current).
+samples:
+	cargo run --quiet -p vpcwarden-e2e --bin samples -- docs/examples
 
 ## Unit and property tests only (no stand-ins needed).
 unit:

@@ -75,7 +75,7 @@ e = r["engine"]
 print(f"  engine {e['engine']}: {e['files']} files, {e['input_bytes']/1e6:.1f} MB, {e['lifecycle_events']} lifecycle events, {len(e['unreadable'])} unreadable")
 st = e["store"]
 print(f"  event store {st['location']} (v{st['version']}): {st['days_extracted']} of {st['days_in_window']} day folders extracted (the first run backfills), {st['events_in_store']} events stored")
-print(f"  written: " + ", ".join(f"s3://vpcwarden-standin-data/{k}" for k in r["report_keys"]))
+print(f"  written: " + ", ".join(f"s3://vpcwarden-standin-data/{k}" for k in r["reports"].values()))
 print(f"  SNS summary message {r['sns_message_id']}; metrics (EMF): IdleAddresses={r['metrics']['IdleAddresses']} FlaggedAddresses={r['metrics']['FlaggedAddresses']} MonthlyWasteUSD={r['metrics']['MonthlyWasteUSD']}")
 acts = {}
 for x in r["released"]:
@@ -85,12 +85,15 @@ c = r["coverage"]
 print(f"  trail coverage: {'complete' if c['complete'] else 'GAPS'}, {c['required_days']} days ({c['first_day']} to {c['last_day']}), "
       + ", ".join(f"{x['account']}/{x['region']} {x['days_covered']}/{c['required_days']}" for x in c["scopes"]))
 s3 = boto3.client("s3")
-md = s3.get_object(Bucket="vpcwarden-standin-data", Key=r["report_keys"][2])["Body"].read().decode()
+md = s3.get_object(Bucket="vpcwarden-standin-data", Key=r["reports"]["markdown"])["Body"].read().decode()
+html = s3.get_object(Bucket="vpcwarden-standin-data", Key=r["reports"]["html"])
+open(f"{out}/idle-eips.html", "wb").write(html["Body"].read())
+print(f"  the HTML report ({html['ContentType']}) copied to {out}/idle-eips.html: open it in a browser")
 print()
 for line in md.splitlines()[:14]:
     print("  " + line)
 print(f"  … ({len(md.splitlines())} lines)")
-report = json.loads(s3.get_object(Bucket="vpcwarden-standin-data", Key=r["report_keys"][0])["Body"].read())
+report = json.loads(s3.get_object(Bucket="vpcwarden-standin-data", Key=r["reports"]["json"])["Body"].read())
 rows = {a["allocation_id"]: a for a in report["addresses"]}
 truth = json.load(open(f"{out}/gen/truth.json"))
 def since(a):
@@ -111,8 +114,8 @@ step "9b. Every public IPv4 address (not only Elastic IPs): the report the same 
 import json, sys, boto3
 r = json.load(open(f"{sys.argv[1]}/report.json"))
 p = r["public_ipv4"]
-print(f"  read s3://vpcwarden-standin-data/{p['snapshot_key']}; wrote " + ", ".join(p["report_keys"]))
-md = boto3.client("s3").get_object(Bucket="vpcwarden-standin-data", Key=p["report_keys"][2])["Body"].read().decode()
+print(f"  read s3://vpcwarden-standin-data/{p['snapshot_key']}; wrote " + ", ".join(p["reports"].values()))
+md = boto3.client("s3").get_object(Bucket="vpcwarden-standin-data", Key=p["reports"]["markdown"])["Body"].read().decode()
 for line in md.splitlines()[:9]:
     print("  " + line[:160])
 if p["totals"]["addresses"] < 4:
@@ -135,7 +138,7 @@ if not same or sb["days_extracted"] >= sa["days_extracted"]:
 PYEOF
 
 step "10. The same analysis from the CLI, local engine over the generated directory"
-"$CLI" eip report --cloudtrail "$OUT/gen/cloudtrail" --snapshot "$OUT/gen/snapshot-latest.jsonl" --earlier "$OUT/gen/snapshot-earlier.jsonl" --now "$NOW" --format markdown 2>&1 | head -4 | sed 's/^/  /'
+"$CLI" eip report --cloudtrail "$OUT/gen/cloudtrail" --snapshot "$OUT/gen/snapshot-latest.jsonl" --earlier "$OUT/gen/snapshot-earlier.jsonl" --now "$NOW" --format markdown 2>&1 | head -6 | sed 's/^/  /'
 
 step "10b. The same snapshot over an empty folder (a mistyped path): nothing is flagged, every free address is unknown, and the report says why"
 mkdir -p "$OUT/empty-trail"
@@ -152,5 +155,8 @@ step "11. The Athena engine (production) for an organization trail: the generate
 TABLE=(--cloudtrail-bucket org-trail-logs --organization-id o-a1b2c3d4e5 --accounts 111122223333,444455556666 --regions us-east-1,eu-west-1 --data-bucket vpcwarden-standin-data)
 "$CLI" athena ddl "${TABLE[@]}" | awk '/^TBLPROPERTIES/ {f = 1} f {print "  " $0} f && /^\)/ {exit}'
 "$CLI" athena sql "${TABLE[@]}" --from "$FROM" --to "$NOW" | sed 's/^/  /'
+
+step "12. The sample reports in docs/examples (idle EIPs and public IPv4, every format), from fixed inputs: what a deployment writes"
+cargo run -q -p vpcwarden-e2e --bin samples -- "$ROOT/docs/examples" | sed 's/^/  /'
 echo
 echo "Generated trail, truth and reports: $OUT"

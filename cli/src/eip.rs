@@ -8,19 +8,14 @@ use std::sync::Arc;
 
 use anyhow::{Context, Result};
 use chrono::{DateTime, Duration, Utc};
-use clap::{Subcommand, ValueEnum};
-use vpcwarden_eip::{parse_snapshot, render, FileDefaults, SnapshotAddress};
+use clap::Subcommand;
+use vpcwarden_eip::{idle_history, parse_snapshot, FileDefaults, SnapshotAddress};
 use vpcwarden_idle_report::{analyse_window, Engine, EventStore, JobConfig};
+pub use vpcwarden_report::Format;
+use vpcwarden_report::Report;
 use vpcwarden_trail::{Dir, Progress, Source};
 
 use crate::exit::{self, bad_input};
-
-#[derive(Clone, Copy, ValueEnum)]
-pub enum Format {
-    Markdown,
-    Csv,
-    Json,
-}
 
 // Parsed once per process: the size of the largest variant costs nothing.
 #[allow(clippy::large_enum_variant)]
@@ -72,7 +67,7 @@ pub enum Cmd {
         /// The report's "now" (RFC 3339); default: the current time.
         #[arg(long)]
         now: Option<String>,
-        /// Output format; default: from the --output extension (.md, .csv, .json), else markdown.
+        /// Output format; default: from the --output extension (.md, .csv, .json, .html), else markdown.
         #[arg(long, value_enum)]
         format: Option<Format>,
         /// Write here instead of stdout.
@@ -173,19 +168,12 @@ pub(crate) fn format_for(format: Option<Format>, output: Option<&Path>) -> Resul
     let Some(path) = output else {
         return Ok(Format::Markdown);
     };
-    let ext = path
-        .extension()
-        .and_then(|e| e.to_str())
-        .map(str::to_ascii_lowercase);
-    match ext.as_deref() {
-        Some("md" | "markdown") => Ok(Format::Markdown),
-        Some("csv") => Ok(Format::Csv),
-        Some("json") => Ok(Format::Json),
-        _ => Err(bad_input(format!(
-            "--output {}: cannot tell the format from the extension; use .md, .csv or .json, or give --format",
+    Format::from_path(path).ok_or_else(|| {
+        bad_input(format!(
+            "--output {}: cannot tell the format from the extension; use .md, .csv, .json or .html, or give --format",
             path.display()
-        ))),
-    }
+        ))
+    })
 }
 
 /// A one-line progress display on stderr, only when stderr is a terminal.
@@ -439,11 +427,10 @@ pub fn run(cmd: Cmd) -> Result<ExitCode> {
         );
     }
     let rows = &analysis.rows;
-    let text = match format {
-        Format::Markdown => render::markdown(rows, &analysis.coverage),
-        Format::Csv => render::csv(rows),
-        Format::Json => serde_json::to_string_pretty(&analysis.json(&[]))? + "\n",
-    };
+    // The line over time: what the given snapshots saw, day by day.
+    let history = idle_history(&[&latest, &older], now, analysis.window_start.date_naive());
+    let report = analysis.report(&cfg, history);
+    let text = vpcwarden_report::render(Report::IdleEips(&report), format);
     match output {
         Some(path) => {
             std::fs::write(&path, text).with_context(|| format!("writing {}", path.display()))?

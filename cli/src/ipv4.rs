@@ -8,8 +8,8 @@ use anyhow::{Context, Result};
 use clap::Subcommand;
 use serde::Deserialize;
 use vpcwarden_eip::{parse_snapshot as parse_eips, FileDefaults};
-use vpcwarden_ipv4::render::{csv, json_document, markdown};
 use vpcwarden_ipv4::{classify, parse_interfaces, parse_snapshot, report, PublicAddress, Subnet};
+use vpcwarden_report::Report;
 
 use crate::eip::{format_for, Format};
 use crate::exit::{self, bad_input};
@@ -58,7 +58,7 @@ pub enum Cmd {
         /// Addresses with this tag (on the Elastic IP or the interface) are kept on purpose: no way out.
         #[arg(long, default_value = "vpcwarden:keep")]
         exclude_tag: String,
-        /// Output format; default: from the --output extension (.md, .csv, .json), else markdown.
+        /// Output format; default: from the --output extension (.md, .csv, .json, .html), else markdown.
         #[arg(long, value_enum)]
         format: Option<Format>,
         /// Write here instead of stdout.
@@ -152,11 +152,7 @@ pub fn run(cmd: Cmd) -> Result<ExitCode> {
     };
     let earlier = earlier.as_deref().map(snapshot).transpose()?;
     let r = report(&latest, earlier.as_deref(), &exclude_tag);
-    let text = match format {
-        Format::Markdown => markdown(&r),
-        Format::Csv => csv(&r),
-        Format::Json => serde_json::to_string_pretty(&json_document(&r))? + "\n",
-    };
+    let text = vpcwarden_report::render(Report::PublicIpv4(&r), format);
     match output {
         Some(path) => {
             std::fs::write(&path, text).with_context(|| format!("writing {}", path.display()))?

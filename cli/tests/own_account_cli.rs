@@ -3,7 +3,7 @@
 //! trail's bucket given as `s3://bucket/`, `s3://bucket/AWSLogs/` and the
 //! account below it — the same answer — and from the newest snapshot in a data
 //! bucket; a trail of 20 days under the default 90-day window says so on the
-//! report's first line, and `--days 20` then answers; a location that names no
+//! report's first line under its title, and `--days 20` then answers; a location that names no
 //! trail is refused before any call. The trail's files are written here in
 //! CloudTrail's delivery layout (empty `Records`: quiet days, hand-written).
 
@@ -76,7 +76,7 @@ async fn your_account_from_a_plain_shell_snapshot_to_a_file_then_report() {
             .unwrap();
     }
 
-    // 3. The default 90-day window: the first line says the trail is too young, and what works.
+    // 3. The default 90-day window: the first line under the title says the trail is too young, and what works.
     let (code, md, err) = vpcwarden(&[
         "eip",
         "report",
@@ -86,7 +86,10 @@ async fn your_account_from_a_plain_shell_snapshot_to_a_file_then_report() {
         snap.to_str().unwrap(),
     ]);
     assert_eq!(code, 0, "{err}");
-    let first = md.lines().next().unwrap();
+    // The title, then this: before the window, the settings and the answer.
+    let report_lines: Vec<&str> = md.lines().collect();
+    assert!(report_lines[0].starts_with("# Idle Elastic IPs — "), "{md}");
+    let first = report_lines[2];
     assert!(
         first.contains("the 90-day window cannot be answered") && first.contains("`--days 20`"),
         "{first}"

@@ -7,6 +7,7 @@ pub mod eip;
 pub mod endpoints;
 pub mod http;
 pub mod mwaa;
+pub mod samples;
 pub mod world;
 
 use aws_sdk_ec2::config::{Credentials, Region};

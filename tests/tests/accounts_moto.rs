@@ -175,7 +175,13 @@ async fn an_account_whose_role_cannot_be_assumed_is_reported_and_never_flagged()
     };
     let out = run(&deps, &JobConfig::default(), now).await.unwrap();
     assert_eq!(out.snapshot_failures.len(), 1);
-    let doc: Value = serde_json::from_slice(&data.get(&out.report_keys[0]).await.unwrap()).unwrap();
+    let doc: Value = serde_json::from_slice(
+        &data
+            .get(out.reports.key(vpcwarden_report::Format::Json))
+            .await
+            .unwrap(),
+    )
+    .unwrap();
     vpcwarden_e2e::eip::assert_report_schema(&doc);
     let row = |id: &str| {
         doc["addresses"]
@@ -214,11 +220,7 @@ async fn an_account_whose_role_cannot_be_assumed_is_reported_and_never_flagged()
         .public_ipv4
         .as_ref()
         .expect("public-IPv4 report written");
-    let json_key = ipv4
-        .report_keys
-        .iter()
-        .find(|k| k.ends_with(".json"))
-        .unwrap();
+    let json_key = ipv4.reports.key(vpcwarden_report::Format::Json);
     let doc: Value = serde_json::from_slice(&data.get(json_key).await.unwrap()).unwrap();
     let not_read: Vec<&str> = doc["not_read"]
         .as_array()

@@ -146,21 +146,36 @@ async fn snapshot_then_report_through_lambda() {
         .await
         .unwrap()
         .expect_ok();
-    let keys: Vec<&str> = out["report_keys"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|k| k.as_str().unwrap())
-        .collect();
-    assert_eq!(keys.len(), 3, "{out}");
-    assert!(keys.iter().any(|k| k.ends_with(".csv")) && keys.iter().any(|k| k.ends_with(".md")));
+    // One object per format, found by its format.
+    let reports = out["reports"].as_object().unwrap();
+    assert_eq!(
+        reports.keys().map(String::as_str).collect::<Vec<_>>(),
+        ["json", "csv", "markdown", "html"],
+        "{out}"
+    );
+    for (format, ext) in [
+        ("json", ".json"),
+        ("csv", ".csv"),
+        ("markdown", ".md"),
+        ("html", ".html"),
+    ] {
+        assert!(
+            reports[format]
+                .as_str()
+                .unwrap()
+                .ends_with(&format!("-idle-eips{ext}")),
+            "{out}"
+        );
+    }
     assert_eq!(out["engine"]["engine"], "local");
     assert_eq!(out["engine"]["unreadable"], json!([]));
     assert!(
         out["sns_message_id"].is_string(),
         "summary published: {out}"
     );
-    let report: Value = serde_json::from_slice(&object(&s3, DATA, keys[0]).await).unwrap();
+    let report: Value =
+        serde_json::from_slice(&object(&s3, DATA, reports["json"].as_str().unwrap()).await)
+            .unwrap();
     let rows: Vec<AddressReport> = serde_json::from_value(report["addresses"].clone()).unwrap();
     let m = mismatches(&rows, &truth);
     assert!(m.is_empty(), "{}", m.join("\n"));
@@ -178,7 +193,8 @@ async fn snapshot_then_report_through_lambda() {
     for r in out["released"].as_array().unwrap() {
         assert_ne!(r["action"], "released", "{r}");
     }
-    let md = String::from_utf8(object(&s3, DATA, keys[2]).await).unwrap();
+    let md =
+        String::from_utf8(object(&s3, DATA, reports["markdown"].as_str().unwrap()).await).unwrap();
     assert!(
         md.contains(&format!(
             "{idle_truth} of {} Elastic IPs idle",

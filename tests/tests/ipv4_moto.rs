@@ -124,6 +124,13 @@ async fn the_snapshot_and_report_cover_every_public_ipv4_address() {
         (Kind::AutoAssigned, HolderKind::Instance)
     );
     assert_eq!(a.holder.id.as_deref(), Some(auto[0].as_str()));
+    // The holder instance's tag (read through DescribeInstances) is the address's.
+    assert!(
+        a.tags
+            .contains(&("team".to_string(), "storefront".to_string())),
+        "{:?}",
+        a.tags
+    );
     assert_eq!(
         a.subnet_auto_assign,
         Some(true),
@@ -183,12 +190,37 @@ async fn the_snapshot_and_report_cover_every_public_ipv4_address() {
         .unwrap();
     assert_eq!(written.snapshot_key, key);
     assert_eq!(written.totals.addresses, 5);
-    let md = String::from_utf8(data.get(&written.report_keys[2]).await.unwrap()).unwrap();
-    assert!(
-        md.starts_with("**5 public IPv4 addresses cost $18.25 a month.**"),
+    let object = |format| {
+        let key = written.reports.key(format).to_string();
+        let data = data.clone();
+        async move { String::from_utf8(data.get(&key).await.unwrap()).unwrap() }
+    };
+    use vpcwarden_report::Format;
+    let md = object(Format::Markdown).await;
+    let headline = md.lines().nth(2).unwrap_or_default();
+    assert_eq!(
+        headline,
+        "**5 public IPv4 addresses cost $18.25 a month.** Ways out below could save $3.65 for certain and up to $14.60 more where the condition stated holds.",
         "{md}"
     );
-    let doc: serde_json::Value =
-        serde_json::from_slice(&data.get(&written.report_keys[0]).await.unwrap()).unwrap();
+    let doc: serde_json::Value = serde_json::from_str(&object(Format::Json).await).unwrap();
     vpcwarden_e2e::eip::assert_schema(&doc, "docs/public-ipv4-report.schema.json");
+    // The holder's tag reaches the report in JSON, CSV and HTML.
+    let row = doc["addresses"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["public_ip"] == first_public.as_str())
+        .unwrap();
+    assert!(
+        row["tags"]
+            .as_array()
+            .unwrap()
+            .contains(&serde_json::json!(["team", "storefront"])),
+        "{row}"
+    );
+    let csv = object(Format::Csv).await;
+    let line = csv.lines().find(|l| l.starts_with(&first_public)).unwrap();
+    assert!(line.contains("team=storefront"), "{line}");
+    assert!(object(Format::Html).await.contains("team=storefront"));
 }

@@ -774,8 +774,13 @@ async fn the_report_job_marks_and_announces_and_never_releases_on_an_old_snapsho
         out.markdown.contains("## Release"),
         "the report shows the marks too"
     );
-    let doc: serde_json::Value =
-        serde_json::from_slice(&data.get(&out.report_keys[0]).await.unwrap()).unwrap();
+    let doc: serde_json::Value = serde_json::from_slice(
+        &data
+            .get(out.reports.key(vpcwarden_report::Format::Json))
+            .await
+            .unwrap(),
+    )
+    .unwrap();
     let row = doc["released"]
         .as_array()
         .unwrap()

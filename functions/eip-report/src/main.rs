@@ -65,7 +65,7 @@ async fn handler(
         idle = out.summary.idle,
         flagged = out.summary.flagged,
         monthly_usd = out.summary.flagged_monthly_usd,
-        keys = ?out.report_keys,
+        reports = ?out.reports,
         "report written"
     );
     Ok(out)

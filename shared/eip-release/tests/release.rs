@@ -53,6 +53,7 @@ fn row(
         excluded: false,
         flagged: true,
         note: None,
+        tags: Default::default(),
     }
 }
 

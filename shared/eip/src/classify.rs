@@ -148,6 +148,9 @@ pub struct AddressReport {
     /// Why: the trail's gap (status `unknown`), the stopped instance, or an
     /// attachment whose end no event records; else `null`.
     pub note: Option<String>,
+    /// The address's tags as the snapshot saw them (`Name`, owner, keep, …).
+    #[serde(default)]
+    pub tags: std::collections::BTreeMap<String, String>,
 }
 
 /// Joins the latest snapshot with the events of the window. One row per
@@ -229,7 +232,7 @@ fn stopped_instance<'a>(addr: &'a SnapshotAddress, rec: &Reconstruction) -> Opti
 }
 
 /// The snapshot saw the instance holding the address stopped (or stopping).
-fn saw_stopped(a: &SnapshotAddress) -> bool {
+pub(crate) fn saw_stopped(a: &SnapshotAddress) -> bool {
     non_empty(&a.instance_state).is_some_and(|st| matches!(st, "stopped" | "stopping"))
 }
 
@@ -429,6 +432,7 @@ fn row(
         excluded,
         flagged,
         note: since.why,
+        tags: addr.tags.iter().cloned().collect(),
     }
 }
 

@@ -9,21 +9,24 @@
 
 mod classify;
 pub mod coverage;
+mod daily;
 mod event;
 pub mod extract;
 mod history;
 mod ids;
 pub mod money;
-pub mod render;
 mod snapshot_file;
+pub mod summary;
 
 pub use classify::{
     analyse, AddressReport, Settings, SinceBasis, Status, HOURS_PER_MONTH, PRICE_PER_HOUR_USD,
 };
 pub use coverage::{required_days, Coverage, CoverageReport, DayRange, ScopeCoverage};
+pub use daily::{idle_history, IdlePoint};
 pub use event::{sort_events, EventKind, LifecycleEvent, Target};
 pub use extract::{extract, ExtractError};
 pub use history::{reconstruct, Attachment, History, Reconstruction, Stop};
+pub use summary::{summary, totals, GroupTotal, Summary, Totals};
 
 pub use ids::{AllocationId, AssociationId, IdError};
 pub use snapshot_file::{parse_snapshot, FileDefaults, SnapshotFileError};

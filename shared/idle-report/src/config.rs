@@ -5,8 +5,9 @@ use chrono::NaiveDate;
 use thiserror::Error;
 use vpcwarden_athena::TrailTable;
 
-use crate::job::JobConfig;
-use vpcwarden_eip_release::ReleaseMode;
+use chrono::{DateTime, Duration, Utc};
+use vpcwarden_eip::Settings;
+use vpcwarden_eip_release::{ReleaseMode, ReleaseSettings};
 
 /// A variable that is missing or malformed.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
@@ -303,6 +304,88 @@ fn env_of(field: &str) -> &'static str {
         "organization" => "VPCWARDEN_ORGANIZATION_ID",
         "accounts" => "VPCWARDEN_ACCOUNTS",
         _ => "VPCWARDEN_REGIONS",
+    }
+}
+
+/// Settings of a run.
+#[derive(Debug, Clone)]
+pub struct JobConfig {
+    /// Lookback window.
+    pub window_days: i64,
+    /// Idle at least this long → flagged.
+    pub threshold_days: i64,
+    /// Addresses with this tag key are never flagged or released.
+    pub exclude_tag: String,
+    /// What to do with flagged addresses.
+    pub release: ReleaseMode,
+    /// Topic for the summary, if any.
+    pub sns_topic: Option<String>,
+    /// At most this many earlier snapshots (one per day of the window, plus the
+    /// last before it) map association ids of attachments made before the window.
+    pub earlier_snapshots: usize,
+    /// Days between the mark (and its notice) and the earliest release.
+    pub grace_days: i64,
+    /// At most this many releases per run.
+    pub release_max_per_run: usize,
+    /// At most this share (percent, rounded up) of the idle addresses per run.
+    pub release_max_percent: u32,
+    /// The tag whose value groups the release notice by owner.
+    pub owner_tag: Option<String>,
+    /// No release when the newest snapshot is older (twice its schedule).
+    pub snapshot_max_age_hours: i64,
+}
+
+impl Default for JobConfig {
+    fn default() -> Self {
+        JobConfig {
+            window_days: 90,
+            threshold_days: 7,
+            exclude_tag: "vpcwarden:keep".into(),
+            release: ReleaseMode::Off,
+            sns_topic: None,
+            earlier_snapshots: 400,
+            grace_days: 7,
+            release_max_per_run: 10,
+            release_max_percent: 25,
+            owner_tag: None,
+            // Twice the default snapshot schedule, rate(6 hours).
+            snapshot_max_age_hours: 12,
+        }
+    }
+}
+
+impl JobConfig {
+    /// The release step's settings.
+    pub fn release_settings(&self) -> ReleaseSettings {
+        ReleaseSettings {
+            mode: self.release,
+            idle_threshold: Duration::days(self.threshold_days),
+            grace: Duration::days(self.grace_days),
+            max_per_run: self.release_max_per_run,
+            max_percent: self.release_max_percent,
+            owner_tag: self.owner_tag.clone(),
+            keep_tag: self.exclude_tag.clone(),
+        }
+    }
+
+    /// The settings a report says it was computed with.
+    pub fn idle_settings(&self) -> vpcwarden_report::IdleSettings {
+        vpcwarden_report::IdleSettings {
+            window_days: self.window_days,
+            threshold_days: self.threshold_days,
+            exclude_tag: self.exclude_tag.clone(),
+            owner_tag: self.owner_tag.clone(),
+        }
+    }
+
+    /// The analysis settings for a report at `now`.
+    pub fn settings(&self, now: DateTime<Utc>) -> Settings {
+        Settings {
+            window_start: now - Duration::days(self.window_days),
+            idle_threshold: Duration::days(self.threshold_days),
+            exclude_tag: self.exclude_tag.clone(),
+            ..Settings::new(now)
+        }
     }
 }
 

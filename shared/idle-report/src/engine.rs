@@ -14,7 +14,7 @@ use vpcwarden_event_store::{DayExtract, Scope};
 use vpcwarden_store::{day_coverage, Bucket, DayFolders};
 use vpcwarden_trail::{scan, scan_days, Progress, ScanOptions, Source};
 
-use crate::job::JobError;
+use crate::error::JobError;
 
 /// Where events come from.
 pub enum Engine {

@@ -3,13 +3,12 @@
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
-use vpcwarden_ipv4::render::{csv, json_document, markdown};
 use vpcwarden_ipv4::{parse_snapshot, report, PublicAddress};
-use vpcwarden_store::{
-    pick_public_ipv4, public_ipv4_report_key, Bucket, ReportFormat, PUBLIC_IPV4, SNAPSHOTS,
-};
+use vpcwarden_report::Report;
+use vpcwarden_store::{pick_public_ipv4, Bucket, PUBLIC_IPV4, SNAPSHOTS};
 
-use crate::job::JobError;
+use crate::error::JobError;
+use crate::written::{write_reports, Written};
 
 /// Days between the two snapshots compared.
 const CHANGE_DAYS: i64 = 30;
@@ -21,8 +20,8 @@ pub struct Ipv4Outcome {
     pub snapshot_key: String,
     /// The earlier snapshot compared with, if any.
     pub earlier_key: Option<String>,
-    /// Keys written (JSON, CSV, Markdown).
-    pub report_keys: Vec<String>,
+    /// The report's objects, one per format.
+    pub reports: Written,
     /// Totals over every address.
     pub totals: vpcwarden_ipv4::report::Total,
 }
@@ -80,26 +79,11 @@ pub async fn public_ipv4(
     };
     let mut r = report(&latest, earlier.as_deref(), keep_tag);
     r.not_read = not_read(bucket, &latest_key).await?;
-    let documents = [
-        (
-            ReportFormat::Json,
-            serde_json::to_string_pretty(&json_document(&r)).expect("report serializes"),
-        ),
-        (ReportFormat::Csv, csv(&r)),
-        (ReportFormat::Markdown, markdown(&r)),
-    ];
-    let mut report_keys = Vec::new();
-    for (format, body) in documents {
-        let key = public_ipv4_report_key(now, format);
-        bucket
-            .put(&key, body.into_bytes(), format.content_type())
-            .await?;
-        report_keys.push(key);
-    }
+    let reports = write_reports(bucket, Report::PublicIpv4(&r), now).await?;
     Ok(Some(Ipv4Outcome {
         snapshot_key: latest_key,
         earlier_key,
-        report_keys,
+        reports,
         totals: r.totals.all,
     }))
 }

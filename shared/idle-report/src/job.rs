@@ -2,145 +2,28 @@
 
 use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
-use serde_json::{json, Value};
-use thiserror::Error;
+use serde_json::Value;
 use vpcwarden_eip::{
-    analyse, parse_snapshot, render, AddressReport, CoverageReport, FileDefaults, Settings,
-    SnapshotAddress,
+    analyse, idle_history, parse_snapshot, summary, totals, AddressReport, CoverageReport,
+    FileDefaults, IdlePoint, SnapshotAddress, Summary,
 };
-use vpcwarden_store::{pick_snapshots, report_key, Bucket, ReportFormat, StoreError, SNAPSHOTS};
+use vpcwarden_report::{Format, IdleEipReport, Report, IDLE_SCHEMA_ID};
+use vpcwarden_store::{pick_snapshots, Bucket, SNAPSHOTS};
 
 use vpcwarden_event_store::EventStore;
 
+use crate::config::JobConfig;
 use crate::engine::{Engine, EngineOutput};
+use crate::error::JobError;
 use crate::metrics::emf;
 use crate::stored::events_through_store;
 use crate::unread::{carry_unread, mark_unread};
+use crate::written::{write_reports, Written};
 use vpcwarden_eip_release::sdk::BucketRecords;
 use vpcwarden_eip_release::{
     notice, release, snapshot_age_block, Accounts, ReleaseMode, ReleaseOutcome, ReleaseResult,
-    ReleaseSettings,
 };
 use vpcwarden_inventory::ScopeFailure;
-
-/// Why a run failed. Nothing is written when it fails before the report.
-#[derive(Debug, Error)]
-pub enum JobError {
-    /// Reading or writing the bucket.
-    #[error(transparent)]
-    Store(#[from] StoreError),
-    /// A setting that cannot be placed into DDL or SQL.
-    #[error("configuration: {0}")]
-    Config(#[from] vpcwarden_athena::ConfigError),
-    /// Athena.
-    #[error(transparent)]
-    Athena(#[from] vpcwarden_athena::AthenaError),
-    /// Athena rows not in the selected shape.
-    #[error(transparent)]
-    Rows(#[from] vpcwarden_athena::RowError),
-    /// The local engine could not list the CloudTrail files.
-    #[error("listing CloudTrail files: {0}")]
-    Listing(#[from] std::io::Error),
-    /// The event store keeps day folders; these files sit outside any.
-    #[error("the event store needs CloudTrail's AWSLogs/…/CloudTrail/<region>/YYYY/MM/DD/ layout: {count} file(s) outside it, e.g. {example} (run without a store, or move them into the layout)")]
-    Unplaced {
-        /// How many.
-        count: usize,
-        /// One of them.
-        example: String,
-    },
-    /// Reading or writing the event store.
-    #[error(transparent)]
-    EventStore(#[from] vpcwarden_event_store::EventStoreError),
-    /// The local engine's scan stopped (a panic in a worker).
-    #[error("local scan stopped: {0}")]
-    ScanStopped(String),
-    /// The snapshot could not be taken.
-    #[error(transparent)]
-    Inventory(#[from] vpcwarden_inventory::InventoryError),
-    /// No snapshot in the bucket yet.
-    #[error("no snapshot under s3://{0}/{SNAPSHOTS}: run eip-snapshot first")]
-    NoSnapshot(String),
-    /// A snapshot object that does not parse.
-    #[error("{key}: {source}")]
-    BadSnapshot {
-        /// Object key.
-        key: String,
-        /// What is wrong, and where.
-        source: vpcwarden_eip::SnapshotFileError,
-    },
-    /// A public-IPv4 snapshot object that does not parse.
-    #[error("{key}: {source}")]
-    BadPublicIpv4 {
-        /// Object key.
-        key: String,
-        /// What is wrong, and where.
-        source: vpcwarden_ipv4::SnapshotError,
-    },
-    /// A snapshot coverage object that does not parse.
-    #[error("{key}: not a snapshot coverage document: {message}")]
-    BadCoverage {
-        /// Object key.
-        key: String,
-        /// What is wrong.
-        message: String,
-    },
-    /// SNS.
-    #[error("SNS Publish to {topic}: {message}")]
-    Notify {
-        /// Topic ARN.
-        topic: String,
-        /// Error.
-        message: String,
-    },
-}
-
-/// Settings of a run.
-#[derive(Debug, Clone)]
-pub struct JobConfig {
-    /// Lookback window.
-    pub window_days: i64,
-    /// Idle at least this long → flagged.
-    pub threshold_days: i64,
-    /// Addresses with this tag key are never flagged or released.
-    pub exclude_tag: String,
-    /// What to do with flagged addresses.
-    pub release: ReleaseMode,
-    /// Topic for the summary, if any.
-    pub sns_topic: Option<String>,
-    /// At most this many earlier snapshots (one per day of the window, plus the
-    /// last before it) map association ids of attachments made before the window.
-    pub earlier_snapshots: usize,
-    /// Days between the mark (and its notice) and the earliest release.
-    pub grace_days: i64,
-    /// At most this many releases per run.
-    pub release_max_per_run: usize,
-    /// At most this share (percent, rounded up) of the idle addresses per run.
-    pub release_max_percent: u32,
-    /// The tag whose value groups the release notice by owner.
-    pub owner_tag: Option<String>,
-    /// No release when the newest snapshot is older (twice its schedule).
-    pub snapshot_max_age_hours: i64,
-}
-
-impl Default for JobConfig {
-    fn default() -> Self {
-        JobConfig {
-            window_days: 90,
-            threshold_days: 7,
-            exclude_tag: "vpcwarden:keep".into(),
-            release: ReleaseMode::Off,
-            sns_topic: None,
-            earlier_snapshots: 400,
-            grace_days: 7,
-            release_max_per_run: 10,
-            release_max_percent: 25,
-            owner_tag: None,
-            // Twice the default snapshot schedule, rate(6 hours).
-            snapshot_max_age_hours: 12,
-        }
-    }
-}
 
 /// What a run needs.
 pub struct Deps<'a> {
@@ -162,10 +45,10 @@ pub struct Deps<'a> {
 pub struct Outcome {
     /// The snapshot joined.
     pub snapshot_key: String,
-    /// Keys written.
-    pub report_keys: Vec<String>,
+    /// The report's objects, one per format.
+    pub reports: Written,
     /// Totals.
-    pub summary: render::Summary,
+    pub summary: Summary,
     /// Engine figures.
     pub engine: EngineOutput,
     /// Which accounts, regions and days the trail covered.
@@ -202,31 +85,6 @@ fn read_snapshot(key: &str, bytes: &[u8]) -> Result<Vec<SnapshotAddress>, JobErr
     })
 }
 
-impl JobConfig {
-    /// The release step's settings.
-    pub fn release_settings(&self) -> ReleaseSettings {
-        ReleaseSettings {
-            mode: self.release,
-            idle_threshold: Duration::days(self.threshold_days),
-            grace: Duration::days(self.grace_days),
-            max_per_run: self.release_max_per_run,
-            max_percent: self.release_max_percent,
-            owner_tag: self.owner_tag.clone(),
-            keep_tag: self.exclude_tag.clone(),
-        }
-    }
-
-    /// The analysis settings for a report at `now`.
-    pub fn settings(&self, now: DateTime<Utc>) -> Settings {
-        Settings {
-            window_start: now - Duration::days(self.window_days),
-            idle_threshold: Duration::days(self.threshold_days),
-            exclude_tag: self.exclude_tag.clone(),
-            ..Settings::new(now)
-        }
-    }
-}
-
 /// One analysed window: what the eip-report job and `vpcwarden eip report`
 /// both produce, from the same code.
 #[derive(Debug, Clone)]
@@ -244,16 +102,24 @@ pub struct Analysis {
 }
 
 impl Analysis {
-    /// The JSON report document.
-    pub fn json(&self, released: &[ReleaseResult]) -> Value {
-        json_document(
-            self.now,
-            self.window_start,
-            &self.rows,
-            &self.coverage,
-            &self.engine,
-            released,
-        )
+    /// The report as data (release fields empty: the job fills them when it releases).
+    pub fn report(&self, cfg: &JobConfig, history: Vec<IdlePoint>) -> IdleEipReport {
+        IdleEipReport {
+            schema: IDLE_SCHEMA_ID,
+            generated_at: self.now,
+            window_start: self.window_start,
+            settings: cfg.idle_settings(),
+            summary: summary(&self.rows),
+            totals: totals(&self.rows),
+            coverage: self.coverage.clone(),
+            engine: serde_json::to_value(&self.engine).expect("engine figures serialize"),
+            released: Vec::new(),
+            release_skipped: None,
+            release_notice: None,
+            snapshot_not_read: Vec::new(),
+            history,
+            addresses: self.rows.clone(),
+        }
     }
 }
 
@@ -299,30 +165,6 @@ fn snapshot_time(key: &str) -> Option<DateTime<Utc>> {
         .map(|t| t.and_utc())
 }
 
-/// `$id` of the JSON report's schema (`docs/report.schema.json`).
-pub const REPORT_SCHEMA_ID: &str = "https://vpcwarden.dev/schemas/idle-eip-report.v2.json";
-
-/// The JSON report document (the CLI writes the same shape).
-pub fn json_document(
-    now: DateTime<Utc>,
-    window_start: DateTime<Utc>,
-    rows: &[vpcwarden_eip::AddressReport],
-    coverage: &CoverageReport,
-    engine: &impl Serialize,
-    released: &[ReleaseResult],
-) -> Value {
-    json!({
-        "schema": REPORT_SCHEMA_ID,
-        "generated_at": now,
-        "window_start": window_start,
-        "summary": render::summary(rows),
-        "coverage": coverage,
-        "engine": engine,
-        "released": released,
-        "addresses": rows,
-    })
-}
-
 /// Runs one report at `now`.
 pub async fn run(
     deps: &Deps<'_>,
@@ -360,6 +202,12 @@ pub async fn run(
     } else {
         Vec::new()
     };
+    // Drawn from what the snapshots saw, before unread scopes are carried forward.
+    let history = idle_history(
+        &[&latest, &earlier],
+        snapshot_time(&latest_key).unwrap_or(now),
+        settings.window_start.date_naive(),
+    );
     carry_unread(&mut latest, &earlier, &snapshot_failures);
     // The Athena table covers what the snapshot read (accounts and regions).
     let widened = deps.engine.covering(
@@ -372,7 +220,7 @@ pub async fn run(
     mark_unread(&mut analysis.rows, &snapshot_failures);
     let rows = &analysis.rows;
     let coverage = &analysis.coverage;
-    let summary = render::summary(rows);
+    let summary = summary(rows);
 
     // Releasing is for good: it waits until the whole answer rests on data,
     // and on a snapshot recent enough to have seen every attachment.
@@ -402,49 +250,32 @@ pub async fn run(
     };
     let released = outcome.results.clone();
 
-    let mut markdown = render::markdown(rows, coverage);
-    if let Some(p) = crate::unread::paragraph(&snapshot_failures) {
-        // After the first line (the SNS summary quotes it), before the table.
-        let (first, rest) = markdown.split_once('\n').unwrap_or((&markdown, ""));
-        markdown = format!("{first}\n\n{p}\n{rest}");
-    }
-    if let Some(why) = &release_skipped {
-        markdown.push_str(&format!("\n**{why}.**\n"));
-    }
-    let release_notice = notice(&outcome, &release_settings);
-    if let Some(text) = &release_notice {
-        markdown.push_str(&format!("\n## Release\n\n```\n{text}```\n"));
-    }
-    let documents = [
-        (
-            ReportFormat::Json,
-            serde_json::to_string_pretty(&analysis.json(&released)).expect("report serializes"),
-        ),
-        (ReportFormat::Csv, render::csv(rows)),
-        (ReportFormat::Markdown, markdown.clone()),
-    ];
-    let mut report_keys = Vec::new();
-    for (format, body) in documents {
-        let key = report_key(now, format);
-        deps.bucket
-            .put(&key, body.into_bytes(), format.content_type())
-            .await?;
-        report_keys.push(key);
-    }
+    let mut report = analysis.report(cfg, history);
+    report.released = released.clone();
+    report.release_skipped = release_skipped.clone();
+    report.release_notice = notice(&outcome, &release_settings);
+    report.snapshot_not_read = snapshot_failures
+        .iter()
+        .map(|f| format!("{} ({})", f.scope(), f.reason))
+        .collect();
+    let reports = write_reports(deps.bucket, Report::IdleEips(&report), now).await?;
+    let markdown = vpcwarden_report::render(Report::IdleEips(&report), Format::Markdown);
 
     let public_ipv4 = crate::ipv4::public_ipv4(deps.bucket, &cfg.exclude_tag, now).await?;
 
     // The summary message: what the SNS topic carries (owners read the release notice here).
-    let first_line = markdown.lines().next().unwrap_or_default();
     let mut message = format!(
-        "{first_line}\n\nReport: s3://{}/{}\n",
+        "{}\n\nReport: s3://{}/{} (Markdown: s3://{}/{})\n",
+        report.headline(),
         deps.bucket.name(),
-        report_keys[2]
+        reports.key(Format::Html),
+        deps.bucket.name(),
+        reports.key(Format::Markdown)
     );
     if let Some(why) = &release_skipped {
         message.push_str(&format!("\n{why}.\n"));
     }
-    if let Some(text) = &release_notice {
+    if let Some(text) = &report.release_notice {
         message.push_str(&format!("\n{text}"));
     }
     if let Some(p) = &public_ipv4 {
@@ -455,7 +286,7 @@ pub async fn run(
             p.totals.certain_savings_monthly_usd,
             p.totals.possible_savings_monthly_usd,
             deps.bucket.name(),
-            p.report_keys[2]
+            p.reports.key(Format::Html)
         ));
     }
     let sns_message_id = match (&cfg.sns_topic, deps.sns) {
@@ -490,7 +321,7 @@ pub async fn run(
     );
     Ok(Outcome {
         snapshot_key: latest_key,
-        report_keys,
+        reports,
         summary,
         engine: analysis.engine.clone(),
         coverage: analysis.coverage.clone(),

@@ -9,21 +9,23 @@
 
 mod config;
 mod engine;
+mod error;
 mod ipv4;
 mod job;
 mod metrics;
 mod snapshot;
 mod stored;
 mod unread;
+mod written;
 
 pub use config::{
-    from_env, snapshot_from_env, EngineSpec, EnvConfig, EnvError, SnapshotSettings, StoreSpec,
+    from_env, snapshot_from_env, EngineSpec, EnvConfig, EnvError, JobConfig, SnapshotSettings,
+    StoreSpec,
 };
 pub use engine::{build_engine, Engine, EngineOutput, Extraction};
+pub use error::JobError;
 pub use ipv4::{public_ipv4, Ipv4Outcome};
-pub use job::{
-    analyse_window, json_document, report_now, run, Analysis, Deps, JobConfig, JobError, Outcome,
-};
+pub use job::{analyse_window, report_now, run, Analysis, Deps, Outcome};
 pub use metrics::emf;
 pub use snapshot::{
     coverage_key, read_accounts, snapshot, snapshot_accounts, AccountsSpec, SnapshotOutcome,
@@ -32,3 +34,4 @@ pub use stored::{build_store, events_through_store, StoreFigures};
 pub use unread::{carry_unread, mark_unread};
 pub use vpcwarden_eip_release::{Action, ReleaseMode, ReleaseOutcome, ReleaseResult};
 pub use vpcwarden_event_store::EventStore;
+pub use written::{write_reports, Written};

@@ -11,7 +11,7 @@ pub use vpcwarden_aws_setup::emf_document;
 /// is incomplete, and releases are off until it closes).
 pub fn emf(
     at: DateTime<Utc>,
-    summary: &vpcwarden_eip::render::Summary,
+    summary: &vpcwarden_eip::Summary,
     coverage_gaps: usize,
     engine: &crate::EngineOutput,
     public_ipv4: Option<&vpcwarden_ipv4::report::Total>,

@@ -9,7 +9,7 @@ use vpcwarden_inventory::{
 };
 use vpcwarden_store::{public_ipv4_key, snapshot_key, Bucket};
 
-use crate::job::JobError;
+use crate::error::JobError;
 use crate::metrics::emf_document;
 
 /// What a snapshot run did.

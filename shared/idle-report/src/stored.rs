@@ -9,7 +9,7 @@ use serde::Serialize;
 use vpcwarden_event_store::{needed_days, window, EventStore};
 
 use crate::engine::{day_ranges, Engine, EngineOutput};
-use crate::job::JobError;
+use crate::error::JobError;
 
 /// Days the local engine reads before saving them: a backfill stopped by
 /// Lambda's time limit keeps what it finished, and the next run goes on.

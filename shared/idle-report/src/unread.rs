@@ -66,18 +66,3 @@ pub fn mark_unread(rows: &mut [AddressReport], failures: &[ScopeFailure]) {
         ));
     }
 }
-
-/// The Markdown paragraph naming what the latest snapshot could not read.
-pub fn paragraph(failures: &[ScopeFailure]) -> Option<String> {
-    if failures.is_empty() {
-        return None;
-    }
-    let list: Vec<String> = failures
-        .iter()
-        .map(|f| format!("{} ({})", f.scope(), f.reason))
-        .collect();
-    Some(format!(
-        "**The latest snapshot could not read {}.** Their addresses are shown as the last snapshot that read them saw them: status unknown, never flagged.",
-        list.join("; ")
-    ))
-}

@@ -54,7 +54,31 @@ pub enum HolderKind {
     Rds,
     /// An AWS Global Accelerator.
     GlobalAccelerator,
-    /// Another AWS service's interface (its type or requester says which).
+    /// An Amazon ECS task (awsvpc network mode, Fargate or EC2) with a public
+    /// IP: description `arn:aws:ecs:<region>:<account>:attachment/<id>`.
+    EcsTask,
+    /// An Amazon Redshift cluster that is publicly accessible
+    /// (`RedshiftNetworkInterface`).
+    Redshift,
+    /// An AWS DMS replication instance that is publicly accessible
+    /// (`DMSNetworkInterface`).
+    Dms,
+    /// An Amazon MQ broker that is publicly accessible
+    /// (`Amazon MQ network interface for broker b-…`).
+    AmazonMq,
+    /// An Amazon WorkSpaces desktop in a directory with internet access
+    /// (`Created By Amazon Workspaces for AWS Account ID …`).
+    #[serde(rename = "workspaces")]
+    WorkSpaces,
+    /// An internet-facing AWS Transfer Family server: its VPC endpoint's
+    /// interfaces carry the Elastic IPs (no other interface endpoint takes a
+    /// public IPv4 address).
+    TransferServer,
+    /// An AWS Client VPN endpoint's interface in an associated subnet
+    /// (its description names the `cvpn-endpoint-…`).
+    ClientVpn,
+    /// Another AWS service's interface that vpcwarden does not recognise: the
+    /// id is the interface's description (else its type or requester).
     OtherService,
     /// An interface of your own with no instance attached.
     Interface,
@@ -72,6 +96,31 @@ pub struct Holder {
     pub id: Option<String>,
 }
 
+impl HolderKind {
+    /// As written in reports (the JSON spelling).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            HolderKind::Instance => "instance",
+            HolderKind::NatGateway => "nat_gateway",
+            HolderKind::LoadBalancer => "load_balancer",
+            HolderKind::VpcEndpoint => "vpc_endpoint",
+            HolderKind::Lambda => "lambda",
+            HolderKind::Rds => "rds",
+            HolderKind::GlobalAccelerator => "global_accelerator",
+            HolderKind::EcsTask => "ecs_task",
+            HolderKind::Redshift => "redshift",
+            HolderKind::Dms => "dms",
+            HolderKind::AmazonMq => "amazon_mq",
+            HolderKind::WorkSpaces => "workspaces",
+            HolderKind::TransferServer => "transfer_server",
+            HolderKind::ClientVpn => "client_vpn",
+            HolderKind::OtherService => "other_service",
+            HolderKind::Interface => "interface",
+            HolderKind::Nothing => "nothing",
+        }
+    }
+}
+
 impl Holder {
     /// "instance i-…", "NAT gateway nat-…", "nothing (idle Elastic IP)".
     pub fn label(&self) -> String {
@@ -83,13 +132,22 @@ impl Holder {
             HolderKind::Lambda => "Lambda",
             HolderKind::Rds => "RDS",
             HolderKind::GlobalAccelerator => "Global Accelerator",
-            HolderKind::OtherService => "AWS service",
+            HolderKind::EcsTask => "ECS task",
+            HolderKind::Redshift => "Redshift cluster",
+            HolderKind::Dms => "DMS replication instance",
+            HolderKind::AmazonMq => "Amazon MQ broker",
+            HolderKind::WorkSpaces => "WorkSpaces desktop",
+            HolderKind::TransferServer => "Transfer Family server endpoint",
+            HolderKind::ClientVpn => "Client VPN endpoint",
+            HolderKind::OtherService => "unrecognised service",
             HolderKind::Interface => "network interface",
             HolderKind::Nothing => return "nothing (idle Elastic IP)".into(),
         };
-        match &self.id {
-            Some(id) => format!("{what} {id}"),
-            None => what.into(),
+        match (&self.id, self.kind) {
+            // The description is free text: quoted, so it reads as the service's own words.
+            (Some(id), HolderKind::OtherService) => format!("{what} (\"{id}\")"),
+            (Some(id), _) => format!("{what} {id}"),
+            (None, _) => what.into(),
         }
     }
 }
@@ -218,6 +276,35 @@ pub fn holder_of(ni: &NetworkInterface) -> Holder {
             non_empty(desc.strip_prefix("AWS Lambda VPC ENI-")),
         );
     }
+    if let Some(rest) = desc.strip_prefix("arn:aws:ecs:") {
+        // `<region>:<account>:attachment/<id>`: the attachment names the task's interface.
+        let id = rest
+            .rsplit_once(":attachment/")
+            .map(|(_, id)| id.to_string());
+        return h(HolderKind::EcsTask, id);
+    }
+    if desc == "RedshiftNetworkInterface" {
+        return h(HolderKind::Redshift, None);
+    }
+    if desc == "DMSNetworkInterface" {
+        return h(HolderKind::Dms, None);
+    }
+    if desc.starts_with("Amazon MQ network interface for broker ") {
+        return h(
+            HolderKind::AmazonMq,
+            word_after("Amazon MQ network interface for broker "),
+        );
+    }
+    if desc
+        .to_ascii_lowercase()
+        .starts_with("created by amazon workspaces")
+    {
+        return h(HolderKind::WorkSpaces, None);
+    }
+    if let Some(at) = desc.find("cvpn-endpoint-") {
+        let id = desc[at..].split_whitespace().next().map(str::to_string);
+        return h(HolderKind::ClientVpn, id);
+    }
     if desc == "RDSNetworkInterface" || requester == "amazon-rds" {
         return h(HolderKind::Rds, None);
     }
@@ -232,7 +319,10 @@ pub fn holder_of(ni: &NetworkInterface) -> Holder {
         return h(HolderKind::Instance, Some(i.clone()));
     }
     if managed || kind_type != "interface" {
-        let what = non_empty(ni.interface_type.as_deref()).or(non_empty(Some(requester)));
+        // Unrecognised: say what the interface says of itself.
+        let what = non_empty(Some(desc))
+            .or(non_empty(ni.interface_type.as_deref()).filter(|t| t != "interface"))
+            .or(non_empty(Some(requester)));
         return h(HolderKind::OtherService, what);
     }
     h(HolderKind::Interface, Some(ni.network_interface_id.clone()))
@@ -258,7 +348,12 @@ pub fn classify(
     let mut seen = BTreeSet::new();
     let mut out = Vec::new();
     for ni in interfaces {
-        let holder = holder_of(ni);
+        let mut holder = holder_of(ni);
+        if holder.kind == HolderKind::VpcEndpoint {
+            // Interface endpoints get no public IPv4 address; the endpoint of
+            // an internet-facing Transfer Family server takes Elastic IPs.
+            holder.kind = HolderKind::TransferServer;
+        }
         for (assoc, _private) in ni.public_addresses() {
             let Some(ip) = non_empty(assoc.public_ip.as_deref()) else {
                 continue;

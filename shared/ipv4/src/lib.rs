@@ -12,12 +12,12 @@
 //! - [`report`]: cost per address, totals per account, region, VPC and
 //!   kind, the change since an earlier snapshot, and for each address a way
 //!   out where one applies, with its saving — and what the data cannot tell.
-//! - [`render`]: Markdown (totals first, then the largest savings), CSV, JSON.
+//!
+//! The renderings (JSON, CSV, Markdown, HTML) are `vpcwarden-report`'s.
 #![deny(missing_docs)]
 
 pub mod classify;
 pub mod interface;
-pub mod render;
 pub mod report;
 
 pub use classify::{

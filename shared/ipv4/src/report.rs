@@ -130,6 +130,18 @@ const LINK_IN: &str = "reach it through EC2 Instance Connect Endpoint or Session
 const LINK_OUT: &str =
     "reach out through a NAT gateway, or dual-stack with IPv6 and an egress-only internet gateway";
 
+/// How a workload without a public address still pulls images and writes logs.
+const EGRESS_FOR_IMAGES: &str = "reach out through a NAT gateway, or through VPC endpoints for ECR (ecr.api, ecr.dkr), S3 (gateway endpoint) and CloudWatch Logs when pulling images and writing logs is all it needs";
+
+/// The EKS cluster an instance is a node of, from the tags EKS and its
+/// node groups put on nodes.
+fn eks_cluster(a: &PublicAddress) -> Option<&str> {
+    a.tags.iter().find_map(|(k, v)| match k.as_str() {
+        "eks:cluster-name" | "aws:eks:cluster-name" => Some(v.as_str()),
+        _ => k.strip_prefix("kubernetes.io/cluster/"),
+    })
+}
+
 fn way_out(
     a: &PublicAddress,
     cost: f64,
@@ -152,6 +164,13 @@ fn way_out(
         (Kind::ElasticIp, HolderKind::Instance) if a.instance_state.as_deref() == Some("stopped") => w(
             format!("instance {id} is stopped: release the Elastic IP, or start using the instance"),
             None,
+        ),
+        (Kind::AutoAssigned, HolderKind::Instance) if eks_cluster(a).is_some() => w(
+            format!(
+                "EKS node {id} of cluster {}: run the node group in private subnets (or with auto-assign public IPv4 off) and {EGRESS_FOR_IMAGES} plus the EKS API; expose services through a load balancer",
+                eks_cluster(a).unwrap_or_default()
+            ),
+            Some("nothing on the internet connects to the node directly"),
         ),
         (Kind::AutoAssigned, HolderKind::Instance) => {
             let first = match (a.subnet_auto_assign, &a.subnet_id) {
@@ -181,6 +200,34 @@ fn way_out(
         (_, HolderKind::Interface) => w(
             format!("interface {id} has no instance: disassociate and release the Elastic IP"),
             Some("nothing uses the interface"),
+        ),
+        (_, HolderKind::EcsTask) => w(
+            format!("ECS task (attachment {id}): run the service with assignPublicIp DISABLED in private subnets and {EGRESS_FOR_IMAGES}; put a load balancer in front for inbound traffic"),
+            Some("nothing on the internet connects to the task directly"),
+        ),
+        (_, HolderKind::Redshift) => w(
+            "modify the cluster with PubliclyAccessible=false (aws redshift modify-cluster --no-publicly-accessible): its public address goes".into(),
+            Some("its clients are in the VPC or connected to it (VPN, Direct Connect, a Redshift-managed VPC endpoint)"),
+        ),
+        (_, HolderKind::Dms) => w(
+            "create the replication instance again with PubliclyAccessible=false (DMS cannot change it on an existing instance) and move the tasks to it".into(),
+            Some("its source and target endpoints are reachable from the VPC"),
+        ),
+        (_, HolderKind::AmazonMq) => w(
+            format!("create broker {} again without public accessibility (Amazon MQ cannot change it on an existing broker)", if id.is_empty() { "(unnamed)" } else { &id }),
+            Some("its clients are in the VPC or connected to it"),
+        ),
+        (_, HolderKind::WorkSpaces) => w(
+            "turn off Internet access in the WorkSpaces directory (EnableInternetAccess=false) and route the desktops' subnets through a NAT gateway".into(),
+            Some("enough desktops share the NAT gateway to pay for it (it has its own address and hourly charge)"),
+        ),
+        (_, HolderKind::TransferServer) => w(
+            "make the Transfer Family server's VPC endpoint internal (no Elastic IPs) and reach it over VPN, Direct Connect or a load balancer you already pay for".into(),
+            Some("its clients are internal or come through such a link"),
+        ),
+        (_, HolderKind::ClientVpn) => w(
+            format!("associate Client VPN endpoint {} with fewer subnets: each associated subnet's interface holds a public address", if id.is_empty() { "(unnamed)" } else { &id }),
+            Some("fewer Availability Zones carry the VPN's users well enough"),
         ),
         (_, HolderKind::Rds) => w(
             "set the database's PubliclyAccessible to false".into(),

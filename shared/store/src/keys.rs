@@ -20,15 +20,6 @@ pub fn public_ipv4_key(at: DateTime<Utc>) -> String {
     format!("{PUBLIC_IPV4}{}", at.format("dt=%Y-%m-%d/%H%M%S.jsonl"))
 }
 
-/// `reports/dt=YYYY-MM-DD/HHMMSS-public-ipv4.<ext>`.
-pub fn public_ipv4_report_key(at: DateTime<Utc>, format: ReportFormat) -> String {
-    format!(
-        "{REPORTS}{}-public-ipv4.{}",
-        at.format("dt=%Y-%m-%d/%H%M%S"),
-        format.extension()
-    )
-}
-
 /// From every public-IPv4 snapshot key: the newest, and the newest at least
 /// `days` days older than it (else the oldest) for the change over that time.
 pub fn pick_public_ipv4(keys: &[String], days: i64) -> Option<(String, Option<String>)> {
@@ -51,43 +42,12 @@ pub fn pick_public_ipv4(keys: &[String], days: i64) -> Option<(String, Option<St
     Some((latest, earlier))
 }
 
-/// A report's rendering.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ReportFormat {
-    /// For machines.
-    Json,
-    /// For spreadsheets.
-    Csv,
-    /// For people.
-    Markdown,
-}
-
-impl ReportFormat {
-    /// File extension.
-    pub fn extension(self) -> &'static str {
-        match self {
-            ReportFormat::Json => "json",
-            ReportFormat::Csv => "csv",
-            ReportFormat::Markdown => "md",
-        }
-    }
-
-    /// HTTP content type.
-    pub fn content_type(self) -> &'static str {
-        match self {
-            ReportFormat::Json => "application/json",
-            ReportFormat::Csv => "text/csv; charset=utf-8",
-            ReportFormat::Markdown => "text/markdown; charset=utf-8",
-        }
-    }
-}
-
-/// `reports/dt=YYYY-MM-DD/HHMMSS-idle-eips.<ext>`.
-pub fn report_key(at: DateTime<Utc>, format: ReportFormat) -> String {
+/// `reports/dt=YYYY-MM-DD/HHMMSS-<report>.<extension>` (`idle-eips`,
+/// `public-ipv4`; one per format).
+pub fn report_key(at: DateTime<Utc>, report: &str, extension: &str) -> String {
     format!(
-        "{REPORTS}{}-idle-eips.{}",
-        at.format("dt=%Y-%m-%d/%H%M%S"),
-        format.extension()
+        "{REPORTS}{}-{report}.{extension}",
+        at.format("dt=%Y-%m-%d/%H%M%S")
     )
 }
 
@@ -195,7 +155,7 @@ mod tests {
         assert_eq!(snapshot_key(a), "snapshots/dt=2026-11-02/090507.jsonl");
         assert!(snapshot_key(a) < snapshot_key(b));
         assert_eq!(
-            report_key(a, ReportFormat::Markdown),
+            report_key(a, "idle-eips", "md"),
             "reports/dt=2026-11-02/090507-idle-eips.md"
         );
     }

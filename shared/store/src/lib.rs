@@ -10,8 +10,8 @@ mod uri;
 
 pub use bucket::{Bucket, StoreError};
 pub use keys::{
-    pick_public_ipv4, pick_snapshots, public_ipv4_key, public_ipv4_report_key, report_key,
-    snapshot_key, ReportFormat, PUBLIC_IPV4, REPORTS, SNAPSHOTS,
+    pick_public_ipv4, pick_snapshots, public_ipv4_key, report_key, snapshot_key, PUBLIC_IPV4,
+    REPORTS, SNAPSHOTS,
 };
 pub use trail::{day_coverage, split_trail_prefix, DayFolders, S3Trail};
 pub use uri::S3Uri;
