@@ -570,7 +570,9 @@ fn scheduled_report(args: Box<crate::run_settings::RunArgs>) -> Result<ExitCode>
             .as_ref()
             .map(|spec| vpcwarden_idle_report::build_store(spec, &engine, &config))
             .transpose()?;
-        let sns = aws_sdk_sns::Client::new(&config);
+        let notifier = env.job.sns_topic.as_ref().map(|topic| {
+            vpcwarden_idle_report::SnsNotifier::new(aws_sdk_sns::Client::new(&config), topic)
+        });
         // One STS call, only when releasing is on.
         let own_account = if env.job.release == vpcwarden_idle_report::ReleaseMode::Off {
             String::new()
@@ -586,7 +588,7 @@ fn scheduled_report(args: Box<crate::run_settings::RunArgs>) -> Result<ExitCode>
             bucket: &bucket,
             engine: &engine,
             store: store.as_ref(),
-            sns: Some(&sns),
+            notifier: notifier.as_ref().map(|n| n as _),
             release: Some(&release),
         };
         let out = vpcwarden_idle_report::run(&deps, &env.job, Utc::now()).await?;

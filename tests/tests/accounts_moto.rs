@@ -170,7 +170,7 @@ async fn an_account_whose_role_cannot_be_assumed_is_reported_and_never_flagged()
         bucket: &data,
         engine: &engine,
         store: None,
-        sns: None,
+        notifier: None,
         release: None,
     };
     let out = run(&deps, &JobConfig::default(), now).await.unwrap();

@@ -717,11 +717,12 @@ async fn the_report_job_marks_and_announces_and_never_releases_on_an_old_snapsho
         .await
         .unwrap();
     let accounts = SdkAccounts::new(conf.clone(), HUB.into(), ROLE.into());
+    let notifier = vpcwarden_idle_report::SnsNotifier::new(sns.clone(), topic.topic_arn().unwrap());
     let deps = Deps {
         bucket: &data,
         engine: &engine,
         store: None,
-        sns: Some(&sns),
+        notifier: Some(&notifier),
         release: Some(&accounts),
     };
     let cfg = JobConfig {

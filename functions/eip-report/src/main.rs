@@ -1,6 +1,6 @@
 //! Lambda entrypoint (scheduled): the idle-EIP report — events from Athena
 //! (or the local engine over an S3 prefix), joined with the latest snapshot,
-//! written as JSON, CSV and Markdown under `reports/dt=…/`.
+//! written as JSON, CSV, Markdown and HTML under `reports/dt=…/`.
 
 #![recursion_limit = "256"]
 
@@ -11,7 +11,7 @@ use vpcwarden_aws_setup::{init_tracing, load, LogFormat};
 use vpcwarden_eip_release::sdk::SdkAccounts;
 use vpcwarden_idle_report::{
     build_engine, build_store, from_env, run as report, Deps, Engine, EnvConfig, EventStore,
-    Outcome,
+    Outcome, SnsNotifier,
 };
 use vpcwarden_store::Bucket;
 
@@ -27,7 +27,11 @@ async fn main() -> Result<(), Error> {
         .as_ref()
         .map(|spec| build_store(spec, &engine, &config))
         .transpose()?;
-    let sns = aws_sdk_sns::Client::new(&config);
+    let notifier = env
+        .job
+        .sns_topic
+        .as_ref()
+        .map(|topic| SnsNotifier::new(aws_sdk_sns::Client::new(&config), topic));
     // Releases act in each address's own account: this one with the function's
     // credentials, the others through their release role (infra/member.yaml).
     // One STS call, only when releasing is on.
@@ -38,7 +42,14 @@ async fn main() -> Result<(), Error> {
     };
     let release = SdkAccounts::new(config.clone(), own_account, env.release_role_name.clone());
     run(service_fn(|_: LambdaEvent<Value>| {
-        handler(&env, &bucket, &engine, store.as_ref(), &sns, &release)
+        handler(
+            &env,
+            &bucket,
+            &engine,
+            store.as_ref(),
+            notifier.as_ref(),
+            &release,
+        )
     }))
     .await
 }
@@ -48,14 +59,14 @@ async fn handler(
     bucket: &Bucket,
     engine: &Engine,
     store: Option<&EventStore>,
-    sns: &aws_sdk_sns::Client,
+    notifier: Option<&SnsNotifier>,
     release: &SdkAccounts,
 ) -> Result<Outcome, Error> {
     let deps = Deps {
         bucket,
         engine,
         store,
-        sns: Some(sns),
+        notifier: notifier.map(|n| n as _),
         release: Some(release),
     };
     let out = report(&deps, &env.job, chrono::Utc::now()).await?;

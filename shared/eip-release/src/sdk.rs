@@ -9,7 +9,7 @@ use aws_sdk_ec2::config::{Credentials, Region, SharedCredentialsProvider};
 use aws_sdk_ec2::types::{AddressAttributeName, Filter, ResourceType, Tag, TagSpecification};
 use vpcwarden_aws_setup::{aws_err, error_code, AwsError};
 use vpcwarden_inventory::snapshot_address;
-use vpcwarden_store::Bucket;
+use vpcwarden_store::ObjectStore;
 
 use crate::evidence::Evidence;
 use crate::marks::{MarkRecord, MARKS};
@@ -425,18 +425,18 @@ impl RestorePort for SdkAccountOps {
 
 /// Marks and evidence in the data bucket.
 #[derive(Debug, Clone)]
-pub struct BucketRecords {
-    bucket: Bucket,
+pub struct BucketRecords<S> {
+    bucket: S,
 }
 
-impl BucketRecords {
-    /// In `bucket`.
-    pub fn new(bucket: Bucket) -> Self {
+impl<S: ObjectStore> BucketRecords<S> {
+    /// In `bucket` (the data bucket, or any object store).
+    pub fn new(bucket: S) -> Self {
         BucketRecords { bucket }
     }
 }
 
-impl Records for BucketRecords {
+impl<S: ObjectStore> Records for BucketRecords<S> {
     fn marks(&self) -> Fut<'_, Result<Vec<MarkRecord>, RecordError>> {
         Box::pin(async move {
             let keys = self

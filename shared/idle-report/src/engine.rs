@@ -15,6 +15,85 @@ use vpcwarden_store::{day_coverage, Bucket, DayFolders};
 use vpcwarden_trail::{scan, scan_days, Progress, ScanOptions, Source};
 
 use crate::error::JobError;
+use vpcwarden_store::Fut;
+
+/// Where lifecycle events come from. Athena and the local engine implement
+/// it alike, an in-memory fake in the tests: the jobs never ask which.
+pub trait EventEngine: Send + Sync {
+    /// `athena`, `local`, … (the report's `engine.engine`).
+    fn name(&self) -> &'static str;
+    /// The trail read, as the event store records it.
+    fn source_id(&self) -> String;
+    /// The window's events, with the trail's coverage.
+    fn events(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Fut<'_, Result<EngineOutput, JobError>>;
+    /// This engine widened to every account and region of `scopes` (the
+    /// snapshot's), or `None` when it already reads them.
+    fn widened(&self, scopes: &[(&str, &str)]) -> Result<Option<Box<dyn EventEngine>>, JobError>;
+    /// Ready to extract days (tables exist).
+    fn prepare(&self) -> Fut<'_, Result<(), JobError>>;
+    /// Every lifecycle event of the day folders `days` (ascending), each day apart.
+    fn extract_days<'a>(&'a self, days: &'a [NaiveDate]) -> Fut<'a, Result<Extraction, JobError>>;
+    /// The days to extract, grouped as one extraction reads them at once.
+    fn batches(&self, days: &[NaiveDate]) -> Vec<Vec<NaiveDate>>;
+    /// Whether extractions count files and bytes read (the local engine's figures).
+    fn reads_files(&self) -> bool;
+}
+
+/// Days the local engine reads before saving them: a backfill stopped by
+/// Lambda's time limit keeps what it finished, and the next run goes on.
+const LOCAL_BATCH_DAYS: usize = 7;
+
+impl EventEngine for Engine {
+    fn name(&self) -> &'static str {
+        Engine::name(self)
+    }
+
+    fn source_id(&self) -> String {
+        Engine::source_id(self)
+    }
+
+    fn events(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Fut<'_, Result<EngineOutput, JobError>> {
+        Box::pin(Engine::events(self, from, to))
+    }
+
+    fn widened(&self, scopes: &[(&str, &str)]) -> Result<Option<Box<dyn EventEngine>>, JobError> {
+        Ok(self
+            .covering(scopes.iter().copied())?
+            .map(|e| Box::new(e) as Box<dyn EventEngine>))
+    }
+
+    fn prepare(&self) -> Fut<'_, Result<(), JobError>> {
+        Box::pin(Engine::prepare(self))
+    }
+
+    fn extract_days<'a>(&'a self, days: &'a [NaiveDate]) -> Fut<'a, Result<Extraction, JobError>> {
+        Box::pin(Engine::extract_days(self, days))
+    }
+
+    fn batches(&self, days: &[NaiveDate]) -> Vec<Vec<NaiveDate>> {
+        match self {
+            // One query per run of consecutive days: only their partitions are read.
+            Engine::Athena { .. } => day_ranges(days)
+                .into_iter()
+                .map(|(a, b)| a.iter_days().take_while(|d| *d <= b).collect())
+                .collect(),
+            // Bounded batches: memory stays bounded, and what is done is saved.
+            Engine::Local { .. } => days.chunks(LOCAL_BATCH_DAYS).map(<[_]>::to_vec).collect(),
+        }
+    }
+
+    fn reads_files(&self) -> bool {
+        matches!(self, Engine::Local { .. })
+    }
+}
 
 /// Where events come from.
 pub enum Engine {
@@ -40,6 +119,26 @@ pub enum Engine {
         /// Told about each file read (the CLI's progress line).
         progress: Option<Arc<dyn Progress + Send>>,
     },
+}
+
+/// What the store held and what this run added (in the report and metrics).
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+pub struct StoreFigures {
+    /// Where the store is.
+    pub location: String,
+    /// Its version (the `events/v<version>/` prefix).
+    pub version: u32,
+    /// Day folders the window reads.
+    pub days_in_window: usize,
+    /// Of those, extracted by this run (missing, unsettled, or the last days).
+    pub days_extracted: usize,
+    /// Raw CloudTrail bytes this run read: as stored (local engine) or
+    /// scanned (Athena, what it bills).
+    pub raw_bytes_read: u64,
+    /// Lifecycle events in the window's stored days.
+    pub events_in_store: usize,
+    /// Stored objects that could not be read as a day (extracted again).
+    pub unusable: Vec<String>,
 }
 
 /// Events and what getting them cost.
@@ -79,7 +178,7 @@ pub struct EngineOutput {
     pub coverage: Coverage,
     /// With an event store: what it held and what this run extracted.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub store: Option<crate::stored::StoreFigures>,
+    pub store: Option<StoreFigures>,
 }
 
 impl Engine {
@@ -437,7 +536,7 @@ fn quiet_on(coverage: &Coverage, day: NaiveDate) -> Vec<Scope> {
 }
 
 /// Runs of consecutive days, as (first, last).
-pub(crate) fn day_ranges(days: &[NaiveDate]) -> Vec<(NaiveDate, NaiveDate)> {
+fn day_ranges(days: &[NaiveDate]) -> Vec<(NaiveDate, NaiveDate)> {
     let mut out: Vec<(NaiveDate, NaiveDate)> = Vec::new();
     for d in days {
         match out.last_mut() {

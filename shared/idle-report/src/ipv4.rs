@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use vpcwarden_ipv4::{parse_snapshot, report, PublicAddress};
 use vpcwarden_report::Report;
-use vpcwarden_store::{pick_public_ipv4, Bucket, PUBLIC_IPV4, SNAPSHOTS};
+use vpcwarden_store::{pick_public_ipv4, ObjectStore, PUBLIC_IPV4, SNAPSHOTS};
 
 use crate::error::JobError;
 use crate::written::{write_reports, Written};
@@ -26,7 +26,7 @@ pub struct Ipv4Outcome {
     pub totals: vpcwarden_ipv4::report::Total,
 }
 
-async fn read(bucket: &Bucket, key: &str) -> Result<Vec<PublicAddress>, JobError> {
+async fn read(bucket: &dyn ObjectStore, key: &str) -> Result<Vec<PublicAddress>, JobError> {
     let bytes = bucket.get(key).await?;
     parse_snapshot(&String::from_utf8_lossy(&bytes)).map_err(|source| JobError::BadPublicIpv4 {
         key: key.into(),
@@ -36,7 +36,7 @@ async fn read(bucket: &Bucket, key: &str) -> Result<Vec<PublicAddress>, JobError
 
 /// What the snapshot taken with `public_key` could not read, from the
 /// coverage written beside it (none for snapshots older than coverage files).
-async fn not_read(bucket: &Bucket, public_key: &str) -> Result<Vec<String>, JobError> {
+async fn not_read(bucket: &dyn ObjectStore, public_key: &str) -> Result<Vec<String>, JobError> {
     let Some(rest) = public_key.strip_prefix(PUBLIC_IPV4) else {
         return Ok(Vec::new());
     };
@@ -59,7 +59,7 @@ async fn not_read(bucket: &Bucket, public_key: &str) -> Result<Vec<String>, JobE
 /// Writes the public-IPv4 report; `None` when no public-IPv4 snapshot exists
 /// yet. Addresses tagged `keep_tag` are offered no way out.
 pub async fn public_ipv4(
-    bucket: &Bucket,
+    bucket: &dyn ObjectStore,
     keep_tag: &str,
     now: DateTime<Utc>,
 ) -> Result<Option<Ipv4Outcome>, JobError> {

@@ -8,14 +8,15 @@ use vpcwarden_eip::{
     FileDefaults, IdlePoint, SnapshotAddress, Summary,
 };
 use vpcwarden_report::{Format, IdleEipReport, Report, IDLE_SCHEMA_ID};
-use vpcwarden_store::{pick_snapshots, Bucket, SNAPSHOTS};
+use vpcwarden_store::{pick_snapshots, ObjectStore, SNAPSHOTS};
 
 use vpcwarden_event_store::EventStore;
 
 use crate::config::JobConfig;
-use crate::engine::{Engine, EngineOutput};
+use crate::engine::{EngineOutput, EventEngine};
 use crate::error::JobError;
 use crate::metrics::emf;
+use crate::notify::Notifier;
 use crate::stored::events_through_store;
 use crate::unread::{carry_unread, mark_unread};
 use crate::written::{write_reports, Written};
@@ -25,16 +26,16 @@ use vpcwarden_eip_release::{
 };
 use vpcwarden_inventory::ScopeFailure;
 
-/// What a run needs.
+/// What a run needs: its ports.
 pub struct Deps<'a> {
     /// Snapshots are read from and reports written to this bucket.
-    pub bucket: &'a Bucket,
-    /// Where events come from.
-    pub engine: &'a Engine,
+    pub bucket: &'a dyn ObjectStore,
+    /// Where events come from (Athena or the local engine).
+    pub engine: &'a dyn EventEngine,
     /// The event store the engine fills and the report reads (None: rescan the window).
     pub store: Option<&'a EventStore>,
-    /// For the summary (when a topic is configured).
-    pub sns: Option<&'a aws_sdk_sns::Client>,
+    /// Where the summary goes, if anywhere.
+    pub notifier: Option<&'a dyn Notifier>,
     /// The accounts releases act in (when enabled): the hub's own, and the
     /// others through their release role.
     pub release: Option<&'a dyn Accounts>,
@@ -132,7 +133,7 @@ pub fn report_now(now: DateTime<Utc>) -> DateTime<Utc> {
 /// Events of the window from `engine` (through `store` when given), joined
 /// with the snapshots.
 pub async fn analyse_window(
-    engine: &Engine,
+    engine: &dyn EventEngine,
     store: Option<&EventStore>,
     latest: &[SnapshotAddress],
     earlier: &[SnapshotAddress],
@@ -210,12 +211,12 @@ pub async fn run(
     );
     carry_unread(&mut latest, &earlier, &snapshot_failures);
     // The Athena table covers what the snapshot read (accounts and regions).
-    let widened = deps.engine.covering(
-        latest
-            .iter()
-            .map(|a| (a.account.as_str(), a.region.as_str())),
-    )?;
-    let engine = widened.as_ref().unwrap_or(deps.engine);
+    let scopes: Vec<(&str, &str)> = latest
+        .iter()
+        .map(|a| (a.account.as_str(), a.region.as_str()))
+        .collect();
+    let widened = deps.engine.widened(&scopes)?;
+    let engine = widened.as_deref().unwrap_or(deps.engine);
     let mut analysis = analyse_window(engine, deps.store, &latest, &earlier, cfg, now).await?;
     mark_unread(&mut analysis.rows, &snapshot_failures);
     let rows = &analysis.rows;
@@ -243,7 +244,7 @@ pub async fn run(
     let release_settings = cfg.release_settings();
     let outcome = match deps.release {
         Some(accounts) if cfg.release != ReleaseMode::Off && release_skipped.is_none() => {
-            let records = BucketRecords::new(deps.bucket.clone());
+            let records = BucketRecords::new(deps.bucket);
             release(accounts, &records, rows, &release_settings, now).await
         }
         _ => ReleaseOutcome::default(),
@@ -289,26 +290,15 @@ pub async fn run(
             p.reports.key(Format::Html)
         ));
     }
-    let sns_message_id = match (&cfg.sns_topic, deps.sns) {
-        (Some(topic), Some(sns)) => {
+    let sns_message_id = match deps.notifier {
+        Some(notifier) => {
             let subject = format!(
                 "vpcwarden: {} idle Elastic IPs, {} flagged (${:.2}/month)",
                 summary.idle, summary.flagged, summary.flagged_monthly_usd
             );
-            let out = sns
-                .publish()
-                .topic_arn(topic)
-                .subject(subject.chars().take(100).collect::<String>())
-                .message(message.clone())
-                .send()
-                .await
-                .map_err(|e| JobError::Notify {
-                    topic: topic.clone(),
-                    message: aws_sdk_sns::error::DisplayErrorContext(&e).to_string(),
-                })?;
-            out.message_id().map(str::to_string)
+            notifier.publish(&subject, &message).await?
         }
-        _ => None,
+        None => None,
     };
 
     let metrics = emf(

@@ -7,7 +7,7 @@ use vpcwarden_inventory::{
     take, take_accounts, take_public_ipv4, AccountsSnapshot, AddressSource, InterfaceSource,
     ScopeFailure, SnapshotCoverage,
 };
-use vpcwarden_store::{public_ipv4_key, snapshot_key, Bucket};
+use vpcwarden_store::{public_ipv4_key, snapshot_key, ObjectStore};
 
 use crate::error::JobError;
 use crate::metrics::emf_document;
@@ -44,7 +44,7 @@ pub struct SnapshotOutcome {
 pub async fn snapshot(
     source: &dyn AddressSource,
     interfaces: Option<&dyn InterfaceSource>,
-    bucket: &Bucket,
+    bucket: &dyn ObjectStore,
     account: &str,
     only_regions: Option<&[String]>,
     now: DateTime<Utc>,
@@ -64,7 +64,7 @@ pub async fn snapshot(
 /// Writes the snapshot, the public-IPv4 snapshot (when taken) and the
 /// coverage, and counts them.
 async fn write(
-    bucket: &Bucket,
+    bucket: &dyn ObjectStore,
     got: AccountsSnapshot,
     with_public: bool,
     now: DateTime<Utc>,
@@ -150,7 +150,10 @@ pub fn coverage_key(snapshot_key: &str) -> String {
 }
 
 /// The coverage object at `key`.
-pub async fn read_coverage(bucket: &Bucket, key: &str) -> Result<SnapshotCoverage, JobError> {
+pub async fn read_coverage(
+    bucket: &dyn ObjectStore,
+    key: &str,
+) -> Result<SnapshotCoverage, JobError> {
     let bytes = bucket.get(key).await?;
     serde_json::from_slice(&bytes).map_err(|e| JobError::BadCoverage {
         key: key.into(),
@@ -177,7 +180,7 @@ pub async fn snapshot_accounts(
     hub: &aws_config::SdkConfig,
     hub_account: &str,
     spec: &AccountsSpec,
-    bucket: &Bucket,
+    bucket: &dyn ObjectStore,
     only_regions: Option<&[String]>,
     now: DateTime<Utc>,
 ) -> Result<SnapshotOutcome, JobError> {

@@ -5,41 +5,17 @@
 
 use chrono::{DateTime, Utc};
 use futures::stream::{self, StreamExt, TryStreamExt};
-use serde::Serialize;
 use vpcwarden_event_store::{needed_days, window, EventStore};
 
-use crate::engine::{day_ranges, Engine, EngineOutput};
+use crate::engine::{EngineOutput, EventEngine, StoreFigures};
 use crate::error::JobError;
 
-/// Days the local engine reads before saving them: a backfill stopped by
-/// Lambda's time limit keeps what it finished, and the next run goes on.
-const LOCAL_BATCH_DAYS: usize = 7;
 /// Days written at once.
 const SAVE_CONCURRENCY: usize = 16;
 
-/// What the store held and what this run added (in the report and metrics).
-#[derive(Debug, Clone, Default, Serialize, PartialEq)]
-pub struct StoreFigures {
-    /// Where the store is.
-    pub location: String,
-    /// Its version (the `events/v<version>/` prefix).
-    pub version: u32,
-    /// Day folders the window reads.
-    pub days_in_window: usize,
-    /// Of those, extracted by this run (missing, unsettled, or the last days).
-    pub days_extracted: usize,
-    /// Raw CloudTrail bytes this run read: as stored (local engine) or
-    /// scanned (Athena, what it bills).
-    pub raw_bytes_read: u64,
-    /// Lifecycle events in the window's stored days.
-    pub events_in_store: usize,
-    /// Stored objects that could not be read as a day (extracted again).
-    pub unusable: Vec<String>,
-}
-
 /// The window `from..to` of a report at `now`, through `store`.
 pub async fn events_through_store(
-    engine: &Engine,
+    engine: &dyn EventEngine,
     store: &EventStore,
     from: DateTime<Utc>,
     to: DateTime<Utc>,
@@ -48,13 +24,7 @@ pub async fn events_through_store(
     let needed = needed_days(from, to);
     let mut loaded = store.load(&needed).await?;
     let stale = store.stale(&loaded, &needed, now);
-    let batches: Vec<Vec<_>> = match engine {
-        Engine::Athena { .. } => day_ranges(&stale)
-            .into_iter()
-            .map(|(a, b)| a.iter_days().take_while(|d| *d <= b).collect())
-            .collect(),
-        Engine::Local { .. } => stale.chunks(LOCAL_BATCH_DAYS).map(<[_]>::to_vec).collect(),
-    };
+    let batches = engine.batches(&stale);
     let mut out = EngineOutput {
         engine: engine.name(),
         ..EngineOutput::default()
@@ -64,7 +34,7 @@ pub async fn events_through_store(
     }
     for batch in batches {
         let got = engine.extract_days(&batch).await?;
-        if let Engine::Local { .. } = engine {
+        if engine.reads_files() {
             let add = |a: Option<u64>, b: u64| Some(a.unwrap_or(0) + b);
             out.files = Some(out.files.unwrap_or(0) + got.files);
             out.skipped_files = Some(out.skipped_files.unwrap_or(0) + got.skipped_files);
@@ -111,7 +81,7 @@ pub async fn events_through_store(
 /// The store a configuration names, for `engine`'s trail.
 pub fn build_store(
     spec: &crate::config::StoreSpec,
-    engine: &Engine,
+    engine: &dyn EventEngine,
     config: &aws_config::SdkConfig,
 ) -> Result<EventStore, JobError> {
     let backend = vpcwarden_event_store::open(&spec.location, || aws_sdk_s3::Client::new(config))?;

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use vpcwarden_report::{render, Format, Report};
-use vpcwarden_store::{report_key, Bucket};
+use vpcwarden_store::{report_key, ObjectStore};
 
 use crate::error::JobError;
 
@@ -30,7 +30,7 @@ impl Written {
 /// Renders `report` in every format and writes each under
 /// `reports/dt=…/HHMMSS-<report>.<extension>`.
 pub async fn write_reports(
-    bucket: &Bucket,
+    bucket: &dyn ObjectStore,
     report: Report<'_>,
     now: DateTime<Utc>,
 ) -> Result<Written, JobError> {

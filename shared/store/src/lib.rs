@@ -5,6 +5,7 @@
 
 mod bucket;
 mod keys;
+mod object;
 mod trail;
 mod uri;
 
@@ -13,5 +14,6 @@ pub use keys::{
     pick_public_ipv4, pick_snapshots, public_ipv4_key, report_key, snapshot_key, PUBLIC_IPV4,
     REPORTS, SNAPSHOTS,
 };
+pub use object::{Fut, ObjectStore};
 pub use trail::{day_coverage, split_trail_prefix, DayFolders, S3Trail};
 pub use uri::S3Uri;
