@@ -12,7 +12,8 @@ use vpcwarden_e2e::http::invoke;
 use vpcwarden_e2e::world::{self, arn_count, policy_text, Vpc, LOCKED_DOWN_POLICY};
 use vpcwarden_e2e::{config_at, mwaa, standin, unique};
 use vpcwarden_endpoints::{
-    handle, reconcile, Ec2Endpoints, Envelope, Lookup, MwaaApi, ReconcileReport, Settings,
+    handle, reconcile, DriftAction, DriftKind, Ec2Endpoints, Envelope, Lookup, MwaaApi,
+    ReconcileReport, Settings,
 };
 
 fn settings(region: &str) -> Settings {
@@ -74,8 +75,8 @@ async fn a_lost_pending_is_healed_and_a_second_run_finds_nothing_to_do() {
     );
     let d = drift_of(&first, &env).expect("the lost PENDING is a drift");
     assert_eq!(d.action, "healed");
-    assert!(d.kinds.contains(&"missing_endpoint".to_string()), "{d:?}");
-    assert!(d.kinds.contains(&"missing_grant".to_string()), "{d:?}");
+    assert!(d.kinds.contains(&DriftKind::MissingEndpoint), "{d:?}");
+    assert!(d.kinds.contains(&DriftKind::MissingGrant), "{d:?}");
     let roles: Vec<String> = endpoints(&r, &env)
         .await
         .into_iter()
@@ -356,8 +357,8 @@ async fn environments_of_a_participant_account_are_read_through_the_assumed_role
     };
     let report = run(&r, &s).await;
     assert_eq!(
-        drift_of(&report, &env).map(|d| d.action.as_str()),
-        Some("healed"),
+        drift_of(&report, &env).map(|d| d.action.clone()),
+        Some(DriftAction::Healed),
         "{report:#?}"
     );
     assert_eq!(endpoints(&r, &env).await.len(), 2);

@@ -188,7 +188,8 @@ async fn name_only_records_are_migrated_and_an_ambiguous_one_is_refused_untouche
         .find(|d| d.environment == name)
         .unwrap();
     assert!(
-        mine.kinds.contains(&"legacy_record".to_string()),
+        mine.kinds
+            .contains(&vpcwarden_endpoints::DriftKind::LegacyRecord),
         "{mine:#?}"
     );
     assert_eq!(mine.action, "healed");

@@ -9,7 +9,7 @@ use crate::error::ProvisionError;
 use crate::identity::EnvKey;
 use crate::ledger::{self, Entry, Owner};
 use crate::legacy;
-use crate::policy_sync::{derive, now_secs, parse_policy, sync_policy, Derived};
+use crate::policy_sync::{derive, parse_policy, sync_policy, Derived};
 use crate::port::{Ec2Port, EndpointInfo, EndpointQuery};
 use crate::report::{EndpointRecord, PolicyReport, Report};
 use crate::settings::Settings;
@@ -140,7 +140,7 @@ pub async fn cleanup(
                 entries.push((
                     Owner::Env(id.clone()),
                     Entry::Removed {
-                        at: now_secs(),
+                        at: settings.clock.now_secs(),
                         arn: arn.clone(),
                     },
                 ));
@@ -171,7 +171,7 @@ pub async fn cleanup(
         // Tombstone first: from now on every writer's view drops the ARN.
         if let Some(arn) = &queue {
             let tomb = Entry::Removed {
-                at: now_secs(),
+                at: settings.clock.now_secs(),
                 arn: arn.clone(),
             };
             ec2.put_tags(&r.ep.id, &[(key.clone(), tomb.value())])

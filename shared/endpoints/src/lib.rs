@@ -46,9 +46,11 @@ pub use error::{AwsError, ProvisionError};
 pub use event::{handle, Envelope};
 pub use identity::EnvKey;
 pub use mwaa::{from_sdk, MwaaApi};
-pub use port::{Ec2Port, EndpointInfo, EndpointQuery, MwaaPort, NewEndpoint};
+pub use port::{Clock, Ec2Port, EndpointInfo, EndpointQuery, MwaaPort, NewEndpoint, SystemClock};
 pub use provision::provision;
-pub use reconcile::{reconcile, Drift, External, LedgerUse, LongPending, ReconcileReport};
+pub use reconcile::{
+    reconcile, Drift, DriftAction, DriftKind, External, LedgerUse, LongPending, ReconcileReport,
+};
 pub use regional::{reconcile_regions, Regional};
 pub use report::{EndpointRecord, PolicyReport, Report};
 pub use settings::{Lookup, Settings};

@@ -1,6 +1,6 @@
 //! Read-modify-write-verify of an SQS endpoint policy against the ledger.
 
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use rand::Rng;
 use tracing::{debug, info};
@@ -21,13 +21,6 @@ pub(crate) struct Converged {
     pub outcomes: Vec<(String, EditOutcome)>,
     pub writes: u32,
     pub attempts: u32,
-}
-
-pub(crate) fn now_secs() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0)
 }
 
 pub(crate) fn parse_policy(ep: &EndpointInfo) -> Result<Policy, ProvisionError> {
@@ -183,7 +176,10 @@ async fn collect_tombstones(
     entries: &[(Owner, Entry)],
     settings: &Settings,
 ) -> Result<(), ProvisionError> {
-    let cutoff = now_secs().saturating_sub(settings.tombstone_ttl.as_secs());
+    let cutoff = settings
+        .clock
+        .now_secs()
+        .saturating_sub(settings.tombstone_ttl.as_secs());
     for (owner, entry) in entries {
         if let Entry::Removed { at, .. } = entry {
             if *at < cutoff {

@@ -135,3 +135,24 @@ pub trait MwaaPort: Sync {
         name: &str,
     ) -> impl Future<Output = Result<Option<Environment>, AwsError>> + Send;
 }
+
+/// The time, as a port: the ledger's claims and tombstones, their expiry and
+/// the pending alert read it, so a test can move it (and replay events
+/// across days) without waiting.
+pub trait Clock: Send + Sync + std::fmt::Debug {
+    /// Seconds since the Unix epoch.
+    fn now_secs(&self) -> u64;
+}
+
+/// The system's clock.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now_secs(&self) -> u64 {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs())
+            .unwrap_or(0)
+    }
+}

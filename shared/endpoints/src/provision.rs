@@ -11,7 +11,7 @@ use crate::event::stale_claim;
 use crate::identity::EnvKey;
 use crate::ledger::{self, Entry, Owner};
 use crate::legacy;
-use crate::policy_sync::{derive, now_secs, parse_policy, sync_policy, Derived};
+use crate::policy_sync::{derive, parse_policy, sync_policy, Derived};
 use crate::port::{Ec2Port, EndpointInfo, EndpointQuery, NewEndpoint};
 use crate::report::{EndpointRecord, PolicyReport, Report};
 use crate::settings::Settings;
@@ -121,7 +121,7 @@ async fn carry_out(
     let record = async {
         let recorded = plan.sqs.tag(&key).and_then(Entry::parse);
         if plan.claim && recorded.as_ref().and_then(Entry::active_arn) != Some(queue) {
-            let entry = Entry::claim(queue, now_secs()).value();
+            let entry = Entry::claim(queue, settings.clock.now_secs()).value();
             ec2.put_tags(&plan.sqs.id, &[(key.clone(), entry)])
                 .await
                 .map_err(|e| full(e, &plan))?;
@@ -342,7 +342,7 @@ fn plan(req: &Provision, settings: &Settings, read: VpcRead) -> Result<Plan, Pro
     if claim {
         let legacy = Owner::Legacy(id.name().to_string());
         entries.retain(|(o, e)| *o != me && !(*o == legacy && e.arn() == queue));
-        entries.push((me, Entry::claim(queue, now_secs())));
+        entries.push((me, Entry::claim(queue, settings.clock.now_secs())));
         // Size check on the policy as it will be, before anything is created.
         derive(&sqs, &policy, &entries, settings)?;
     }

@@ -29,7 +29,7 @@ use crate::event::from_api;
 use crate::identity::EnvKey;
 use crate::ledger::{self, Entry, Owner};
 use crate::legacy;
-use crate::policy_sync::{now_secs, parse_policy};
+use crate::policy_sync::parse_policy;
 use crate::port::{Ec2Port, EndpointInfo, EndpointQuery, MwaaPort};
 use crate::report::Report;
 use crate::settings::Settings;
@@ -40,6 +40,96 @@ const READ_CONCURRENCY: usize = 4;
 /// Environments healed at once (each may write its VPC's SQS endpoint policy).
 const HEAL_CONCURRENCY: usize = 4;
 
+/// What differs between an environment's needs and its VPC.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DriftKind {
+    /// A role's endpoint is not there.
+    MissingEndpoint,
+    /// A role has more than one endpoint of this tool's.
+    DuplicateEndpoint,
+    /// An endpoint of a role the environment no longer needs.
+    UnneededEndpoint,
+    /// The VPC's SQS endpoint policy does not allow the queue.
+    MissingGrant,
+    /// The policy does not yet show the ledger's record.
+    GrantOutOfDate,
+    /// Written by an earlier release without the account: rewritten by the heal.
+    LegacyRecord,
+    /// An endpoint left by a failed, deleted or vanished environment.
+    LeftoverEndpoint,
+    /// A grant left by a failed, deleted or vanished environment.
+    LeftoverGrant,
+}
+
+impl DriftKind {
+    /// The JSON spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DriftKind::MissingEndpoint => "missing_endpoint",
+            DriftKind::DuplicateEndpoint => "duplicate_endpoint",
+            DriftKind::UnneededEndpoint => "unneeded_endpoint",
+            DriftKind::MissingGrant => "missing_grant",
+            DriftKind::GrantOutOfDate => "grant_out_of_date",
+            DriftKind::LegacyRecord => "legacy_record",
+            DriftKind::LeftoverEndpoint => "leftover_endpoint",
+            DriftKind::LeftoverGrant => "leftover_grant",
+        }
+    }
+}
+
+impl PartialEq<&str> for DriftKind {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
+/// What the reconciler did about a drift.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DriftAction {
+    /// Found, not yet acted on.
+    Pending,
+    /// Healed (converged, or cleaned up).
+    Healed,
+    /// Dry run: would have healed.
+    WouldHeal,
+    /// Left alone, and why.
+    Skipped(String),
+    /// The heal failed, and how.
+    Failed(String),
+}
+
+impl std::fmt::Display for DriftAction {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            DriftAction::Pending => f.write_str("pending"),
+            DriftAction::Healed => f.write_str("healed"),
+            DriftAction::WouldHeal => f.write_str("would_heal"),
+            DriftAction::Skipped(why) => write!(f, "skipped: {why}"),
+            DriftAction::Failed(why) => write!(f, "failed: {why}"),
+        }
+    }
+}
+
+/// As JSON: `healed`, `would_heal`, `skipped: …`, `failed: …` (one string, as before).
+impl Serialize for DriftAction {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl PartialEq<&str> for DriftAction {
+    fn eq(&self, other: &&str) -> bool {
+        match self {
+            DriftAction::Pending => *other == "pending",
+            DriftAction::Healed => *other == "healed",
+            DriftAction::WouldHeal => *other == "would_heal",
+            DriftAction::Skipped(why) => other.strip_prefix("skipped: ") == Some(why.as_str()),
+            DriftAction::Failed(why) => other.strip_prefix("failed: ") == Some(why.as_str()),
+        }
+    }
+}
+
 /// One difference between what an environment needs and what its VPC has.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Drift {
@@ -49,16 +139,12 @@ pub struct Drift {
     pub account: Option<String>,
     /// Its MWAA status, or `NOT_FOUND`.
     pub status: String,
-    /// `missing_endpoint`, `duplicate_endpoint`, `unneeded_endpoint`,
-    /// `missing_grant`, `grant_out_of_date` (the policy does not yet show the
-    /// ledger's record), `legacy_record` (written by an earlier release
-    /// without the account: rewritten by the heal), `leftover_endpoint`,
-    /// `leftover_grant`.
-    pub kinds: Vec<String>,
+    /// What differs (sorted).
+    pub kinds: Vec<DriftKind>,
     /// What was seen, for a person.
     pub detail: String,
-    /// `healed`, `would_heal` (dry run), `skipped: …` or `failed: …`.
-    pub action: String,
+    /// What was done about it.
+    pub action: DriftAction,
 }
 
 /// How full one SQS endpoint's ledger is (EC2 allows 50 tags per resource).
@@ -216,7 +302,7 @@ pub async fn reconcile(
         }
     }
     report.environments = listed.len() + failed.len();
-    let now = now_secs() as i64;
+    let now = settings.clock.now_secs() as i64;
     for (id, l) in &listed {
         if l.status == Status::Pending.as_str() {
             if let Some(c) = l
@@ -362,19 +448,19 @@ pub async fn reconcile(
                     status: "NOT_FOUND".into(),
                     kinds,
                     detail: describe(&mine),
-                    action: String::new(),
+                    action: DriftAction::Pending,
                 };
                 if !configured.contains(&id.account) {
                     report.drifts.push(Drift {
-                        action: format!(
-                            "skipped: account {} is not among the accounts read (VPCWARDEN_MWAA_ACCOUNTS)",
+                        action: DriftAction::Skipped(format!(
+                            "account {} is not among the accounts read (VPCWARDEN_MWAA_ACCOUNTS)",
                             id.account
-                        ),
+                        )),
                         ..d
                     });
                 } else if !complete.contains(&id.account) {
                     report.drifts.push(Drift {
-                        action: format!("skipped: account {} could not be listed; a vanished environment is only cleaned up when its account was read", id.account),
+                        action: DriftAction::Skipped(format!("account {} could not be listed; a vanished environment is only cleaned up when its account was read", id.account)),
                         ..d
                     });
                 } else {
@@ -399,9 +485,9 @@ pub async fn reconcile(
             environment: name,
             account: None,
             status: "UNKNOWN".into(),
-            kinds: vec!["legacy_record".into()],
+            kinds: vec![DriftKind::LegacyRecord],
             detail: record,
-            action: "skipped: written by an earlier release without the account, and no listed environment's queue or service matches it; the environment's next event (which names its account) rewrites or removes it".into(),
+            action: DriftAction::Skipped("written by an earlier release without the account, and no listed environment's queue or service matches it; the environment's next event (which names its account) rewrites or removes it".into()),
         });
     }
 
@@ -417,15 +503,16 @@ pub async fn reconcile(
     for (mut d, r) in healed {
         d.action = match r {
             Ok(Some(rep)) => {
-                let a = if settings.dry_run {
-                    "would_heal"
-                } else {
-                    "healed"
-                };
                 report.heals.push(rep);
-                a.into()
+                if settings.dry_run {
+                    DriftAction::WouldHeal
+                } else {
+                    DriftAction::Healed
+                }
             }
-            Ok(None) => "skipped: GetEnvironment finds it again; left to the next run".into(),
+            Ok(None) => {
+                DriftAction::Skipped("GetEnvironment finds it again; left to the next run".into())
+            }
             Err(e) => {
                 report.errors.push(format!(
                     "{}/{}/{}: {e}",
@@ -433,7 +520,7 @@ pub async fn reconcile(
                     settings.region,
                     d.environment
                 ));
-                format!("failed: {e}")
+                DriftAction::Failed(e.to_string())
             }
         };
         info!(environment = %d.environment, account = ?d.account, kinds = ?d.kinds, action = %d.action, "drift");
@@ -585,7 +672,7 @@ fn present_drift(
     policies: &[(&EndpointInfo, Policy)],
     out_of_date: &BTreeSet<String>,
     settings: &Settings,
-) -> (Vec<String>, Vec<External>) {
+) -> (Vec<DriftKind>, Vec<External>) {
     let mut kinds = BTreeSet::new();
     let mut external = Vec::new();
     let roles: Vec<EndpointRole> = p.services.iter().map(|(r, _)| *r).collect();
@@ -618,19 +705,19 @@ fn present_drift(
             });
         }
         match (n, theirs.is_empty()) {
-            (0, true) => kinds.insert("missing_endpoint"),
+            (0, true) => kinds.insert(DriftKind::MissingEndpoint),
             (0, false) | (1, _) => false,
-            _ => kinds.insert("duplicate_endpoint"),
+            _ => kinds.insert(DriftKind::DuplicateEndpoint),
         };
     }
     if mine
         .iter()
         .any(|e| !roles.iter().any(|r| e.tag(tags::ROLE) == Some(r.as_str())))
     {
-        kinds.insert("unneeded_endpoint");
+        kinds.insert(DriftKind::UnneededEndpoint);
     }
     if !legacy.is_empty() {
-        kinds.insert("legacy_record");
+        kinds.insert(DriftKind::LegacyRecord);
     }
     // The grant: the SQS endpoint of the VPC the endpoints are in must allow
     // the queue to the environment's account (through this tool's claim or
@@ -650,21 +737,21 @@ fn present_drift(
             })
     });
     if !granted {
-        kinds.insert("missing_grant");
+        kinds.insert(DriftKind::MissingGrant);
     } else if out_of_date.contains(p.queue.as_str()) {
-        kinds.insert("grant_out_of_date");
+        kinds.insert(DriftKind::GrantOutOfDate);
     }
-    (kinds.into_iter().map(str::to_string).collect(), external)
+    (kinds.into_iter().collect(), external)
 }
 
 /// What a failed, deleted or vanished environment left behind.
-fn leftover(mine: &[&EndpointInfo], grants: &[Entry]) -> Vec<String> {
+fn leftover(mine: &[&EndpointInfo], grants: &[Entry]) -> Vec<DriftKind> {
     let mut kinds = Vec::new();
     if !mine.is_empty() {
-        kinds.push("leftover_endpoint".to_string());
+        kinds.push(DriftKind::LeftoverEndpoint);
     }
     if grants.iter().any(|e| e.active_arn().is_some()) {
-        kinds.push("leftover_grant".to_string());
+        kinds.push(DriftKind::LeftoverGrant);
     }
     kinds
 }
@@ -687,14 +774,14 @@ fn describe(mine: &[&EndpointInfo]) -> String {
     list.join(", ")
 }
 
-fn drift(id: &EnvKey, l: &Listed, kinds: Vec<String>, mine: &[&EndpointInfo]) -> Drift {
+fn drift(id: &EnvKey, l: &Listed, kinds: Vec<DriftKind>, mine: &[&EndpointInfo]) -> Drift {
     Drift {
         environment: id.name().to_string(),
         account: Some(id.account.clone()),
         status: l.status.clone(),
         kinds,
         detail: describe(mine),
-        action: String::new(),
+        action: DriftAction::Pending,
     }
 }
 
@@ -726,4 +813,33 @@ async fn heal(
     let mut report = converge(ec2, &desired, settings).await?;
     report.decided_from = "get_environment".into();
     Ok(Some(report))
+}
+
+#[cfg(test)]
+mod spelling {
+    use super::{DriftAction, DriftKind};
+
+    #[test]
+    fn kinds_and_actions_keep_their_json_spelling() {
+        let kinds = [
+            DriftKind::MissingEndpoint,
+            DriftKind::DuplicateEndpoint,
+            DriftKind::UnneededEndpoint,
+            DriftKind::MissingGrant,
+            DriftKind::GrantOutOfDate,
+            DriftKind::LegacyRecord,
+            DriftKind::LeftoverEndpoint,
+            DriftKind::LeftoverGrant,
+        ];
+        for k in kinds {
+            assert_eq!(serde_json::to_value(k).unwrap(), k.as_str());
+        }
+        let json = |a: DriftAction| serde_json::to_value(a).unwrap();
+        assert_eq!(json(DriftAction::Healed), "healed");
+        assert_eq!(json(DriftAction::WouldHeal), "would_heal");
+        assert_eq!(json(DriftAction::Skipped("why".into())), "skipped: why");
+        assert_eq!(json(DriftAction::Failed("how".into())), "failed: how");
+        assert!(DriftAction::Skipped("why".into()) == "skipped: why");
+        assert!(DriftAction::Failed("how".into()) != "skipped: how");
+    }
 }

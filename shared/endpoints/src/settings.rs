@@ -1,8 +1,11 @@
 //! Knobs of a provisioning run, read by the entrypoints from flags or environment.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use vpcwarden_policy::{Condition, Policy};
+
+use crate::port::{Clock, SystemClock};
 
 /// When an event is checked against the MWAA API (`VPCWARDEN_MWAA_LOOKUP`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -49,6 +52,8 @@ pub struct Settings {
     /// An environment `PENDING` longer than this is reported (and alarmed on):
     /// MWAA fails it after 72 hours (`VPCWARDEN_PENDING_ALERT_SECS`).
     pub pending_alert: Duration,
+    /// What time it is (the system's; a test's own).
+    pub clock: Arc<dyn Clock>,
 }
 
 impl Settings {
@@ -66,6 +71,7 @@ impl Settings {
             mwaa_role_template: None,
             accounts: Vec::new(),
             pending_alert: Duration::from_secs(3_600),
+            clock: Arc::new(SystemClock),
         }
     }
 

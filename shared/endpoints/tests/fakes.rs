@@ -368,6 +368,16 @@ pub fn queue(account: &str, name: &str) -> String {
 /// The event MWAA would send for `env` in `status`; `bare` leaves out
 /// everything but name and status (AWS documents no detail schema).
 pub fn event(env: &Environment, status: &str, bare: bool) -> Value {
+    event_at(env, status, bare, chrono::Utc::now())
+}
+
+/// The event as EventBridge delivers it, emitted at `time`.
+pub fn event_at(
+    env: &Environment,
+    status: &str,
+    bare: bool,
+    time: chrono::DateTime<chrono::Utc>,
+) -> Value {
     let mut detail = json!({"name": env.name, "status": status});
     if !bare {
         detail["endpointManagement"] = json!("CUSTOMER");
@@ -383,7 +393,27 @@ pub fn event(env: &Environment, status: &str, bare: bool) -> Value {
         "source": "aws.airflow",
         "detail-type": "MWAA Environment Status Change",
         "account": env.account,
-        "time": chrono::Utc::now().to_rfc3339(),
+        "time": time.to_rfc3339(),
         "detail": detail
     })
+}
+
+/// A clock the test moves.
+#[derive(Debug, Default)]
+pub struct ManualClock(std::sync::atomic::AtomicU64);
+
+impl ManualClock {
+    pub fn at(secs: u64) -> Self {
+        ManualClock(std::sync::atomic::AtomicU64::new(secs))
+    }
+
+    pub fn advance(&self, secs: u64) {
+        self.0.fetch_add(secs, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+impl vpcwarden_endpoints::Clock for ManualClock {
+    fn now_secs(&self) -> u64 {
+        self.0.load(std::sync::atomic::Ordering::SeqCst)
+    }
 }

@@ -5,12 +5,20 @@
 //! (tests/fakes.rs); the environments are written to GetEnvironment's shape.
 //! Two accounts share the VPC and use the same environment names (each its
 //! own queue and services): nothing of one is ever taken for the other's.
+//! Time is a port (a clock the test moves): each event carries the time MWAA
+//! emitted it, deliveries come hours or days apart and in any order — late
+//! redeliveries older than the tool's own records, tombstones that expire
+//! between a deletion and a stale PENDING — and the answer is the same.
 
 mod fakes;
 
 use std::time::Duration;
 
-use fakes::{environment, event, queue, FakeEc2, FakeMwaa, ACCOUNTS, LOCKED, REGION};
+use std::sync::Arc;
+
+use fakes::{
+    environment, event_at, queue, FakeEc2, FakeMwaa, ManualClock, ACCOUNTS, LOCKED, REGION,
+};
 use proptest::prelude::*;
 use vpcwarden_endpoints::{handle, ledger, reconcile, Envelope, Lookup, Settings};
 use vpcwarden_policy::Policy;
@@ -42,6 +50,8 @@ struct Story {
     /// The VPC owner re-applies its own policy text afterwards (an IaC run),
     /// erasing every ARN this tool added.
     clobber: bool,
+    /// Hours that pass before each delivery (past the 25-hour tombstone TTL too).
+    hours: Vec<u64>,
 }
 
 fn story() -> impl Strategy<Value = Story> {
@@ -54,13 +64,15 @@ fn story() -> impl Strategy<Value = Story> {
             prop::collection::vec(any::<bool>(), emitted * 2),
             0..3usize,
             any::<bool>(),
+            prop::collection::vec(0..60u64, emitted * 2),
         )
-            .prop_map(|(envs, delivery, bare, lookup, clobber)| Story {
+            .prop_map(|(envs, delivery, bare, lookup, clobber, hours)| Story {
                 envs,
                 delivery,
                 bare,
                 lookup,
                 clobber,
+                hours,
             })
     })
 }
@@ -69,10 +81,14 @@ async fn play(s: &Story) -> Result<(), TestCaseError> {
     let ec2 = FakeEc2::default();
     let mwaa = FakeMwaa::default();
     let (subnets, sqs) = ec2.vpc("vpc1", REGION, LOCKED);
+    // 2026-11-01T00:00:00Z: MWAA emits every event in the first hour.
+    const START: u64 = 1_793_491_200;
+    let clock = Arc::new(ManualClock::at(START));
     let settings = Settings {
         settle: Duration::ZERO,
         lookup: [Lookup::Missing, Lookup::Always, Lookup::Never][s.lookup],
         accounts: ACCOUNTS.map(String::from).to_vec(),
+        clock: clock.clone(),
         ..Settings::new(REGION)
     };
     let mut emitted = Vec::new();
@@ -93,8 +109,11 @@ async fn play(s: &Story) -> Result<(), TestCaseError> {
         finals.push((account, name, fate, MODES[*mode]));
     }
     for (n, &k) in s.delivery.iter().enumerate() {
+        clock.advance(s.hours[n % s.hours.len()] * 3_600);
         let (env, status) = &emitted[k];
-        let ev = event(env, status, s.bare[n % s.bare.len()]);
+        // Emitted a minute apart, in order; delivered whenever.
+        let at = chrono::DateTime::from_timestamp(START as i64 + 60 * k as i64, 0).unwrap();
+        let ev = event_at(env, status, s.bare[n % s.bare.len()], at);
         // A bare event with the MWAA API off is refused, naming the field: allowed.
         if let Err(e) = handle(&ec2, &mwaa, Envelope::from_json(&ev), &settings).await {
             prop_assert!(
