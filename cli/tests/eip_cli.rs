@@ -151,6 +151,25 @@ fn report_from_files_flags_the_idle_address() {
         text.contains(",idle,,2026-11-01T12:00:00+00:00,detachment,20.00,1,"),
         "{text}"
     );
+    // An .html output is the HTML report: one page, the same figures.
+    let html = root.join("idle.html");
+    let out = report_cmd(&[
+        "--now",
+        "2026-11-21T12:00:00Z",
+        "--output",
+        html.to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let page = std::fs::read_to_string(&html).unwrap();
+    assert!(page.starts_with("<!doctype html>"), "{page}");
+    assert!(
+        page.contains(r#"<dd data-path="/summary/idle">1</dd>"#),
+        "{page}"
+    );
     let out = report_cmd(&[
         "--now",
         "2026-11-21T12:00:00Z",
