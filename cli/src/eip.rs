@@ -9,7 +9,7 @@ use std::sync::Arc;
 use anyhow::{Context, Result};
 use chrono::{DateTime, Duration, Utc};
 use clap::Subcommand;
-use vpcwarden_eip::{idle_history, parse_snapshot, FileDefaults, SnapshotAddress};
+use vpcwarden_eip::{idle_history, parse_snapshot, taken_at, FileDefaults, SnapshotAddress};
 use vpcwarden_idle_report::{analyse_window, Engine, EventStore, JobConfig};
 pub use vpcwarden_report::Format;
 use vpcwarden_report::Report;
@@ -315,10 +315,12 @@ pub fn run(cmd: Cmd) -> Result<ExitCode> {
     // S3 reads block on a runtime that this thread keeps driving while the scan's threads work.
     let runtime = multi_thread()?;
     let latest = read_snapshot(&snapshot, &defaults, &runtime)?;
-    let mut older = Vec::new();
+    // Each file apart too: the report's day-by-day line is drawn per snapshot.
+    let mut files = Vec::new();
     for p in &earlier {
-        older.extend(read_snapshot(p, &defaults, &runtime)?);
+        files.push(read_snapshot(p, &defaults, &runtime)?);
     }
+    let older: Vec<SnapshotAddress> = files.iter().flatten().cloned().collect();
     let cfg = JobConfig {
         window_days: days,
         threshold_days,
@@ -428,7 +430,10 @@ pub fn run(cmd: Cmd) -> Result<ExitCode> {
     }
     let rows = &analysis.rows;
     // The line over time: what the given snapshots saw, day by day.
-    let history = idle_history(&[&latest, &older], now, analysis.window_start.date_naive());
+    let dated: Vec<_> = std::iter::once((taken_at(&latest).unwrap_or(now), &latest[..]))
+        .chain(files.iter().filter_map(|f| Some((taken_at(f)?, &f[..]))))
+        .collect();
+    let history = idle_history(&dated, analysis.window_start.date_naive());
     let report = analysis.report(&cfg, history);
     let text = vpcwarden_report::render(Report::IdleEips(&report), format);
     match output {

@@ -277,10 +277,11 @@ pub fn idle_eips() -> IdleEipReport {
         STORIES.iter().filter_map(|s| s.line(t)).collect()
     };
     let latest = snapshot(now);
-    let earlier: Vec<SnapshotAddress> = days[..days.len() - 1]
+    let files: Vec<(DateTime<Utc>, Vec<SnapshotAddress>)> = days[..days.len() - 1]
         .iter()
-        .flat_map(|t| snapshot(*t))
+        .map(|t| (*t, snapshot(*t)))
         .collect();
+    let earlier: Vec<SnapshotAddress> = files.iter().flat_map(|(_, a)| a.iter().cloned()).collect();
     let mut events: Vec<LifecycleEvent> = STORIES.iter().flat_map(Story::events).collect();
     vpcwarden_eip::sort_events(&mut events);
     // The trail holds every day of the window for each account and region.
@@ -323,7 +324,13 @@ pub fn idle_eips() -> IdleEipReport {
         release_skipped: None,
         release_notice: None,
         snapshot_not_read: Vec::new(),
-        history: idle_history(&[&latest, &earlier], now, window_start.date_naive()),
+        history: {
+            let dated: Vec<(DateTime<Utc>, &[SnapshotAddress])> =
+                std::iter::once((now, &latest[..]))
+                    .chain(files.iter().map(|(t, a)| (*t, &a[..])))
+                    .collect();
+            idle_history(&dated, window_start.date_naive())
+        },
         addresses: rows,
     }
 }
@@ -380,14 +387,17 @@ fn public_addresses() -> (Vec<PublicAddress>, Vec<PublicAddress>) {
         &[],
         &instances,
     ));
-    now_list.extend(classify(
-        D,
-        "us-east-1",
-        &[],
-        &scope(D, "us-east-1"),
-        &[],
-        &BTreeMap::new(),
-    ));
+    // The other scopes have Elastic IPs only (no interface fixture).
+    for (account, region) in [(P, "eu-west-1"), (D, "us-east-1")] {
+        now_list.extend(classify(
+            account,
+            region,
+            &[],
+            &scope(account, region),
+            &[],
+            &BTreeMap::new(),
+        ));
+    }
     // A month ago: no ECS tasks yet, and a load balancer since deleted.
     let mut then: Vec<PublicAddress> = now_list
         .iter()

@@ -26,26 +26,20 @@ pub struct IdlePoint {
     pub idle_monthly_usd: f64,
 }
 
-/// One point per day from `from` on, from the last snapshot of each day
-/// among `snapshots` (addresses grouped by their `snapshot_time`; lines
-/// without one belong to the snapshot taken at `undated`). A day without a
-/// snapshot has no point: the line says what was seen, never an interpolation.
+/// One point per day from `from` on, from the last snapshot of each day.
+/// Each snapshot is one file as eip-snapshot wrote it: the time it was taken
+/// and its addresses. A day without a snapshot has no point: the line says
+/// what was seen, never an interpolation.
 pub fn idle_history(
-    snapshots: &[&[SnapshotAddress]],
-    undated: DateTime<Utc>,
+    snapshots: &[(DateTime<Utc>, &[SnapshotAddress])],
     from: NaiveDate,
 ) -> Vec<IdlePoint> {
-    let mut by_time: BTreeMap<DateTime<Utc>, Vec<&SnapshotAddress>> = BTreeMap::new();
-    for a in snapshots.iter().flat_map(|s| s.iter()) {
-        by_time
-            .entry(a.snapshot_time.unwrap_or(undated))
-            .or_default()
-            .push(a);
-    }
-    let mut by_day: BTreeMap<NaiveDate, (DateTime<Utc>, Vec<&SnapshotAddress>)> = BTreeMap::new();
-    for (t, addrs) in by_time {
-        // Ascending times: the day's last snapshot wins.
-        by_day.insert(t.date_naive(), (t, addrs));
+    let mut by_day: BTreeMap<NaiveDate, (DateTime<Utc>, &[SnapshotAddress])> = BTreeMap::new();
+    for (t, addrs) in snapshots {
+        let slot = by_day.entry(t.date_naive()).or_insert((*t, addrs));
+        if *t >= slot.0 {
+            *slot = (*t, addrs);
+        }
     }
     by_day
         .into_iter()
@@ -54,7 +48,7 @@ pub fn idle_history(
             // One line per address: the same address seen twice counts once.
             let mut seen = std::collections::BTreeSet::new();
             let addrs: Vec<_> = addrs
-                .into_iter()
+                .iter()
                 .filter(|a| seen.insert(a.allocation_id.as_str()))
                 .collect();
             let idle: Vec<_> = addrs
@@ -74,4 +68,9 @@ pub fn idle_history(
             }
         })
         .collect()
+}
+
+/// When a snapshot file was taken: its lines' newest `snapshot_time`.
+pub fn taken_at(snapshot: &[SnapshotAddress]) -> Option<DateTime<Utc>> {
+    snapshot.iter().filter_map(|a| a.snapshot_time).max()
 }

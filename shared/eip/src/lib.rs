@@ -22,7 +22,7 @@ pub use classify::{
     analyse, AddressReport, Settings, SinceBasis, Status, HOURS_PER_MONTH, PRICE_PER_HOUR_USD,
 };
 pub use coverage::{required_days, Coverage, CoverageReport, DayRange, ScopeCoverage};
-pub use daily::{idle_history, IdlePoint};
+pub use daily::{idle_history, taken_at, IdlePoint};
 pub use event::{sort_events, EventKind, LifecycleEvent, Target};
 pub use extract::{extract, ExtractError};
 pub use history::{reconstruct, Attachment, History, Reconstruction, Stop};

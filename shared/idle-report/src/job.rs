@@ -4,8 +4,8 @@ use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
 use serde_json::Value;
 use vpcwarden_eip::{
-    analyse, idle_history, parse_snapshot, summary, totals, AddressReport, CoverageReport,
-    FileDefaults, IdlePoint, SnapshotAddress, Summary,
+    analyse, idle_history, parse_snapshot, summary, taken_at, totals, AddressReport,
+    CoverageReport, FileDefaults, IdlePoint, SnapshotAddress, Summary,
 };
 use vpcwarden_report::{Format, IdleEipReport, Report, IDLE_SCHEMA_ID};
 use vpcwarden_store::{pick_snapshots, ObjectStore, SNAPSHOTS};
@@ -189,10 +189,13 @@ pub async fn run(
         return Err(JobError::NoSnapshot(deps.bucket.name().into()));
     };
     let mut latest = read_snapshot(&latest_key, &deps.bucket.get(&latest_key).await?)?;
-    let mut earlier = Vec::new();
+    // Each earlier snapshot apart too: the day-by-day line is drawn per file.
+    let mut files = Vec::new();
     for k in &earlier_keys {
-        earlier.extend(read_snapshot(k, &deps.bucket.get(k).await?)?);
+        let addrs = read_snapshot(k, &deps.bucket.get(k).await?)?;
+        files.push((snapshot_time(k).or_else(|| taken_at(&addrs)), addrs));
     }
+    let earlier: Vec<SnapshotAddress> = files.iter().flat_map(|(_, a)| a.iter().cloned()).collect();
     // What the latest snapshot could not read (several accounts): shown as
     // earlier snapshots saw it, never flagged.
     let cov_key = crate::snapshot::coverage_key(&latest_key);
@@ -204,11 +207,11 @@ pub async fn run(
         Vec::new()
     };
     // Drawn from what the snapshots saw, before unread scopes are carried forward.
-    let history = idle_history(
-        &[&latest, &earlier],
-        snapshot_time(&latest_key).unwrap_or(now),
-        settings.window_start.date_naive(),
-    );
+    let dated: Vec<(DateTime<Utc>, &[SnapshotAddress])> =
+        std::iter::once((snapshot_time(&latest_key).unwrap_or(now), &latest[..]))
+            .chain(files.iter().filter_map(|(t, a)| Some(((*t)?, &a[..]))))
+            .collect();
+    let history = idle_history(&dated, settings.window_start.date_naive());
     carry_unread(&mut latest, &earlier, &snapshot_failures);
     // The Athena table covers what the snapshot read (accounts and regions).
     let scopes: Vec<(&str, &str)> = latest

@@ -418,17 +418,27 @@ pub fn classify(
         }
         let byoip = e.public_ipv4_pool.as_deref().is_some_and(|p| p != "amazon");
         // An Elastic IP on an interface this read did not see (another
-        // account's, or created meanwhile) is held by that interface.
-        let holder = match (&e.instance_id, &e.network_interface_id) {
-            (Some(i), _) => Holder {
+        // account's, or created meanwhile) is held by that interface — or by
+        // the NAT gateway or load balancer the snapshot says holds it.
+        let held_by = e.held_by.as_deref().filter(|h| !h.is_empty());
+        let holder = match (&e.instance_id, &e.network_interface_id, held_by) {
+            (Some(i), _, _) => Holder {
                 kind: HolderKind::Instance,
                 id: Some(i.clone()),
             },
-            (None, Some(n)) => Holder {
+            (None, _, Some(h)) if h.starts_with("nat-") => Holder {
+                kind: HolderKind::NatGateway,
+                id: Some(h.to_string()),
+            },
+            (None, _, Some(h)) => Holder {
+                kind: HolderKind::LoadBalancer,
+                id: Some(h.to_string()),
+            },
+            (None, Some(n), None) => Holder {
                 kind: HolderKind::Interface,
                 id: Some(n.clone()),
             },
-            (None, None) => Holder {
+            (None, None, None) => Holder {
                 kind: HolderKind::Nothing,
                 id: None,
             },

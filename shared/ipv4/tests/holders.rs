@@ -154,3 +154,54 @@ fn each_holder_is_spelled_in_json_as_in_csv() {
         );
     }
 }
+
+#[test]
+fn an_elastic_ip_on_an_unseen_interface_keeps_the_holder_the_snapshot_names() {
+    let eip = |n: u32, held_by: Option<&str>| -> vpcwarden_eip::SnapshotAddress {
+        serde_json::from_value(serde_json::json!({
+            "allocation_id": format!("eipalloc-0c0000000000000{n}"),
+            "public_ip": format!("18.100.0.{n}"),
+            "region": "eu-west-1",
+            "account": "444455556666",
+            "association_id": format!("eipassoc-0c0000000000000{n}"),
+            "instance_id": null,
+            "network_interface_id": format!("eni-0c0000000000000{n}"),
+            "network_interface_owner_id": "amazon",
+            "public_ipv4_pool": "amazon",
+            "tags": [],
+            "held_by": held_by,
+        }))
+        .unwrap()
+    };
+    let list = classify(
+        "444455556666",
+        "eu-west-1",
+        &[],
+        &[
+            eip(1, Some("nat-0c00000000000001")),
+            eip(2, Some("net/ingress/50dc6c495c0c9188")),
+            eip(3, None),
+        ],
+        &[],
+        &BTreeMap::new(),
+    );
+    let kind = |ip: &str| {
+        let a = list.iter().find(|a| a.public_ip == ip).unwrap();
+        (a.holder.kind, a.holder.id.clone().unwrap())
+    };
+    assert_eq!(
+        kind("18.100.0.1"),
+        (HolderKind::NatGateway, "nat-0c00000000000001".into())
+    );
+    assert_eq!(
+        kind("18.100.0.2"),
+        (
+            HolderKind::LoadBalancer,
+            "net/ingress/50dc6c495c0c9188".into()
+        )
+    );
+    assert_eq!(
+        kind("18.100.0.3"),
+        (HolderKind::Interface, "eni-0c00000000000003".into())
+    );
+}
