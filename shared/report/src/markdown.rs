@@ -9,7 +9,7 @@ use vpcwarden_eip::{GroupTotal, Status};
 use vpcwarden_ipv4::report::{AddressRow, Total};
 use vpcwarden_ipv4::Ipv4Report;
 
-use crate::text::{day, flag, since, status, time, usd};
+use crate::text::{day, flag, since, sorted, status, time, usd};
 use crate::{IdleEipReport, Report};
 
 /// In-use addresses listed before "… and N more".
@@ -201,13 +201,6 @@ fn group_table(out: &mut String, title: &str, rows: &BTreeMap<String, GroupTotal
             usd(t.flagged_monthly_usd)
         );
     }
-}
-
-/// Largest first, then by name.
-pub(crate) fn sorted<T>(rows: &BTreeMap<String, T>, by: impl Fn(&T) -> f64) -> Vec<(&String, &T)> {
-    let mut v: Vec<_> = rows.iter().collect();
-    v.sort_by(|a, b| by(b.1).total_cmp(&by(a.1)).then(a.0.cmp(b.0)));
-    v
 }
 
 fn total_table(out: &mut String, title: &str, rows: &BTreeMap<String, Total>) {

@@ -1,8 +1,17 @@
 //! Words and numbers every human-readable rendering says the same way.
 
+use std::collections::BTreeMap;
+
 use chrono::{DateTime, NaiveDate, Utc};
 use vpcwarden_eip::money::cents;
 use vpcwarden_eip::{AddressReport, SinceBasis, Status};
+
+/// Groups largest first (by `by`), then by name.
+pub fn sorted<T>(rows: &BTreeMap<String, T>, by: impl Fn(&T) -> f64) -> Vec<(&String, &T)> {
+    let mut v: Vec<_> = rows.iter().collect();
+    v.sort_by(|a, b| by(b.1).total_cmp(&by(a.1)).then(a.0.cmp(b.0)));
+    v
+}
 
 /// `$1,234.56`.
 pub fn usd(x: f64) -> String {

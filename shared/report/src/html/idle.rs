@@ -5,14 +5,11 @@ use std::fmt::Write;
 
 use vpcwarden_eip::{GroupTotal, Status};
 
-use super::svg::{self, Bar, Point};
-use super::{count, esc, figure, head, num, page as wrap, ptr, td};
-use crate::markdown::{coverage_line, sorted};
-use crate::text::{day, flag, since, status, tags, time, usd};
+use super::svg::{self, Point};
+use super::{count, esc, figure, head, money_bars, num, page as wrap, ptr, td};
+use crate::markdown::coverage_line;
+use crate::text::{day, flag, since, sorted, status, tags, time, usd};
 use crate::IdleEipReport;
-
-/// Bars per chart (the table below lists every group).
-const BARS: usize = 20;
 
 pub(super) fn page(r: &IdleEipReport) -> String {
     let s = &r.summary;
@@ -98,29 +95,14 @@ pub(super) fn page(r: &IdleEipReport) -> String {
 
 fn group_section(b: &mut String, key: &str, what: &str, groups: &BTreeMap<String, GroupTotal>) {
     let rows = sorted(groups, |t| t.idle_monthly_usd);
-    let bars: Vec<Bar> = rows
-        .iter()
-        .take(BARS)
-        .map(|(k, t)| Bar {
-            label: (*k).clone(),
-            value: t.idle_monthly_usd,
-            text: usd(t.idle_monthly_usd),
-            path: ptr(&["totals", key, k, "idle_monthly_usd"]),
-        })
-        .collect();
-    let top = rows
-        .first()
-        .map(|(k, t)| format!("; the most, {}, in {k}", usd(t.idle_monthly_usd)))
-        .unwrap_or_default();
     let _ = writeln!(b, "<section><h2>Idle cost by {what}</h2>");
-    b.push_str(&svg::bars(
+    let money: Vec<(&String, f64)> = rows.iter().map(|(k, t)| (*k, t.idle_monthly_usd)).collect();
+    b.push_str(&money_bars(
         &format!("idle-{what}"),
         &format!("Idle cost per month by {what}"),
-        &format!(
-            "Bar chart of {} {what}(s){top}. The table below lists the same figures.",
-            rows.len()
-        ),
-        &bars,
+        what,
+        &money,
+        |k| ptr(&["totals", key, k, "idle_monthly_usd"]),
     ));
     b.push_str(&head(
         &format!("Totals by {what}"),

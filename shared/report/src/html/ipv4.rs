@@ -7,12 +7,8 @@ use vpcwarden_ipv4::report::Total;
 use vpcwarden_ipv4::Ipv4Report;
 
 use super::svg::{self, Bar};
-use super::{count, esc, figure, head, num, page as wrap, ptr, td};
-use crate::markdown::sorted;
-use crate::text::{tags, time, usd};
-
-/// Bars per chart (the table below lists every group).
-const BARS: usize = 20;
+use super::{count, esc, figure, head, money_bars, num, page as wrap, ptr, td};
+use crate::text::{sorted, tags, time, usd};
 
 pub(super) fn page(r: &Ipv4Report) -> String {
     let t = &r.totals.all;
@@ -180,28 +176,13 @@ fn group_section(
     let rows = sorted(groups, |t| t.monthly_usd);
     let _ = writeln!(b, "<section><h2>Cost by {what}</h2>");
     if chart {
-        let bars: Vec<Bar> = rows
-            .iter()
-            .take(BARS)
-            .map(|(k, t)| Bar {
-                label: (*k).clone(),
-                value: t.monthly_usd,
-                text: usd(t.monthly_usd),
-                path: ptr(&["totals", key, k, "monthly_usd"]),
-            })
-            .collect();
-        let top = rows
-            .first()
-            .map(|(k, t)| format!("; the most, {}, {k}", usd(t.monthly_usd)))
-            .unwrap_or_default();
-        b.push_str(&svg::bars(
+        let money: Vec<(&String, f64)> = rows.iter().map(|(k, t)| (*k, t.monthly_usd)).collect();
+        b.push_str(&money_bars(
             &format!("cost-{key}"),
             &format!("Public IPv4 cost per month by {what}"),
-            &format!(
-                "Bar chart of {} {what}(s){top}. The table below lists the same figures.",
-                rows.len()
-            ),
-            &bars,
+            what,
+            &money,
+            |k| ptr(&["totals", key, k, "monthly_usd"]),
         ));
     }
     b.push_str(&head(

@@ -11,6 +11,7 @@ mod svg;
 
 use std::fmt::Write;
 
+use crate::text::usd;
 use crate::Report;
 
 pub(crate) fn render(report: Report<'_>) -> String {
@@ -117,6 +118,44 @@ pub(crate) fn head(caption: &str, cols: &[&str]) -> String {
     }
     out.push_str("</tr></thead>\n<tbody>\n");
     out
+}
+
+/// Bars per chart (the table beside it lists every group).
+const BARS: usize = 20;
+
+/// A chart of money per group, largest first (at most [`BARS`]), each bar
+/// labelled and pointing at its JSON value (`path(group)`), with a text
+/// alternative naming the largest.
+pub(crate) fn money_bars(
+    id: &str,
+    title: &str,
+    what: &str,
+    rows: &[(&String, f64)],
+    path: impl Fn(&str) -> String,
+) -> String {
+    let bars: Vec<svg::Bar> = rows
+        .iter()
+        .take(BARS)
+        .map(|(k, v)| svg::Bar {
+            label: (*k).clone(),
+            value: *v,
+            text: usd(*v),
+            path: path(k),
+        })
+        .collect();
+    let top = rows
+        .first()
+        .map(|(k, v)| format!("; the most, {}, {k}", usd(*v)))
+        .unwrap_or_default();
+    svg::bars(
+        id,
+        title,
+        &format!(
+            "Bar chart of {} {what}(s){top}. The table below lists the same figures.",
+            rows.len()
+        ),
+        &bars,
+    )
 }
 
 /// A count as shown.
