@@ -575,9 +575,7 @@ fn scheduled_report(args: Box<crate::run_settings::RunArgs>) -> Result<ExitCode>
             .as_ref()
             .map(|spec| vpcwarden_idle_report::build_store(spec, &engine, &config))
             .transpose()?;
-        let notifier = env.job.sns_topic.as_ref().map(|topic| {
-            vpcwarden_idle_report::SnsNotifier::new(aws_sdk_sns::Client::new(&config), topic)
-        });
+        let notifier = vpcwarden_idle_report::build_notifier(env.job.sns_topic.as_deref(), &config);
         // One STS call, only when releasing is on.
         let own_account = if env.job.release == vpcwarden_idle_report::ReleaseMode::Off {
             String::new()

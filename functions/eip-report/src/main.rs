@@ -10,8 +10,8 @@ use tracing::info;
 use vpcwarden_aws_setup::{init_tracing, load, LogFormat};
 use vpcwarden_eip_release::sdk::SdkAccounts;
 use vpcwarden_idle_report::{
-    build_engine, build_store, from_env, run as report, Deps, Engine, EnvConfig, EventStore,
-    Outcome, SnsNotifier,
+    build_engine, build_notifier, build_store, from_env, run as report, Deps, Engine, EnvConfig,
+    EventStore, Outcome, SnsNotifier,
 };
 use vpcwarden_store::Bucket;
 
@@ -27,11 +27,7 @@ async fn main() -> Result<(), Error> {
         .as_ref()
         .map(|spec| build_store(spec, &engine, &config))
         .transpose()?;
-    let notifier = env
-        .job
-        .sns_topic
-        .as_ref()
-        .map(|topic| SnsNotifier::new(aws_sdk_sns::Client::new(&config), topic));
+    let notifier = build_notifier(env.job.sns_topic.as_deref(), &config);
     // Releases act in each address's own account: this one with the function's
     // credentials, the others through their release role (infra/member.yaml).
     // One STS call, only when releasing is on.

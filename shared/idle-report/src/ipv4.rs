@@ -79,7 +79,7 @@ pub async fn public_ipv4(
     };
     let mut r = report(&latest, earlier.as_deref(), keep_tag);
     r.not_read = not_read(bucket, &latest_key).await?;
-    let reports = write_reports(bucket, Report::PublicIpv4(&r), now).await?;
+    let (reports, _) = write_reports(bucket, Report::PublicIpv4(&r), now).await?;
     Ok(Some(Ipv4Outcome {
         snapshot_key: latest_key,
         earlier_key,

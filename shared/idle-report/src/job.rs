@@ -224,7 +224,6 @@ pub async fn run(
     mark_unread(&mut analysis.rows, &snapshot_failures);
     let rows = &analysis.rows;
     let coverage = &analysis.coverage;
-    let summary = summary(rows);
 
     // Releasing is for good: it waits until the whole answer rests on data,
     // and on a snapshot recent enough to have seen every attachment.
@@ -262,8 +261,7 @@ pub async fn run(
         .iter()
         .map(|f| format!("{} ({})", f.scope(), f.reason))
         .collect();
-    let reports = write_reports(deps.bucket, Report::IdleEips(&report), now).await?;
-    let markdown = vpcwarden_report::render(Report::IdleEips(&report), Format::Markdown);
+    let (reports, markdown) = write_reports(deps.bucket, Report::IdleEips(&report), now).await?;
 
     let public_ipv4 = crate::ipv4::public_ipv4(deps.bucket, &cfg.exclude_tag, now).await?;
 
@@ -297,7 +295,7 @@ pub async fn run(
         Some(notifier) => {
             let subject = format!(
                 "vpcwarden: {} idle Elastic IPs, {} flagged (${:.2}/month)",
-                summary.idle, summary.flagged, summary.flagged_monthly_usd
+                report.summary.idle, report.summary.flagged, report.summary.flagged_monthly_usd
             );
             notifier.publish(&subject, &message).await?
         }
@@ -306,7 +304,7 @@ pub async fn run(
 
     let metrics = emf(
         now,
-        &summary,
+        &report.summary,
         coverage.incomplete_scopes,
         &analysis.engine,
         public_ipv4.as_ref().map(|p| &p.totals),
@@ -315,7 +313,7 @@ pub async fn run(
     Ok(Outcome {
         snapshot_key: latest_key,
         reports,
-        summary,
+        summary: report.summary.clone(),
         engine: analysis.engine.clone(),
         coverage: analysis.coverage.clone(),
         released,

@@ -35,7 +35,7 @@ pub use error::JobError;
 pub use ipv4::{public_ipv4, Ipv4Outcome};
 pub use job::{analyse_window, report_now, run, Analysis, Deps, Outcome};
 pub use metrics::emf;
-pub use notify::{Notifier, SnsNotifier};
+pub use notify::{build_notifier, Notifier, SnsNotifier};
 pub use snapshot::{
     coverage_key, read_accounts, snapshot, snapshot_accounts, AccountsSpec, SnapshotOutcome,
 };

@@ -30,6 +30,12 @@ impl SnsNotifier {
     }
 }
 
+/// The notifier a configuration names: the SNS topic when one is set
+/// (`VPCWARDEN_SNS_TOPIC_ARN`), else none.
+pub fn build_notifier(topic: Option<&str>, config: &aws_config::SdkConfig) -> Option<SnsNotifier> {
+    topic.map(|t| SnsNotifier::new(aws_sdk_sns::Client::new(config), t))
+}
+
 /// SNS caps a subject at 100 characters.
 const SUBJECT_MAX: usize = 100;
 

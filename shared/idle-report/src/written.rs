@@ -28,23 +28,25 @@ impl Written {
 }
 
 /// Renders `report` in every format and writes each under
-/// `reports/dt=…/HHMMSS-<report>.<extension>`.
+/// `reports/dt=…/HHMMSS-<report>.<extension>`; also gives back the Markdown
+/// written (what `vpcwarden eip run` prints), so it is rendered once.
 pub async fn write_reports(
     bucket: &dyn ObjectStore,
     report: Report<'_>,
     now: DateTime<Utc>,
-) -> Result<Written, JobError> {
+) -> Result<(Written, String), JobError> {
     let mut written = Written::default();
+    let mut markdown = String::new();
     for format in Format::ALL {
         let key = report_key(now, report.name(), format.extension());
+        let body = render(report, format);
         bucket
-            .put(
-                &key,
-                render(report, format).into_bytes(),
-                format.content_type(),
-            )
+            .put(&key, body.as_bytes().to_vec(), format.content_type())
             .await?;
+        if format == Format::Markdown {
+            markdown = body;
+        }
         written.0.insert(format, key);
     }
-    Ok(written)
+    Ok((written, markdown))
 }

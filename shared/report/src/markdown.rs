@@ -9,7 +9,7 @@ use vpcwarden_eip::{GroupTotal, Status};
 use vpcwarden_ipv4::report::{AddressRow, Total};
 use vpcwarden_ipv4::Ipv4Report;
 
-use crate::text::{day, flag, since, sorted, status, time, usd};
+use crate::text::{coverage_line, day, flag, since, sorted, status, time, usd};
 use crate::{IdleEipReport, Report};
 
 /// In-use addresses listed before "… and N more".
@@ -30,22 +30,6 @@ fn cell(s: &str) -> String {
     s.replace('|', "\\|")
         .replace(['\r', '\n'], " ")
         .replace('<', "&lt;")
-}
-
-/// What the answer rests on, in one line.
-pub(crate) fn coverage_line(r: &IdleEipReport) -> String {
-    let c = &r.coverage;
-    if c.complete {
-        format!(
-            "trail coverage complete ({} days, every account and region of the snapshot)",
-            c.required_days
-        )
-    } else {
-        format!(
-            "trail coverage has gaps in {} account/region(s)",
-            c.incomplete_scopes
-        )
-    }
 }
 
 fn idle(r: &IdleEipReport) -> String {

@@ -6,6 +6,24 @@ use chrono::{DateTime, NaiveDate, Utc};
 use vpcwarden_eip::money::cents;
 use vpcwarden_eip::{AddressReport, SinceBasis, Status};
 
+use crate::IdleEipReport;
+
+/// What the answer rests on, in one line.
+pub fn coverage_line(r: &IdleEipReport) -> String {
+    let c = &r.coverage;
+    if c.complete {
+        format!(
+            "trail coverage complete ({} days, every account and region of the snapshot)",
+            c.required_days
+        )
+    } else {
+        format!(
+            "trail coverage has gaps in {} account/region(s)",
+            c.incomplete_scopes
+        )
+    }
+}
+
 /// Groups largest first (by `by`), then by name.
 pub fn sorted<T>(rows: &BTreeMap<String, T>, by: impl Fn(&T) -> f64) -> Vec<(&String, &T)> {
     let mut v: Vec<_> = rows.iter().collect();

@@ -7,8 +7,7 @@ use vpcwarden_eip::{GroupTotal, Status};
 
 use super::svg::{self, Point};
 use super::{count, esc, figure, head, money_bars, num, page as wrap, ptr, td};
-use crate::markdown::coverage_line;
-use crate::text::{day, flag, since, sorted, status, tags, time, usd};
+use crate::text::{coverage_line, day, flag, since, sorted, status, tags, time, usd};
 use crate::IdleEipReport;
 
 pub(super) fn page(r: &IdleEipReport) -> String {
@@ -360,17 +359,13 @@ fn release(b: &mut String, r: &IdleEipReport) {
         ));
         for (i, x) in r.released.iter().enumerate() {
             let i = i.to_string();
-            let action = serde_json::to_value(x.action)
-                .ok()
-                .and_then(|v| v.as_str().map(str::to_string))
-                .unwrap_or_default();
             let _ = writeln!(
                 b,
                 "<tr><th scope=\"row\">{}</th>{}{}{}{}{}{}{}</tr>",
                 esc(&x.public_ip),
                 td(&x.account),
                 td(&x.region),
-                td(&action),
+                td(x.action.as_str()),
                 td(&x
                     .release_after
                     .map(|t| t.format("%Y-%m-%d").to_string())
